@@ -1,0 +1,132 @@
+"""The organised actors, as Mesa agents: they carry meaning, state and capacity.
+
+Residents are not here: they live as arrays in `population.py`, updated in bulk.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from cogov_sim.service import Station
+
+if TYPE_CHECKING:
+    from cogov_sim.model import CoGovModel
+
+DEPARTMENT_NAMES = [
+    ("housing & construction", "住建"), ("urban management", "城管"),
+    ("civil affairs", "民政"), ("public security", "公安"), ("human resources", "人社"),
+    ("health", "卫健"), ("market regulation", "市场监管"), ("justice", "司法"),
+    ("ecology & environment", "生态环境"), ("transport", "交通"), ("education", "教育"),
+    ("water", "水务"), ("culture & tourism", "文旅"), ("emergency management", "应急"),
+    ("natural resources", "规划和自然资源"), ("agriculture", "农业农村"),
+    ("veterans", "退役军人"), ("petitions", "信访"), ("finance", "财政"),
+    ("development & reform", "发改"),
+]
+
+
+class Department(Station, mesa.Agent):
+    """A functional department (职能部门): owns one issue category, has its own staff."""
+
+    poolable = True
+
+    def __init__(self, model: CoGovModel, index: int, servers: int, mean_days: float):
+        super().__init__(model)
+        self.index = index
+        en, zh = DEPARTMENT_NAMES[index % len(DEPARTMENT_NAMES)]
+        self.label, self.label_zh = en, zh
+        self.init_station(servers, mean_days)
+
+
+class StreetTeam(Station, mesa.Agent):
+    """The pooled street-level team (一支队伍统管) of staff sunk from departments."""
+
+    label, label_zh = "pooled street team", "街道综合队伍"
+
+    def __init__(self, model: CoGovModel, servers: int, mean_days: float):
+        super().__init__(model)
+        self.init_station(servers, mean_days)
+
+
+class CommunityHub(Station, mesa.Agent):
+    """三社联动: social workers plus cultivated social organisations serving community issues."""
+
+    label, label_zh = "social-work hub", "社工站（三社联动）"
+
+    def __init__(self, model: CoGovModel, servers: int, mean_days: float):
+        super().__init__(model)
+        self.init_station(servers, mean_days)
+
+
+class SocialEnterprise(Station, mesa.Agent):
+    """A social enterprise (社会企业): paid services, capacity grows with revenue."""
+
+    label, label_zh = "social enterprise", "社会企业"
+
+    def __init__(self, model: CoGovModel, mean_days: float, jobs_per_server: float,
+                 max_servers: int):
+        super().__init__(model)
+        self.init_station(1, mean_days)
+        self.jobs_per_server, self.max_servers = jobs_per_server, max_servers
+
+    def grow(self) -> None:
+        """Revenue from jobs served funds more servers, up to a ceiling."""
+        self.account(self.model.time)
+        self.servers = min(self.max_servers, 1 + int(self.served // self.jobs_per_server))
+
+
+class SelfOrganisation(Station, mesa.Agent):
+    """A residents' self-organisation (自组织) in one neighbourhood.
+
+    Its members are residents (indices into the population arrays). It solves small
+    community issues itself when it has enough active members, raises issues it sees, and
+    may be cultivated into a social organisation under 三社联动.
+    """
+
+    label, label_zh = "self-organisation", "社区自组织"
+
+    def __init__(self, model: CoGovModel, neighbourhood: int, members: np.ndarray,
+                 mean_days: float):
+        super().__init__(model)
+        self.neighbourhood = neighbourhood
+        self.members = members
+        self.activity = 0.0
+        self.social = False
+        self.init_station(1, mean_days)
+
+
+class PartyBranch(mesa.Agent):
+    """A community party branch (党支部) for one neighbourhood: mobilises and convenes."""
+
+    label, label_zh = "party branch", "党支部"
+
+    def __init__(self, model: CoGovModel, neighbourhood: int, members: int):
+        super().__init__(model)
+        self.neighbourhood = neighbourhood
+        self.members = members
+        self.councils = 0
+        self.attendance = 0
+
+
+class Committee(mesa.Agent):
+    """社治委 and its dispatch centre: present when the structure is `committee`."""
+
+    label, label_zh = "coordinating committee", "社治委（指挥调度中心）"
+
+    def __init__(self, model: CoGovModel):
+        super().__init__(model)
+        self.dispatched = 0
+
+
+class StreetOffice(mesa.Agent):
+    """The street office (街道) with its grid workers (网格员)."""
+
+    label, label_zh = "street office", "街道办事处"
+
+    def __init__(self, model: CoGovModel, grid_workers: int):
+        super().__init__(model)
+        self.grid_workers = grid_workers
+        self.discovered = 0
+        self.whistles = 0

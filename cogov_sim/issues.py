@@ -1,0 +1,175 @@
+"""An issue's life: the ledger of timestamps (arrays) and the small objects that carry
+an issue and each department's part of it through Mesa's event schedule."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from cogov_sim.model import CoGovModel
+    from cogov_sim.service import Station
+
+
+class Status(IntEnum):
+    OPEN = 0
+    RESOLVED = 1
+    ABANDONED = 2
+
+
+class Stage(IntEnum):
+    """Where an issue is now (or was when the run ended / it was abandoned)."""
+
+    UNDISCOVERED = 0
+    ROUTING = 1
+    WAITING = 2
+    SERVICE = 3
+    COORDINATION = 4
+    CLOSED = 5
+
+
+class Discoverer(IntEnum):
+    NONE = 0
+    RESIDENT = 1
+    NEIGHBOUR = 2
+    GRID = 3
+    SELF_ORG = 4
+
+
+class Channel(IntEnum):
+    """Who works on the issue."""
+
+    NONE = 0
+    DEPARTMENTS = 1
+    SELF_ORG = 2
+    SANSHE = 3
+    ENTERPRISE = 4
+
+
+FIELDS: dict[str, type] = {
+    "t_occur": np.float64,
+    "t_known": np.float64,
+    "t_routed": np.float64,
+    "t_first_start": np.float64,
+    "t_closed": np.float64,
+    "category": np.int16,
+    "n_departments": np.int8,
+    "resident": np.int32,
+    "neighbourhood": np.int32,
+    "rural": np.bool_,
+    "visible": np.bool_,
+    "public": np.bool_,
+    "community": np.bool_,
+    "paid_service": np.bool_,
+    "discovered_by": np.int8,
+    "channel": np.int8,
+    "structure": np.int8,
+    "transfers": np.int16,
+    "bounces": np.int16,
+    "escalations": np.int16,
+    "pooled_parts": np.int8,
+    "wait": np.float64,
+    "service": np.float64,
+    "status": np.int8,
+    "stage": np.int8,
+}
+NAN_FIELDS = ("t_known", "t_routed", "t_first_start", "t_closed")
+
+
+class Ledger:
+    """Struct-of-arrays record of every issue, grown by doubling."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.n = 0
+        self.cols: dict[str, np.ndarray] = {}
+        self._alloc(max(capacity, 16))
+
+    def _alloc(self, capacity: int) -> None:
+        for name, dtype in FIELDS.items():
+            new = np.zeros(capacity, dtype=dtype)
+            if name in NAN_FIELDS:
+                new[:] = np.nan
+            old = self.cols.get(name)
+            if old is not None:
+                new[: self.n] = old[: self.n]
+            self.cols[name] = new
+            setattr(self, name, new)
+
+    def add(self, k: int) -> slice:
+        """Reserve k new rows and return their slice."""
+        cap = len(self.t_occur)
+        if self.n + k > cap:
+            self._alloc(max(2 * cap, self.n + k))
+        s = slice(self.n, self.n + k)
+        self.n += k
+        return s
+
+    def frame(self) -> pd.DataFrame:
+        """The ledger as a tidy table, one row per issue, with stage durations."""
+        df = pd.DataFrame({k: v[: self.n] for k, v in self.cols.items()})
+        df.insert(0, "issue", np.arange(self.n))
+        for col, enum in (("status", Status), ("stage", Stage),
+                          ("discovered_by", Discoverer), ("channel", Channel)):
+            df[col] = pd.Categorical.from_codes(df[col], [e.name.lower() for e in enum])
+        resolved = df["status"] == "resolved"
+        df["resolution_days"] = np.where(resolved, df["t_closed"] - df["t_occur"], np.nan)
+        df["discovery_days"] = df["t_known"] - df["t_occur"]
+        df["routing_days"] = df["t_routed"] - df["t_known"]
+        post = df["t_closed"] - df["t_routed"]
+        df["waiting_days"] = np.where(resolved, df["wait"], np.nan)
+        df["service_days"] = np.where(resolved, df["service"], np.nan)
+        df["coordination_days"] = np.where(
+            resolved, np.maximum(post - df["wait"] - df["service"], 0.0), np.nan)
+        return df.drop(columns=["wait", "service"])
+
+
+class Job:
+    """One department's (or community actor's) part of an issue."""
+
+    __slots__ = ("issue", "home", "server", "t_enqueue", "t_start", "state", "escalated",
+                 "__weakref__")
+
+    WAITING, SERVING, DONE, CANCELLED = range(4)
+
+    def __init__(self, issue: Issue, home: Station, t: float) -> None:
+        self.issue, self.home, self.server = issue, home, None
+        self.t_enqueue, self.t_start = t, np.nan
+        self.state, self.escalated = Job.WAITING, False
+
+    def finish(self) -> None:
+        self.issue.model.service.finish(self)
+
+    def escalate(self) -> None:
+        if self.state == Job.WAITING:
+            self.issue.model.service.escalate(self)
+
+
+class Issue:
+    """The live part of an issue: it owns the events that move it along."""
+
+    __slots__ = ("i", "model", "structure", "depts", "parts_left", "jobs", "started",
+                 "__weakref__")
+
+    def __init__(self, model: CoGovModel, i: int) -> None:
+        self.model, self.i = model, i
+        self.structure = None
+        self.depts: list[int] = []
+        self.parts_left = 0
+        self.jobs: list[Job] = []
+        self.started = False
+
+    # each method is an event callback: it takes no arguments (Mesa's rule)
+    def known(self) -> None:
+        self.model.on_known(self)
+
+    def arrive(self) -> None:
+        self.model.on_arrive(self)
+
+    def give_up(self) -> None:
+        self.model.on_patience(self)
+
+    def close(self) -> None:
+        self.model.close(self, resolved=True)

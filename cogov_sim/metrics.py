@@ -1,0 +1,166 @@
+"""Summary metrics: pure functions of a run's tables (issues, daily series, stations,
+residents). Tested on small hand-made tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+STAGES = ("discovery", "routing", "waiting", "coordination", "service")
+FOUND_BY = ("resident", "neighbour", "grid", "self_org")
+CHANNELS = ("departments", "self_org", "sanshe", "enterprise")
+
+# the headline outcomes, in the order tables show them
+KEY_METRICS = (
+    "resolution_mean_days",
+    "resolution_p90_days",
+    "resolution_rate",
+    "participation_mean",
+    "transfers_per_issue",
+    *(f"stage_{s}_days" for s in STAGES),
+    "resolution_mean_days_1dept",
+    "resolution_mean_days_multidept",
+)
+
+
+def _mean(x: pd.Series | np.ndarray) -> float:
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    return float(x.mean()) if len(x) else float("nan")
+
+
+def _share(mask: pd.Series, of: pd.Series | None = None) -> float:
+    base = mask if of is None else mask[of]
+    return float(base.mean()) if len(base) else float("nan")
+
+
+def ledger_counts(issues: pd.DataFrame) -> dict[str, int]:
+    """created = resolved + abandoned + open, over every issue of the run."""
+    st = issues["status"].astype(str)
+    return {
+        "created": len(issues),
+        "resolved": int((st == "resolved").sum()),
+        "abandoned": int((st == "abandoned").sum()),
+        "open": int((st == "open").sum()),
+    }
+
+
+def issue_metrics(issues: pd.DataFrame, warmup: float = 0.0) -> dict[str, float]:
+    """Resolution times, stage split, rates, transfers, discovery and channels."""
+    df = issues[issues["t_occur"] >= warmup]
+    status = df["status"].astype(str)
+    res = df[status == "resolved"]
+    out: dict[str, float] = {
+        "issues_created": float(len(df)),
+        "issues_resolved": float(len(res)),
+        "issues_abandoned": float((status == "abandoned").sum()),
+        "issues_open": float((status == "open").sum()),
+        "resolution_rate": _share(status == "resolved"),
+        "abandonment_rate": _share(status == "abandoned"),
+        "resolution_mean_days": _mean(res["resolution_days"]),
+        "resolution_median_days": float(res["resolution_days"].median()) if len(res) else np.nan,
+        "resolution_p90_days": float(res["resolution_days"].quantile(0.9)) if len(res) else np.nan,
+        "response_mean_days": _mean(res["t_closed"] - res["t_known"]),
+    }
+    for s in STAGES:
+        out[f"stage_{s}_days"] = _mean(res[f"{s}_days"])
+    nd = res["n_departments"]
+    out["resolution_mean_days_1dept"] = _mean(res["resolution_days"][nd == 1])
+    out["resolution_mean_days_multidept"] = _mean(res["resolution_days"][nd > 1])
+    for k in (2, 3):
+        out[f"resolution_mean_days_{k}dept"] = _mean(res["resolution_days"][nd == k])
+    dep = df[df["channel"].astype(str) == "departments"]
+    out["transfers_per_issue"] = _mean(dep["transfers"])
+    out["bounces_per_issue"] = _mean(dep["bounces"])
+    out["escalated_share"] = _share(dep["escalations"] > 0)
+    out["pooled_part_share"] = (float(dep["pooled_parts"].sum() / dep["n_departments"].sum())
+                                if len(dep) else np.nan)
+    found = df["discovered_by"].astype(str)
+    out["undiscovered_share"] = _share(found == "none")
+    for f in FOUND_BY:
+        out[f"found_by_{f}_share"] = _share(found == f)
+    channel = df["channel"].astype(str)
+    known = found != "none"
+    for c in CHANNELS:
+        out[f"channel_{c}_share"] = _share(channel == c, known)
+    return out
+
+
+def by_group(issues: pd.DataFrame, column: str, warmup: float = 0.0) -> pd.DataFrame:
+    """Mean resolution time, resolution rate and count per value of `column`."""
+    df = issues[issues["t_occur"] >= warmup]
+    g = df.groupby(column, observed=True)
+    return pd.DataFrame({
+        "issues": g.size(),
+        "resolution_rate": g["status"].apply(lambda s: float((s.astype(str) == "resolved").mean())),
+        "resolution_mean_days": g["resolution_days"].mean(),
+    })
+
+
+def series_metrics(daily: pd.DataFrame, warmup: float = 0.0) -> dict[str, float]:
+    """Participation, trust and backlog over the measured period."""
+    d = daily[daily["time"] >= max(warmup, 1)]
+    last = daily.iloc[-1]
+    out = {
+        "participation_mean": _mean(d["participation"]),
+        "participation_final": float(last["participation"]),
+        "backlog_mean": _mean(d["backlog"]),
+        "backlog_final": float(last["backlog"]),
+        "trust_final": float(last["trust"]),
+        "efficacy_final": float(last["efficacy"]),
+        "propensity_final": float(last["propensity"]),
+        "self_orgs_final": float(last["self_orgs"]),
+    }
+    for kind in ("report", "council", "volunteer", "selforg"):
+        out[f"participation_{kind}_mean"] = _mean(d[f"participation_{kind}"])
+    return out
+
+
+def station_metrics(stations: pd.DataFrame) -> dict[str, float]:
+    """Utilisation of departments (overall, most and least loaded) and of the pooled team."""
+    dep = stations[stations["kind"] == "department"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        util = dep["busy_area"] / dep["server_area"]
+    pool = stations[stations["kind"] == "pooled team"]
+    return {
+        "utilisation_departments": float(dep["busy_area"].sum() / dep["server_area"].sum())
+        if dep["server_area"].sum() > 0 else np.nan,
+        "utilisation_max_department": float(util.max()) if util.notna().any() else np.nan,
+        "utilisation_min_department": float(util.min()) if util.notna().any() else np.nan,
+        "utilisation_pool": float(pool["busy_area"].sum() / pool["server_area"].sum())
+        if len(pool) and pool["server_area"].sum() > 0 else np.nan,
+    }
+
+
+def gap_metrics(issues: pd.DataFrame, residents: pd.DataFrame,
+                warmup: float = 0.0) -> dict[str, float]:
+    """Urban/rural gaps (rural minus urban; NaN unless both exist) and the spread of
+    participation between neighbourhoods."""
+    df = issues[(issues["t_occur"] >= warmup) & (issues["status"].astype(str) == "resolved")]
+    rural_res = df["resolution_days"][df["rural"]]
+    urban_res = df["resolution_days"][~df["rural"]]
+    both = residents["rural"].any() and (~residents["rural"]).any()
+    nb = residents.groupby("neighbourhood")["active"].mean()
+    return {
+        "gap_resolution_rural_urban": _mean(rural_res) - _mean(urban_res) if both else np.nan,
+        "gap_participation_rural_urban": float(
+            residents["active"][residents["rural"]].mean()
+            - residents["active"][~residents["rural"]].mean()) if both else np.nan,
+        "participation_spread_neighbourhoods": float(nb.max() - nb.min()) if len(nb) else np.nan,
+    }
+
+
+def summarise(issues: pd.DataFrame, daily: pd.DataFrame, stations: pd.DataFrame,
+              residents: pd.DataFrame, warmup: float = 0.0) -> dict[str, float]:
+    """Every summary metric of one run, as a flat dict of floats."""
+    counts = ledger_counts(issues)
+    return {
+        **issue_metrics(issues, warmup),
+        **series_metrics(daily, warmup),
+        **station_metrics(stations),
+        **gap_metrics(issues, residents, warmup),
+        "ledger_balanced": float(counts["created"]
+                                 == counts["resolved"] + counts["abandoned"] + counts["open"]),
+        "all_issues": float(counts["created"]),
+        "all_open": float(counts["open"]),
+    }

@@ -1,0 +1,142 @@
+"""Residents as arrays, and their daily dynamics in bulk.
+
+Each resident has a participation propensity (kept on the logit scale), trust in
+institutions, a sense of efficacy, an optional self-organisation membership, and the last
+day they took part in each kind of participation. One day's update is a handful of array
+operations and one sparse matrix-vector product, whatever the number of residents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from cogov_sim.network import Community
+
+KINDS = ("report", "council", "volunteer", "selforg")
+WINDOW = 30
+NEVER = -(10**6)
+
+
+def logit(x: np.ndarray | float) -> np.ndarray | float:
+    x = np.clip(x, 1e-6, 1 - 1e-6)
+    return np.log(x / (1 - x))
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class Population:
+    """Residents' state and the bulk rules that move it."""
+
+    def __init__(self, net: Community, p: dict[str, Any], rng: np.random.Generator) -> None:
+        n = net.n
+        self.net = net
+        self.rng = rng
+        self.base = logit(p["residents.propensity"]) + rng.normal(
+            0.0, p["residents.propensity_spread"], n)
+        self.L = self.base.copy()
+        self.trust = np.clip(rng.normal(p["residents.trust"], 0.1, n), 0.01, 0.99)
+        self.efficacy = np.full(n, 0.5)
+        self.member = np.full(n, -1, dtype=np.int32)
+        self.last = {k: np.full(n, NEVER, dtype=np.int32) for k in KINDS}
+        deg = net.degree.astype(float)
+        self.inv_deg = np.where(deg > 0, 1.0 / np.maximum(deg, 1.0), 0.0)
+        party_nb = net.adj @ net.party.astype(float)
+        self.party_neighbour = np.minimum(party_nb, 1.0)
+        self._outcomes: list[tuple[int, float]] = []
+        self.set_params(p)
+
+    def set_params(self, p: dict[str, Any]) -> None:
+        """(Re)derive what depends on parameters that may change mid-run."""
+        self.p = p
+        cost = p["residents.participation_cost"] * np.where(
+            self.net.rural, p["residents.rural_cost_factor"], 1.0)
+        if p["mechanisms.service_centres"]:
+            cost = cost * 0.5
+        self.cost = np.clip(cost, 0.0, 0.99)
+        if p["mechanisms.party_mobilisation"]:
+            self.mobilisation = p["party.intensity"] * (
+                self.net.party + p["party.spillover"] * self.party_neighbour)
+        else:
+            self.mobilisation = np.zeros(self.net.n)
+        self.ref_L = logit(p["residents.propensity"])
+        self.ref_trust = logit(p["residents.trust"])
+
+    @property
+    def propensity(self) -> np.ndarray:
+        return expit(self.L)
+
+    def report_hazard(self) -> np.ndarray:
+        """Per resident, the rate (1/day) of reporting an issue that affects them."""
+        days = self.p["residents.report_days"]
+        if days <= 0:
+            return np.full(self.net.n, np.inf)
+        willing = expit(logit(self.p["residents.report_willingness"]) + (self.L - self.ref_L)
+                        + (logit(self.trust) - self.ref_trust))
+        return willing * (1.0 - self.cost) / days
+
+    def note(self, kind: str, who: int | np.ndarray, day: int) -> None:
+        self.last[kind][who] = day
+
+    def record_outcome(self, resident: int, outcome: float) -> None:
+        """Queue an issue outcome (1 = instant fix, 0 = abandoned) for the next daily update."""
+        self._outcomes.append((resident, outcome))
+
+    def active(self, day: int, kind: str | None = None) -> np.ndarray:
+        """Who took part (in `kind`, or in any kind) within the last WINDOW days."""
+        since = day - WINDOW + 1
+        if kind is not None:
+            return self.last[kind] >= since
+        latest = np.maximum.reduce([self.last[k] for k in KINDS])
+        return latest >= since
+
+    def daily(self, day: int, council_today: bool, sanshe: bool) -> None:
+        """One day of participation and propensity dynamics, in bulk."""
+        p, rng, n = self.p, self.rng, self.net.n
+        pi = self.propensity
+        vol = p["residents.volunteer_rate"] * (1.0 + (p["sanshe.volunteer_boost"] if sanshe
+                                                      else 0.0))
+        u = rng.random(n)
+        self.last["volunteer"][u < vol * pi * (1.0 - self.cost)] = day
+        members = self.member >= 0
+        u = rng.random(n)
+        self.last["selforg"][members & (u < p["selforg.activity_rate"] * pi)] = day
+        if council_today:
+            u = rng.random(n)
+            attend = u < p["party.council_attendance"] * pi * (1.0 + self.mobilisation) * (
+                1.0 - self.cost)
+            self.last["council"][attend] = day
+        self._apply_outcomes()
+        share = (self.net.adj @ self.active(day).astype(float)) * self.inv_deg
+        target = (
+            self.base
+            + p["residents.efficacy_weight"] * (self.efficacy - 0.5)
+            + p["residents.influence_weight"] * (share - p["residents.influence_reference"])
+            + p["residents.member_weight"] * members
+            + p["party.mobilisation_weight"] * self.mobilisation
+            - p["residents.cost_weight"] * self.cost
+        )
+        self.L += p["residents.adapt_rate"] * (target - self.L)
+
+    def _apply_outcomes(self) -> None:
+        if not self._outcomes:
+            return
+        who = np.fromiter((w for w, _ in self._outcomes), dtype=np.int64)
+        o = np.fromiter((x for _, x in self._outcomes), dtype=float)
+        self._outcomes.clear()
+        lr, wom = self.p["residents.learning_rate"], self.p["residents.word_of_mouth"]
+        self.efficacy[who] += lr * (o - self.efficacy[who])
+        self.trust[who] += 0.5 * lr * (o - self.trust[who])
+        heard = np.zeros(self.net.n)
+        told = np.zeros(self.net.n)
+        np.add.at(heard, who, o)
+        np.add.at(told, who, 1.0)
+        sum_o = self.net.adj @ heard
+        count = self.net.adj @ told
+        w = 1.0 - (1.0 - wom) ** count
+        mean_o = np.divide(sum_o, count, out=np.zeros_like(sum_o), where=count > 0)
+        self.trust += w * (mean_o - self.trust)
+        np.clip(self.trust, 0.01, 0.99, out=self.trust)

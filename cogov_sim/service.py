@@ -1,0 +1,179 @@
+"""Queues and servers in continuous time.
+
+A `Station` is anything that works on issues with a number of servers: a department, the
+pooled street team, the social-work hub, a social enterprise, a self-organisation. The
+`ServiceNetwork` starts, finishes and escalates jobs; the pooled team takes the oldest
+waiting job of any department (escalated jobs first) whenever one of its servers frees up.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cogov_sim.issues import Job
+
+if TYPE_CHECKING:
+    from cogov_sim.model import CoGovModel
+
+
+class Station:
+    """Servers, a FIFO queue with an escalated lane, and busy-time accounting."""
+
+    poolable = False
+
+    def init_station(self, servers: int, mean_days: float) -> None:
+        self.servers = int(servers)
+        self.mean_days = mean_days
+        self.busy = 0
+        self.queue: deque[Job] = deque()
+        self.urgent: deque[Job] = deque()
+        self.waiting = 0
+        self.served = 0
+        self.busy_area = 0.0
+        self.server_area = 0.0
+        self._t = 0.0
+
+    def account(self, t: float) -> None:
+        dt = t - self._t
+        if dt > 0:
+            self.busy_area += self.busy * dt
+            self.server_area += self.servers * dt
+            self._t = t
+
+    def free(self) -> bool:
+        return self.busy < self.servers
+
+    def head(self) -> Job | None:
+        """The next live job (escalated lane first), dropping stale entries."""
+        for lane in (self.urgent, self.queue):
+            while lane and lane[0].state != Job.WAITING:
+                lane.popleft()
+            if lane:
+                return lane[0]
+        return None
+
+    def utilisation(self) -> float:
+        return self.busy_area / self.server_area if self.server_area > 0 else float("nan")
+
+
+class ServiceNetwork:
+    """Moves jobs through stations for one model."""
+
+    def __init__(self, model: CoGovModel) -> None:
+        self.model = model
+        self.pool: Station | None = None
+        self.poolable: list[Station] = []
+        self.live: set[Job] = set()
+        self.deadline: float | None = None
+
+    def service_time(self, mean: float) -> float:
+        cv = self.model.p["issues.service_cv"]
+        rnd = self.model.random
+        if mean <= 0:
+            return 0.0
+        if cv == 1.0:
+            return rnd.expovariate(1.0 / mean)
+        k = 1.0 / (cv * cv)
+        return rnd.gammavariate(k, mean / k)
+
+    def submit(self, job: Job) -> None:
+        """A job arrives at its home station: start now if a server is free, else queue."""
+        home = job.home
+        self.live.add(job)
+        if home.free():
+            self._start(job, home)
+        elif home.poolable and self.pool is not None and self.pool.free():
+            self._start(job, self.pool)
+        else:
+            home.queue.append(job)
+            home.waiting += 1
+            if self.deadline is not None and home.poolable:
+                self.model.schedule_event(job.escalate, after=self.deadline)
+
+    def submit_now_or_never(self, job: Job) -> bool:
+        """Start at once if the home station has a free server; otherwise do nothing."""
+        if not job.home.free():
+            return False
+        self.live.add(job)
+        self._start(job, job.home)
+        return True
+
+    def _start(self, job: Job, station: Station) -> None:
+        t = self.model.time
+        station.account(t)
+        station.busy += 1
+        job.state, job.server, job.t_start = Job.SERVING, station, t
+        self.model.on_job_start(job)
+        self.model.schedule_event(job.finish, after=self.service_time(job.home.mean_days))
+
+    def finish(self, job: Job) -> None:
+        t = self.model.time
+        station = job.server
+        station.account(t)
+        station.busy -= 1
+        station.served += 1
+        job.state = Job.DONE
+        self.live.discard(job)
+        self._pull(station)
+        self.model.on_job_done(job)
+
+    def _pull(self, station: Station) -> None:
+        """Give free servers of `station` the next waiting jobs."""
+        while station.free():
+            nxt = self._next_for_pool() if station is self.pool else station.head()
+            if nxt is None:
+                return
+            nxt.home.waiting -= 1
+            self._take(nxt)
+            self._start(nxt, station)
+
+    def _take(self, job: Job) -> None:
+        lane = job.home.urgent if job.escalated else job.home.queue
+        if lane and lane[0] is job:
+            lane.popleft()
+
+    def _next_for_pool(self) -> Job | None:
+        best, best_key = None, None
+        for st in self.poolable:
+            job = st.head()
+            if job is not None:
+                key = (not job.escalated, job.t_enqueue)
+                if best_key is None or key < best_key:
+                    best, best_key = job, key
+        return best
+
+    def escalate(self, job: Job) -> None:
+        """Deadline passed while waiting: the job moves to the escalated lane."""
+        job.escalated = True
+        job.home.urgent.append(job)  # its old queue entry is skipped later (state check)
+        self.model.on_escalate(job)
+
+    def cancel(self, job: Job) -> None:
+        if job.state == Job.WAITING:
+            job.state = Job.CANCELLED
+            job.home.waiting -= 1
+            self.live.discard(job)
+
+    def rebalance(self, stations: list[Station]) -> None:
+        """After staff moved (a reform), let every free server take waiting work."""
+        for st in stations:
+            st.account(self.model.time)
+        for st in stations:
+            self._pull(st)
+
+    @staticmethod
+    def allocate(total: int, shares: np.ndarray, minimum: int = 1) -> np.ndarray:
+        """Split `total` servers in proportion to shares (largest remainder), each >= minimum
+        when there are enough to go round."""
+        k = len(shares)
+        base = np.full(k, minimum if total >= minimum * k else 0, dtype=np.int64)
+        rest = total - base.sum()
+        raw = shares / shares.sum() * rest
+        alloc = np.floor(raw).astype(np.int64)
+        left = rest - alloc.sum()
+        order = np.argsort(-(raw - alloc), kind="stable")
+        alloc[order[:left]] += 1
+        return base + alloc
