@@ -268,9 +268,10 @@ def validate_value(key: str, value: Any, src: str) -> Any:
     if key not in tab:
         _unknown(src, key)
     p: Param = tab[key]
+    given = value
 
     def bad(why: str) -> InputError:
-        return InputError(src, f"value {show(value)} {why}; allowed: {p.allowed()}", key=key)
+        return InputError(src, f"value {show(given)} {why}; allowed: {p.allowed()}", key=key)
 
     if p.kind == "bool":
         if not isinstance(value, bool):

@@ -1,0 +1,19 @@
+# The two commands a fresh clone needs (see README.md):
+#   make run    set everything up, then the headline comparison (fragmented / committee / whistle)
+#   make test   set everything up, then every test
+.PHONY: setup run test lint docs
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	.venv/bin/cogov compare fragmented committee whistle
+
+test: setup
+	.venv/bin/python -m pytest
+
+lint: setup
+	.venv/bin/ruff check cogov_sim tests
+
+docs: setup
+	.venv/bin/cogov params --markdown > docs/parameters.md

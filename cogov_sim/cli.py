@@ -1,0 +1,204 @@
+"""The `cogov` command: parse, call the API, print. Bad input exits 2 with one line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from cogov_sim import api, render
+from cogov_sim.errors import InputError
+from cogov_sim.params import table
+from cogov_sim.scenario import available, load, parse_assignment
+
+
+def git_commit() -> str | None:
+    """The source tree's commit, when the package runs from a git checkout."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5)
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--",
+                                "cogov_sim", "scenarios"], capture_output=True, text=True,
+                               timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (out.stdout.strip() + ("+dirty" if dirty else "")) if out.returncode == 0 else None
+
+
+def _clean(x: Any) -> Any:
+    """JSON-safe: NaN becomes null."""
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_clean(v) for v in x]
+    return x
+
+
+def _overrides(items: list[str] | None) -> dict[str, Any]:
+    return dict(parse_assignment(s) for s in items or [])
+
+
+def _positive(name: str):
+    def check(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got '{text}'") from None
+        if v < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {v}")
+        return v
+    return check
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be an integer, got '{text}'") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"seed must be >= 0, got {v}")
+    return v
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    sc = load(a.scenario, _overrides(a.set) or None)
+    if a.days is not None:
+        sc = sc.with_overrides({"run.days": a.days}, source="--days")
+    res = api.run(sc, seed=a.seed)
+    prov = {**res.provenance, "git": git_commit()}
+    if a.out:
+        write_run(Path(a.out), res, prov)
+    if a.json:
+        print(json.dumps(_clean({"provenance": prov, "summary": res.summary})))
+    else:
+        print(render.summary_text(res.summary, prov))
+        if a.out:
+            print(f"\nwrote issue ledger, daily series and stations to {a.out}/")
+    return 0
+
+
+def write_run(out: Path, res: api.RunResult, prov: dict[str, Any]) -> None:
+    """Issue ledger, daily series, stations as Parquet; summary and scenario beside them."""
+    out.mkdir(parents=True, exist_ok=True)
+    res.issues.to_parquet(out / "issues.parquet", index=False)
+    res.daily.to_parquet(out / "daily.parquet", index=False)
+    res.stations.to_parquet(out / "stations.parquet", index=False)
+    (out / "summary.json").write_text(json.dumps(_clean(
+        {"provenance": prov, "summary": res.summary}), indent=2))
+    (out / "scenario.toml").write_text(res.scenario.to_toml(), encoding="utf-8")
+
+
+def cmd_compare(a: argparse.Namespace) -> int:
+    overrides = _overrides(a.set)
+    if a.days is not None:
+        overrides["run.days"] = a.days
+    scs = [load(name, overrides or None) for name in a.scenarios]  # validate all first
+    total = len(scs) * a.replications
+    done = [0]
+
+    def progress(name: str, r: int) -> None:
+        done[0] += 1
+        if sys.stderr.isatty():
+            print(f"\r{done[0]}/{total} runs ({name})", end="", file=sys.stderr, flush=True)
+
+    cmp = api.compare(scs, replications=a.replications, seed=a.seed, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if a.out:
+        out = Path(a.out)
+        out.mkdir(parents=True, exist_ok=True)
+        cmp.runs.to_parquet(out / "runs.parquet", index=False)
+        cmp.table.reset_index().to_parquet(out / "comparison.parquet", index=False)
+    if a.json:
+        print(json.dumps(_clean({**cmp.to_dict(), "git": git_commit()})))
+    else:
+        print(render.comparison_text(cmp.table, a.replications, a.seed))
+        print(f"\ncogov-sim {api.__version__}, git {git_commit() or 'n/a'}; scenarios: " +
+              ", ".join(f"{s.name} ({s.source}, hash {s.hash})" for s in scs))
+    return 0
+
+
+def cmd_scenarios(a: argparse.Namespace) -> int:
+    for name, path in available().items():
+        try:
+            desc = load(path).description
+        except InputError as e:
+            desc = f"(invalid: {e})"
+        print(f"{name:<20} {desc}")
+    return 0
+
+
+def cmd_params(a: argparse.Namespace) -> int:
+    rows = list(table().values())
+    if a.markdown:
+        print(render.params_markdown(rows), end="")
+    elif a.json:
+        print(json.dumps([{**p.__dict__, "choices": list(p.choices)} for p in rows],
+                         ensure_ascii=False))
+    else:
+        print(render.params_text(rows, chinese=a.zh))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="cogov", description="Simulate community co-governance: 九龙治水 vs 社治委.")
+    ap.add_argument("--version", action="version", version=f"cogov-sim {api.__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="one run of a scenario")
+    r.add_argument("scenario", help="scenario name (see `cogov scenarios`) or .toml path")
+    r.add_argument("--seed", type=_seed, default=1)
+    r.add_argument("--days", type=_positive("--days"))
+    r.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a parameter, e.g. --set issues.rate=0.4 (repeatable)")
+    r.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    r.add_argument("--out", metavar="DIR", help="write issue ledger and daily series (Parquet)")
+    r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("compare", help="replicated runs of several scenarios, with 95%% CIs")
+    c.add_argument("scenarios", nargs="+")
+    c.add_argument("--replications", "-r", type=_positive("--replications"), default=10)
+    c.add_argument("--seed", type=_seed, default=1)
+    c.add_argument("--days", type=_positive("--days"))
+    c.add_argument("--set", action="append", metavar="KEY=VALUE")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--out", metavar="DIR", help="write per-run rows and the table (Parquet)")
+    c.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("scenarios", help="list the scenarios")
+    s.set_defaults(func=cmd_scenarios)
+
+    p = sub.add_parser("params", help="the parameter table")
+    p.add_argument("--zh", action="store_true", help="descriptions in Chinese")
+    p.add_argument("--markdown", action="store_true", help="the docs reference page")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_params)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as e:
+        print(f"cogov: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cogov: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

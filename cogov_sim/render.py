@@ -1,0 +1,154 @@
+"""Plain-text rendering of run summaries, comparison tables and the parameter table."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from cogov_sim.metrics import STAGES
+from cogov_sim.params import Param
+
+LABELS = {
+    "resolution_mean_days": "mean resolution time (days)",
+    "resolution_median_days": "median resolution time (days)",
+    "resolution_p90_days": "p90 resolution time (days)",
+    "response_mean_days": "mean time from report to resolution (days)",
+    "resolution_rate": "resolution rate",
+    "abandonment_rate": "abandonment rate",
+    "participation_mean": "participation rate (30-day, mean)",
+    "transfers_per_issue": "transfers per issue",
+    "resolution_mean_days_1dept": "mean resolution, 1 department (days)",
+    "resolution_mean_days_multidept": "mean resolution, 2+ departments (days)",
+    **{f"stage_{s}_days": f"  time in {s} (days)" for s in STAGES},
+}
+
+
+def _f(x: float, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if abs(x) < 1 and x != 0 and digits == 2:
+        return f"{x:.3f}"
+    return f"{x:.{digits}f}"
+
+
+def summary_text(summary: dict[str, float], provenance: dict[str, Any]) -> str:
+    """A readable one-run summary."""
+    s = summary
+    lines = [
+        f"cogov-sim {provenance.get('cogov_sim', '')} -- scenario '{provenance['scenario']}' "
+        f"(hash {provenance['scenario_hash']}), seed {provenance['seed']}, "
+        f"{provenance['days']} days",
+    ]
+    if provenance.get("overrides"):
+        lines.append("  overrides: " + ", ".join(f"{k}={v}" for k, v in
+                                                 provenance["overrides"].items()))
+    lines += [
+        "",
+        f"Issues (after warm-up): {int(s['issues_created'])} created, "
+        f"{int(s['issues_resolved'])} resolved, {int(s['issues_abandoned'])} abandoned, "
+        f"{int(s['issues_open'])} open; ledger balanced: "
+        f"{'yes' if s['ledger_balanced'] == 1.0 else 'NO'}",
+        f"  resolution rate {_f(s['resolution_rate'])}, abandonment rate "
+        f"{_f(s['abandonment_rate'])}",
+        f"Resolution time: mean {_f(s['resolution_mean_days'])} d, median "
+        f"{_f(s['resolution_median_days'])} d, p90 {_f(s['resolution_p90_days'])} d; "
+        f"from report: {_f(s['response_mean_days'])} d",
+        "  where the time goes: " + ", ".join(
+            f"{st} {_f(s[f'stage_{st}_days'])}" for st in STAGES),
+        f"  by departments needed: 1 -> {_f(s['resolution_mean_days_1dept'])} d, "
+        f"2 -> {_f(s['resolution_mean_days_2dept'])} d, "
+        f"3 -> {_f(s['resolution_mean_days_3dept'])} d",
+        f"  transfers per issue {_f(s['transfers_per_issue'])}, bounces "
+        f"{_f(s['bounces_per_issue'])}, escalated {_f(s['escalated_share'])}, "
+        f"parts done by the pooled team {_f(s['pooled_part_share'])}",
+        "Found by: " + ", ".join(
+            f"{k} {_f(s[f'found_by_{k}_share'])}" for k in
+            ("resident", "neighbour", "grid", "self_org")) +
+        f", never found {_f(s['undiscovered_share'])}",
+        "Handled by: " + ", ".join(
+            f"{k} {_f(s[f'channel_{k}_share'])}" for k in
+            ("departments", "self_org", "sanshe", "enterprise")),
+        f"Participation (share active in 30 days): mean {_f(s['participation_mean'])}, "
+        f"final {_f(s['participation_final'])}; reporting "
+        f"{_f(s['participation_report_mean'])}, councils {_f(s['participation_council_mean'])},"
+        f" volunteering {_f(s['participation_volunteer_mean'])}, self-organisations "
+        f"{_f(s['participation_selforg_mean'])}",
+        f"  trust {_f(s['trust_final'])}, efficacy {_f(s['efficacy_final'])}, "
+        f"self-organisations {int(s['self_orgs_final'])}",
+        f"Departments: utilisation {_f(s['utilisation_departments'])} (most loaded "
+        f"{_f(s['utilisation_max_department'])}, least {_f(s['utilisation_min_department'])})"
+        f", pooled team {_f(s['utilisation_pool'])}; backlog mean {_f(s['backlog_mean'], 1)}",
+    ]
+    if not math.isnan(s["gap_resolution_rural_urban"]):
+        lines.append(
+            f"Rural minus urban: resolution {_f(s['gap_resolution_rural_urban'])} d, "
+            f"participation {_f(s['gap_participation_rural_urban'])}")
+    return "\n".join(lines)
+
+
+def comparison_text(table: pd.DataFrame, replications: int, seed: int) -> str:
+    """Means with 95% CIs per scenario, and each scenario's difference from the first."""
+    scenarios = list(dict.fromkeys(table.index.get_level_values(0)))
+    first = scenarios[0]
+    width = max(len(s) for s in scenarios)
+    head = (f"{'metric':<42} " + " ".join(f"{s:>{max(width, 22)}}" for s in scenarios))
+    lines = [
+        f"{replications} replications per scenario, master seed {seed}; mean [95% CI]; "
+        f"Δ = difference from '{first}' (paired by seed) [95% CI]",
+        "",
+        head,
+        "-" * len(head),
+    ]
+    for m in dict.fromkeys(table.index.get_level_values(1)):
+        row, drow = [], []
+        for s in scenarios:
+            r = table.loc[(s, m)]
+            row.append(f"{_f(r['mean'])} [{_f(r['ci_low'])}, {_f(r['ci_high'])}]")
+            drow.append("" if s == first else
+                        f"Δ {_f(r['diff'])} [{_f(r['diff_ci_low'])}, {_f(r['diff_ci_high'])}]")
+        label = LABELS.get(m, m)
+        lines.append(f"{label:<42} " + " ".join(f"{c:>{max(width, 22)}}" for c in row))
+        if any(drow):
+            lines.append(f"{'':<42} " + " ".join(f"{c:>{max(width, 22)}}" for c in drow))
+    return "\n".join(lines)
+
+
+def params_text(rows: list[Param], chinese: bool = False) -> str:
+    """The parameter table, one line each."""
+    lines = []
+    for p in rows:
+        rng = p.allowed()
+        desc = p.zh if chinese else p.en
+        unit = f" [{p.unit}]" if p.unit else ""
+        lines.append(f"{p.name:<34} {str(p.default):>10}{unit:<22} {rng:<32} {desc}")
+    return "\n".join(lines)
+
+
+def params_markdown(rows: list[Param]) -> str:
+    """The parameter reference page (docs/parameters.md), generated from the table."""
+    out = [
+        "# Parameter reference",
+        "",
+        "Generated from `cogov_sim/params.py` and the structure modules by "
+        "`cogov params --markdown`; do not edit by hand.",
+        "",
+        "`live`: may change mid-run in a `[[change]]` block. `queueing`: the value forced by "
+        "`mode.queueing = true`.",
+        "",
+    ]
+    section = None
+    for p in rows:
+        sec = p.section or "structure"
+        if sec != section:
+            out += ["", f"## {sec}", "",
+                    "| name | default | unit | allowed | live | queueing | description | 说明 |",
+                    "|---|---|---|---|---|---|---|---|"]
+            section = sec
+        src = f" *Source: {p.source}.*" if p.source else ""
+        deg = "" if p.degenerate is None else str(p.degenerate)
+        out.append(f"| `{p.name}` | {p.default} | {p.unit} | {p.allowed()} | "
+                   f"{'yes' if p.live else ''} | {deg} | {p.en}.{src} | {p.zh} |")
+    return "\n".join(out) + "\n"
+

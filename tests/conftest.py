@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+import functools
+
+from cogov_sim import api
+
+
+@functools.cache
+def cached_run(scenario: str, seed: int = 1, days: int | None = None) -> api.RunResult:
+    """Runs shared between tests (the model is deterministic, so sharing is safe)."""
+    return api.run(scenario, seed=seed, days=days)

@@ -1,0 +1,54 @@
+"""Participation responds in the expected direction to one switch at a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from cogov_sim import compare
+from cogov_sim.scenario import load
+
+REPS = 6
+
+
+def _effect(base: str, overrides: dict, metric: str = "participation_mean") -> tuple:
+    a = load(base)
+    b = a.with_overrides(overrides)
+    b = type(b)(b.name + "*", b.description, b.params, b.changes, b.source, b.overrides)
+    row = compare([a, b], replications=REPS, metric_names=(metric,)).table.loc[(b.name, metric)]
+    return row["diff"], row["diff_ci_low"], row["diff_ci_high"]
+
+
+@pytest.mark.parametrize("base", ["fragmented", "committee"])
+def test_party_mobilisation_raises_participation(base: str) -> None:
+    on = {"mechanisms.party_mobilisation": True} if base == "fragmented" else {
+        "mechanisms.party_mobilisation": False}
+    d, lo, hi = _effect(base, on)
+    if base == "fragmented":
+        assert lo > 0, (d, lo, hi)
+    else:
+        assert hi < 0, (d, lo, hi)
+
+
+def test_sanshe_raises_participation() -> None:
+    d, lo, hi = _effect("committee", {"mechanisms.sanshe": True})
+    assert lo > 0, (d, lo, hi)
+
+
+def test_better_handling_of_own_issues_raises_participation() -> None:
+    """More staff -> faster resolution -> higher efficacy -> more participation."""
+    d, lo, hi = _effect("fragmented", {"departments.staff": 24})
+    assert lo > 0, (d, lo, hi)
+    d2, lo2, hi2 = _effect("fragmented", {"departments.staff": 24}, "efficacy_final")
+    assert lo2 > 0, (d2, lo2, hi2)
+
+
+def test_no_feedback_no_effect() -> None:
+    """The staff effect runs through efficacy: with efficacy weightless it vanishes."""
+    base = {"residents.efficacy_weight": 0.0, "residents.word_of_mouth": 0.0}
+    a = load("fragmented").with_overrides(base)
+    b = a.with_overrides({"departments.staff": 24})
+    b = type(b)("more-staff", "", b.params, b.changes, b.source, b.overrides)
+    row = compare([a, b], replications=REPS,
+                  metric_names=("participation_mean",)).table.loc[("more-staff",
+                                                                   "participation_mean")]
+    assert abs(row["diff"]) < 0.01
