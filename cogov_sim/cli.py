@@ -99,9 +99,9 @@ def write_run(out: Path, res: api.RunResult, prov: dict[str, Any]) -> None:
 
 def cmd_compare(a: argparse.Namespace) -> int:
     overrides = _overrides(a.set)
-    if a.days is not None:
-        overrides["run.days"] = a.days
     scs = [load(name, overrides or None) for name in a.scenarios]  # validate all first
+    if a.days is not None:
+        scs = [s.with_overrides({"run.days": a.days}, source="--days") for s in scs]
     total = len(scs) * a.replications
     done = [0]
 

@@ -54,7 +54,7 @@ class Scenario:
     def with_overrides(self, values: dict[str, Any], source: str = "--set") -> Scenario:
         """A copy with some values replaced, validated like a file's."""
         checked = {k: validate_value(k, v, source) for k, v in values.items()}
-        return Scenario(
+        sc = Scenario(
             self.name,
             self.description,
             {**self.params, **checked},
@@ -62,6 +62,8 @@ class Scenario:
             self.source,
             {**self.overrides, **checked},
         )
+        _check_consistency(sc, source)
+        return sc
 
     def effective(self) -> dict[str, Any]:
         """The parameters the model uses: in queueing mode, degenerate values are forced."""
@@ -69,7 +71,8 @@ class Scenario:
 
     def to_toml(self) -> str:
         """The scenario as a self-contained TOML file (every value explicit)."""
-        lines = [f'name = "{self.name}"', f"description = {json.dumps(self.description)}", ""]
+        lines = [f"name = {_toml_value(self.name)}",
+                 f"description = {_toml_value(self.description)}", ""]
         lines.append(f'structure = "{self.params["structure"]}"')
         section = None
         for key in sorted(k for k in self.params if "." in k):
@@ -88,7 +91,7 @@ def _toml_value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):
-        return json.dumps(v)
+        return json.dumps(v, ensure_ascii=False)
     return repr(v)
 
 
@@ -167,7 +170,6 @@ def load(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> S
     _check_consistency(sc, str(path))
     if overrides:
         sc = sc.with_overrides(overrides)
-        _check_consistency(sc, "--set")
     return sc
 
 
