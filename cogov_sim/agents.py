@@ -107,7 +107,6 @@ class PartyBranch(mesa.Agent):
         self.neighbourhood = neighbourhood
         self.members = members
         self.councils = 0
-        self.attendance = 0
 
 
 class Committee(mesa.Agent):

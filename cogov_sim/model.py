@@ -63,7 +63,9 @@ class CoGovModel(mesa.Model):
         p = self.p
         self.days = int(p["run.days"])
         self.queueing = bool(p["mode.queueing"])
-        self.changes = {c.day: c.values for c in spec.changes}
+        self.changes: dict[int, dict[str, Any]] = {}
+        for c in spec.changes:  # several blocks on one day merge; a later block wins per key
+            self.changes.setdefault(c.day, {}).update(c.values)
 
         self.net = network.build(p, self.rng)
         self.pop = Population(self.net, p, self.rng)
@@ -184,7 +186,12 @@ class CoGovModel(mesa.Model):
         return self
 
     def _finalise(self) -> None:
+        """Close the books at the horizon: discoveries drawn for later have not happened."""
         self._close_undiscovered()
+        L = self.ledger
+        later = np.nonzero(L.t_known[: L.n] > self.time)[0]
+        L.t_known[later] = np.nan
+        L.discovered_by[later] = Discoverer.NONE
         for st in self.stations():
             st.account(self.time)
 
@@ -276,7 +283,7 @@ class CoGovModel(mesa.Model):
         self._undiscovered_next = i
 
     def on_known(self, issue: Issue) -> None:
-        i, L, p = issue.i, self.ledger, self.p
+        i, L = issue.i, self.ledger
         if L.status[i] != Status.OPEN:
             return
         L.stage[i] = Stage.ROUTING
@@ -327,7 +334,7 @@ class CoGovModel(mesa.Model):
             if p["mechanisms.sanshe"] and self.hub.servers > 0:
                 L.channel[i] = Channel.SANSHE
                 issue.depts = [self.hub]
-                self.schedule_event(issue.arrive, after=exp(self.random, p["committee.dispatch_days"]))
+                self.schedule_event(issue.arrive, after=exp(self.random, p["sanshe.intake_days"]))
                 return True
         if L.paid_service[i] and p["mechanisms.social_enterprises"] and self.enterprises:
             L.channel[i] = Channel.ENTERPRISE
@@ -457,12 +464,15 @@ class CoGovModel(mesa.Model):
         active = self.pop.active(day - 1, "selforg")
         survivors = []
         for org in self.self_orgs:
-            org.activity = float(active[org.members].mean()) if len(org.members) else 0.0
-            if org.activity < p["selforg.fade_activity"] and day > 0 and rng.random() < 0.5:
-                if org.busy == 0:
-                    self.pop.member[org.members] = -1
-                    org.remove()
-                    continue
+            if day > 0:
+                org.activity = float(active[org.members].mean()) if len(org.members) else 0.0
+            else:  # no history yet: assume a third of the members are active
+                org.activity = 1.0 / 3.0
+            fading = org.activity < p["selforg.fade_activity"] and day > 0
+            if fading and org.busy == 0 and rng.random() < 0.5:
+                self.pop.member[org.members] = -1
+                org.remove()
+                continue
             survivors.append(org)
             org.account(self.time)
             n_active = int(active[org.members].sum()) if day > 0 else len(org.members) // 3
@@ -495,7 +505,8 @@ class CoGovModel(mesa.Model):
         Only the ledger's still-open tail is scanned: issues close roughly in the order they
         occur, so the cost per day stays near the backlog size, not the run's issue count."""
         t = int(round(self.time))
-        L, n = self.ledger, self.ledger.n
+        L = self.ledger
+        n = int(np.searchsorted(L.t_occur[: L.n], t, side="right"))  # occurred by now
         lo = self._first_open
         while lo < n and L.status[lo] != Status.OPEN:
             lo += 1

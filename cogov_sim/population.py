@@ -106,8 +106,8 @@ class Population:
         self.last["selforg"][members & (u < p["selforg.activity_rate"] * pi)] = day
         if council_today:
             u = rng.random(n)
-            attend = u < p["party.council_attendance"] * pi * (1.0 + self.mobilisation) * (
-                1.0 - self.cost)
+            attend = u < np.minimum(1.0, p["party.council_attendance"] * pi
+                                    * (1.0 + self.mobilisation) * (1.0 - self.cost))
             self.last["council"][attend] = day
         self._apply_outcomes()
         share = (self.net.adj @ self.active(day).astype(float)) * self.inv_deg
@@ -128,8 +128,9 @@ class Population:
         o = np.fromiter((x for _, x in self._outcomes), dtype=float)
         self._outcomes.clear()
         lr, wom = self.p["residents.learning_rate"], self.p["residents.word_of_mouth"]
-        self.efficacy[who] += lr * (o - self.efficacy[who])
-        self.trust[who] += 0.5 * lr * (o - self.trust[who])
+        for w, x in zip(who.tolist(), o.tolist(), strict=True):  # a few a day, in order
+            self.efficacy[w] += lr * (x - self.efficacy[w])
+            self.trust[w] += 0.5 * lr * (x - self.trust[w])
         heard = np.zeros(self.net.n)
         told = np.zeros(self.net.n)
         np.add.at(heard, who, o)

@@ -92,8 +92,20 @@ def comparison_text(table: pd.DataFrame, replications: int, seed: int) -> str:
     """Means with 95% CIs per scenario, and each scenario's difference from the first."""
     scenarios = list(dict.fromkeys(table.index.get_level_values(0)))
     first = scenarios[0]
-    width = max(len(s) for s in scenarios)
-    head = (f"{'metric':<42} " + " ".join(f"{s:>{max(width, 22)}}" for s in scenarios))
+    rows: list[tuple[str, list[str]]] = []
+    for m in dict.fromkeys(table.index.get_level_values(1)):
+        cells, deltas = [], []
+        for s in scenarios:
+            r = table.loc[(s, m)]
+            cells.append(f"{_f(r['mean'])} [{_f(r['ci_low'])}, {_f(r['ci_high'])}]")
+            deltas.append("" if s == first else
+                          f"Δ {_f(r['diff'])} [{_f(r['diff_ci_low'])}, {_f(r['diff_ci_high'])}]")
+        rows.append((LABELS.get(m, m), cells))
+        if any(deltas):
+            rows.append(("", deltas))
+    width = max(len(c) for _, cells in rows for c in [*cells, *scenarios])
+    label_w = max(len(label) for label, _ in rows)
+    head = f"{'metric':<{label_w}}  " + "  ".join(f"{s:>{width}}" for s in scenarios)
     lines = [
         f"{replications} replications per scenario, master seed {seed}; mean [95% CI]; "
         f"Δ = difference from '{first}' (paired by seed) [95% CI]",
@@ -101,17 +113,8 @@ def comparison_text(table: pd.DataFrame, replications: int, seed: int) -> str:
         head,
         "-" * len(head),
     ]
-    for m in dict.fromkeys(table.index.get_level_values(1)):
-        row, drow = [], []
-        for s in scenarios:
-            r = table.loc[(s, m)]
-            row.append(f"{_f(r['mean'])} [{_f(r['ci_low'])}, {_f(r['ci_high'])}]")
-            drow.append("" if s == first else
-                        f"Δ {_f(r['diff'])} [{_f(r['diff_ci_low'])}, {_f(r['diff_ci_high'])}]")
-        label = LABELS.get(m, m)
-        lines.append(f"{label:<42} " + " ".join(f"{c:>{max(width, 22)}}" for c in row))
-        if any(drow):
-            lines.append(f"{'':<42} " + " ".join(f"{c:>{max(width, 22)}}" for c in drow))
+    lines += [f"{label:<{label_w}}  " + "  ".join(f"{c:>{width}}" for c in cells)
+              for label, cells in rows]
     return "\n".join(lines)
 
 

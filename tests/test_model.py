@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import cached_run
 
 from cogov_sim import run
 from cogov_sim.scenario import available, from_dict, load
-from conftest import cached_run
 
 
 def test_same_seed_same_everything_other_seed_differs() -> None:
@@ -73,6 +73,23 @@ def test_reform_switches_structure_on_its_day() -> None:
     assert late < 0.6 * early
 
 
+def test_same_day_changes_merge(tmp_path) -> None:
+    f = tmp_path / "two.toml"
+    f.write_text('extends = "fragmented"\n[[change]]\nday = 10\nstructure = "committee"\n'
+                 '[[change]]\nday = 10\nmechanisms.grid_discovery = true\n')
+    from cogov_sim.model import CoGovModel
+
+    m = CoGovModel(load(str(f)), rng=1)
+    for _ in range(11):
+        m.step()
+    assert m.structure.name == "committee" and m.p["mechanisms.grid_discovery"] is True
+
+
+def test_no_discovery_after_the_horizon() -> None:
+    res = cached_run("committee", 1)
+    assert (res.issues.t_known.dropna() <= res.days).all()
+
+
 def test_surge_raises_backlog_then_recovers() -> None:
     d = cached_run("surge", 1).daily.set_index("time")
     normal = d.loc[60:119, "backlog"].mean()
@@ -102,4 +119,5 @@ def test_model_runs_step_by_step_like_mesa() -> None:
         m.step()
     assert m.time == 10.0
     df = m.datacollector.get_model_vars_dataframe()
-    assert len(df) == 11 and df["created"].iloc[-1] == m.ledger.n
+    occurred = (m.ledger.t_occur[: m.ledger.n] <= m.time).sum()
+    assert len(df) == 11 and df["created"].iloc[-1] == occurred < m.ledger.n  # day 10 drawn ahead

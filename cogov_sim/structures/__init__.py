@@ -6,7 +6,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from cogov_sim.structures.base import Route, Structure, registry as _registry
+from cogov_sim.structures.base import Route, Structure
+from cogov_sim.structures.base import registry as _registry
 
 _loaded = False
 
