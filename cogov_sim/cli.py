@@ -47,26 +47,17 @@ def _overrides(items: list[str] | None) -> dict[str, Any]:
     return dict(parse_assignment(s) for s in items or [])
 
 
-def _positive(name: str):
+def _int_at_least(name: str, low: int):
+    """An argparse type: an integer >= low, with a message naming the option."""
     def check(text: str) -> int:
         try:
             v = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be an integer, got '{text}'") from None
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {v}")
+        if v < low:
+            raise argparse.ArgumentTypeError(f"{name} must be at least {low}, got {v}")
         return v
     return check
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be an integer, got '{text}'") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"seed must be >= 0, got {v}")
-    return v
 
 
 def cmd_run(a: argparse.Namespace) -> int:
@@ -157,8 +148,8 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="one run of a scenario")
     r.add_argument("scenario", help="scenario name (see `cogov scenarios`) or .toml path")
-    r.add_argument("--seed", type=_seed, default=1)
-    r.add_argument("--days", type=_positive("--days"))
+    r.add_argument("--seed", type=_int_at_least("--seed", 0), default=1)
+    r.add_argument("--days", type=_int_at_least("--days", 1))
     r.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter, e.g. --set issues.rate=0.4 (repeatable)")
     r.add_argument("--json", action="store_true", help="print the summary as one JSON object")
@@ -167,9 +158,9 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="replicated runs of several scenarios, with 95%% CIs")
     c.add_argument("scenarios", nargs="+")
-    c.add_argument("--replications", "-r", type=_positive("--replications"), default=10)
-    c.add_argument("--seed", type=_seed, default=1)
-    c.add_argument("--days", type=_positive("--days"))
+    c.add_argument("--replications", "-r", type=_int_at_least("--replications", 1), default=10)
+    c.add_argument("--seed", type=_int_at_least("--seed", 0), default=1)
+    c.add_argument("--days", type=_int_at_least("--days", 1))
     c.add_argument("--set", action="append", metavar="KEY=VALUE")
     c.add_argument("--json", action="store_true")
     c.add_argument("--out", metavar="DIR", help="write per-run rows and the table (Parquet)")
