@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cogov_sim import api, render
+from cogov_sim import api, metrics, render
 from cogov_sim.errors import InputError
 from cogov_sim.params import table
 from cogov_sim.scenario import available, load, parse_assignment
@@ -83,6 +83,10 @@ def write_run(out: Path, res: api.RunResult, prov: dict[str, Any]) -> None:
     res.issues.to_parquet(out / "issues.parquet", index=False)
     res.daily.to_parquet(out / "daily.parquet", index=False)
     res.stations.to_parquet(out / "stations.parquet", index=False)
+    warm = float(res.scenario["run.warmup_days"])
+    for col in ("category", "n_departments"):
+        metrics.by_group(res.issues, col, warm).reset_index().to_parquet(
+            out / f"by_{col}.parquet", index=False)
     (out / "summary.json").write_text(json.dumps(_clean(
         {"provenance": prov, "summary": res.summary}), indent=2))
     (out / "scenario.toml").write_text(res.scenario.to_toml(), encoding="utf-8")
