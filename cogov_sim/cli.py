@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import subprocess
@@ -144,6 +145,26 @@ def cmd_params(a: argparse.Namespace) -> int:
     return 0
 
 
+# Subcommands that live with their subsystem: each module has `register(subparsers)`.
+EXTENSIONS = (
+    "cogov_sim.batch.cli",  # batch, report
+    "cogov_sim.sensitivity.cli",  # sweep
+    "cogov_sim.viz.cli",  # viz
+    "cogov_sim.bench",  # bench
+)
+
+
+def _register_extensions(sub: argparse._SubParsersAction) -> None:
+    for name in EXTENSIONS:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name is not None and name.startswith(e.name):
+                continue  # that subsystem is not built yet
+            raise
+        mod.register(sub)
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="cogov", description="Simulate community co-governance: 九龙治水 vs 社治委.")
@@ -178,6 +199,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", action="store_true", help="the docs reference page")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_params)
+    _register_extensions(sub)
     return ap
 
 
