@@ -1,15 +1,18 @@
 # The two commands a fresh clone needs (see README.md):
 #   make run    set everything up, then the headline comparison (fragmented / committee / whistle)
 #   make test   set everything up, then every test
-.PHONY: setup run test lint docs
+.PHONY: setup browser run test lint docs
 
 setup:
 	@bash scripts/setup.sh
 
+browser:
+	@bash scripts/install-browser.sh
+
 run: setup
 	.venv/bin/cogov compare fragmented committee whistle
 
-test: setup
+test: setup browser
 	.venv/bin/python -m pytest
 
 lint: setup
