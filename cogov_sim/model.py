@@ -260,7 +260,7 @@ class CoGovModel(mesa.Model):
         hz = self.pop.report_hazard()
         h_res = hz[who]
         h_nb = np.where(L.public[s], p["residents.neighbour_report"]
-                        * (self.net.adj @ hz)[who], 0.0)
+                        * (self.net.adj[who] @ hz), 0.0)
         h_grid = np.where(L.visible[s], self.grid_hazard, 0.0)
         h_org = np.where(L.visible[s], self.org_hazard[L.neighbourhood[s]], 0.0)
         h = np.stack([h_res, h_nb, h_grid, h_org])
@@ -317,7 +317,10 @@ class CoGovModel(mesa.Model):
             self.committee.dispatched += 1
         if self.structure.name == "whistle":
             self.street.whistles += 1
-        self.schedule_event(issue.arrive, after=route.delay)
+        if route.delay > 0:
+            self.schedule_event(issue.arrive, after=route.delay)
+        else:
+            self.on_arrive(issue)
 
     def _community_channel(self, issue: Issue) -> bool:
         """Self-organisations, 三社联动 and social enterprises take what they can."""

@@ -42,6 +42,7 @@ class Population:
         self.efficacy = np.full(n, 0.5)
         self.member = np.full(n, -1, dtype=np.int32)
         self.last = {k: np.full(n, NEVER, dtype=np.int32) for k in KINDS}
+        self.last_any = np.full(n, NEVER, dtype=np.int32)
         deg = net.degree.astype(float)
         self.inv_deg = np.where(deg > 0, 1.0 / np.maximum(deg, 1.0), 0.0)
         party_nb = net.adj @ net.party.astype(float)
@@ -80,6 +81,7 @@ class Population:
 
     def note(self, kind: str, who: int | np.ndarray, day: int) -> None:
         self.last[kind][who] = day
+        self.last_any[who] = np.maximum(self.last_any[who], day)
 
     def record_outcome(self, resident: int, outcome: float) -> None:
         """Queue an issue outcome (1 = instant fix, 0 = abandoned) for the next daily update."""
@@ -90,8 +92,7 @@ class Population:
         since = day - WINDOW + 1
         if kind is not None:
             return self.last[kind] >= since
-        latest = np.maximum.reduce([self.last[k] for k in KINDS])
-        return latest >= since
+        return self.last_any >= since
 
     def daily(self, day: int, council_today: bool, sanshe: bool) -> None:
         """One day of participation and propensity dynamics, in bulk."""
@@ -100,26 +101,33 @@ class Population:
         vol = p["residents.volunteer_rate"] * (1.0 + (p["sanshe.volunteer_boost"] if sanshe
                                                       else 0.0))
         u = rng.random(n)
-        self.last["volunteer"][u < vol * pi * (1.0 - self.cost)] = day
+        self._mark("volunteer", np.nonzero(u < vol * pi * (1.0 - self.cost))[0], day)
         members = self.member >= 0
-        u = rng.random(n)
-        self.last["selforg"][members & (u < p["selforg.activity_rate"] * pi)] = day
+        mem = np.nonzero(members)[0]
+        u = rng.random(len(mem))
+        self._mark("selforg", mem[u < p["selforg.activity_rate"] * pi[mem]], day)
         if council_today:
             u = rng.random(n)
             attend = u < np.minimum(1.0, p["party.council_attendance"] * pi
                                     * (1.0 + self.mobilisation) * (1.0 - self.cost))
-            self.last["council"][attend] = day
+            self._mark("council", np.nonzero(attend)[0], day)
         self._apply_outcomes()
         share = (self.net.adj @ self.active(day).astype(float)) * self.inv_deg
         target = (
             self.base
             + p["residents.efficacy_weight"] * (self.efficacy - 0.5)
+            + p["residents.trust_weight"] * (self.trust - p["residents.trust"])
             + p["residents.influence_weight"] * (share - p["residents.influence_reference"])
             + p["residents.member_weight"] * members
             + p["party.mobilisation_weight"] * self.mobilisation
             - p["residents.cost_weight"] * self.cost
         )
         self.L += p["residents.adapt_rate"] * (target - self.L)
+
+    def _mark(self, kind: str, who: np.ndarray, day: int) -> None:
+        """Bulk `note` for today (day is never older than what is recorded)."""
+        self.last[kind][who] = day
+        self.last_any[who] = day
 
     def _apply_outcomes(self) -> None:
         if not self._outcomes:
@@ -131,13 +139,15 @@ class Population:
         for w, x in zip(who.tolist(), o.tolist(), strict=True):  # a few a day, in order
             self.efficacy[w] += lr * (x - self.efficacy[w])
             self.trust[w] += 0.5 * lr * (x - self.trust[w])
-        heard = np.zeros(self.net.n)
-        told = np.zeros(self.net.n)
-        np.add.at(heard, who, o)
-        np.add.at(told, who, 1.0)
-        sum_o = self.net.adj @ heard
-        count = self.net.adj @ told
+        # word of mouth touches only the tellers' neighbours: gather their rows, not a mat-vec
+        ptr, idx = self.net.adj.indptr, self.net.adj.indices
+        lens = ptr[who + 1] - ptr[who]
+        hearers = idx[np.concatenate([np.arange(ptr[w], ptr[w + 1]) for w in who])]
+        heard_o = np.repeat(o, lens)
+        uniq, inv = np.unique(hearers, return_inverse=True)
+        count = np.bincount(inv, minlength=len(uniq)).astype(float)
+        mean_o = np.bincount(inv, weights=heard_o, minlength=len(uniq)) / np.maximum(count, 1.0)
         w = 1.0 - (1.0 - wom) ** count
-        mean_o = np.divide(sum_o, count, out=np.zeros_like(sum_o), where=count > 0)
-        self.trust += w * (mean_o - self.trust)
-        np.clip(self.trust, 0.01, 0.99, out=self.trust)
+        t = self.trust[uniq]
+        self.trust[uniq] = np.clip(t + w * (mean_o - t), 0.01, 0.99)
+        self.trust[who] = np.clip(self.trust[who], 0.01, 0.99)

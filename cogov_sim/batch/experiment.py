@@ -1,0 +1,268 @@
+"""Experiment files (``experiments/*.toml``): load and validate, with the scenario files' errors.
+
+An experiment says which model and scenarios to run, which parameters vary (a ``[grid]``, a
+list of ``[[points]]``, or a ``[sample]``), fixed overrides (``[set]``), replications, the
+master seed, days, and which outputs to keep. Every problem is one `InputError` naming the
+file, the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cogov_sim.errors import InputError, did_you_mean, show
+from cogov_sim.scenario import Scenario, find, load, validate_value
+from cogov_sim.scenario import _flatten as flatten
+
+from . import models
+
+KEYS = ("name", "description", "model", "scenarios", "replications", "seed", "days", "keep",
+        "set", "grid", "points", "sample")
+DESIGNS = ("grid", "points", "sample")
+SAMPLE_KEYS = ("n", "method", "seed", "ranges")
+SAMPLE_METHODS = ("lhs", "sobol", "random")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A sampled design: n points in the box `ranges`, by Latin hypercube, Sobol' or random."""
+
+    n: int
+    method: str
+    seed: int
+    ranges: dict[str, tuple[Any, Any]]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment: everything that fixes a batch's runs and their results."""
+
+    name: str
+    description: str
+    model: str
+    scenarios: dict[str, Scenario | None]
+    replications: int
+    seed: int
+    fixed: dict[str, Any]
+    keep: tuple[str, ...]
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+    points: tuple[dict[str, Any], ...] = ()
+    sample: Sample | None = None
+    source: str = ""
+    text: str = ""
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the experiment file's text, as the manifest records it."""
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    def check_point(self, values: dict[str, Any], key: str) -> dict[str, Any]:
+        """Validate one run's overrides for this model; return them normalised."""
+        return check_overrides(self.model, values, self.source, key)
+
+
+def check_overrides(model: str, values: dict[str, Any], src: str, where: str) -> dict[str, Any]:
+    """Validate parameter values for a model: cogov's table, or the function's `params`."""
+    if models.is_cogov(model):
+        return {k: validate_value(k, v, src) for k, v in values.items()}
+    declared = getattr(models.model_fn(model), "params", None)
+    if declared is None:
+        return dict(values)
+    for k, v in values.items():
+        if k not in declared:
+            raise InputError(src, f"unknown parameter of model '{model}'{did_you_mean(k, declared)};"
+                             f" parameters: {', '.join(declared)}", key=f"{where}.{k}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise InputError(src, f"value {show(v)} has the wrong type; allowed: a number",
+                             key=f"{where}.{k}")
+    return {k: float(v) for k, v in values.items()}
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file."""
+    p = Path(path)
+    src = str(p)
+    if not p.is_file():
+        raise InputError(src, "file not found")
+    try:
+        text = p.read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
+    except OSError as e:
+        raise InputError(src, f"cannot read file ({e.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise InputError(src, f"not valid TOML: {e}") from None
+    return parse(doc, src, text, p.parent)
+
+
+def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = None) -> Experiment:
+    """Validate an experiment given as a TOML document (a dict)."""
+    for k in doc:
+        if k not in KEYS:
+            raise InputError(src, f"unknown key{did_you_mean(k, KEYS)}; allowed: {', '.join(KEYS)}",
+                             key=k)
+    model = _model(doc.get("model", "cogov"), src)
+    cogov = models.is_cogov(model)
+    name = _string(doc, "name", src, Path(src).stem)
+    description = _string(doc, "description", src, "")
+    replications = _int(doc, "replications", src, 1, low=1)
+    seed = _int(doc, "seed", src, 0, low=0)
+    fixed = check_overrides(model, flatten(_table(doc, "set", src)), src, "set")
+    if "days" in doc:
+        if not cogov:
+            raise InputError(src, "applies to the cogov model only; set the model's own "
+                             "parameters under [set]", key="days")
+        fixed["run.days"] = validate_value("run.days", _int(doc, "days", src, 0, low=1), src)
+    keep = _keep(doc, src, model)
+    scenarios = _scenarios(doc, src, base, cogov, fixed, name)
+    designs = [d for d in DESIGNS if d in doc]
+    if len(designs) > 1:
+        raise InputError(src, f"give one design, not {' and '.join(designs)}; allowed: a [grid], "
+                         "a list of [[points]], or a [sample]", key=designs[1])
+    grid = _grid(doc, src, model) if "grid" in doc else {}
+    points = _points(doc, src, model) if "points" in doc else ()
+    sample = _sample(doc, src, model, seed) if "sample" in doc else None
+    return Experiment(name, description, model, scenarios, replications, seed, fixed, keep,
+                      grid, points, sample, src, text)
+
+
+def _model(ref: Any, src: str) -> str:
+    if not isinstance(ref, str):
+        raise InputError(src, f"value {show(ref)} is not a model name", key="model")
+    try:
+        models.resolve(ref)
+    except (ImportError, ValueError) as e:
+        hint = did_you_mean(ref, models.BUILTIN) if ":" not in ref else ""
+        raise InputError(src, f"value {show(ref)}: {e}{hint}; allowed: "
+                         f"{', '.join(models.BUILTIN)} or 'package.module:function'",
+                         key="model") from None
+    return ref
+
+
+def _string(doc: dict[str, Any], key: str, src: str, default: str) -> str:
+    v = doc.get(key, default)
+    if not isinstance(v, str):
+        raise InputError(src, f"value {show(v)} has the wrong type; allowed: a string", key=key)
+    return v
+
+
+def _int(doc: dict[str, Any], key: str, src: str, default: int, low: int) -> int:
+    v = doc.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, int) or v < low:
+        raise InputError(src, f"value {show(v)} is not allowed; allowed: an integer >= {low}", key=key)
+    return v
+
+
+def _table(doc: dict[str, Any], key: str, src: str) -> dict[str, Any]:
+    v = doc.get(key, {})
+    if not isinstance(v, dict):
+        raise InputError(src, f"must be a table: write [{key}] with one 'name = value' per line",
+                         key=key)
+    return v
+
+
+def _keep(doc: dict[str, Any], src: str, model: str) -> tuple[str, ...]:
+    allowed = ("summary", *getattr(models.model_fn(model), "tables", ()))
+    v = doc.get("keep", ["summary"])
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list):
+        raise InputError(src, f"value {show(v)} is not a list; allowed: a list of {', '.join(allowed)}",
+                         key="keep")
+    for x in v:
+        if x not in allowed:
+            hint = did_you_mean(x, allowed) if isinstance(x, str) else ""
+            raise InputError(src, f"value {show(x)} is not allowed{hint}; allowed: {', '.join(allowed)}",
+                             key="keep")
+    return tuple(t for t in allowed if t == "summary" or t in v)
+
+
+def _scenarios(doc: dict[str, Any], src: str, base: Path | None, cogov: bool,
+               fixed: dict[str, Any], name: str) -> dict[str, Scenario | None]:
+    if not cogov:
+        if "scenarios" in doc:
+            raise InputError(src, "applies to the cogov model only", key="scenarios")
+        return {name: None}
+    names = doc.get("scenarios")
+    if names is None:
+        raise InputError(src, "missing; list the scenarios to run, e.g. scenarios = "
+                         '["fragmented", "committee"] (`cogov scenarios` lists them)', key="scenarios")
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise InputError(src, f"value {show(names)} is not allowed; allowed: a non-empty list of "
+                         "scenario names or .toml paths", key="scenarios")
+    out: dict[str, Scenario | None] = {}
+    for n in names:
+        try:
+            sc = load(find(n, relative_to=base))
+        except InputError as e:
+            msg = e.message if not e.source or e.source == n else f"{e.source}: {e}"
+            raise InputError(src, msg if e.key is None else str(e), key="scenarios") from None
+        if sc.name in out:
+            raise InputError(src, f"scenario '{sc.name}' is listed twice", key="scenarios")
+        out[sc.name] = sc.with_overrides(fixed, source=src) if fixed else sc
+    return out
+
+
+def _values(v: Any, src: str, key: str) -> list[Any]:
+    if not isinstance(v, list) or not v:
+        raise InputError(src, f"value {show(v)} is not allowed; allowed: a non-empty list of values, "
+                         "e.g. [0.3, 0.5]", key=key)
+    return v
+
+
+def _grid(doc: dict[str, Any], src: str, model: str) -> dict[str, list[Any]]:
+    grid = flatten(_table(doc, "grid", src))
+    if not grid:
+        raise InputError(src, "is empty; give each varied parameter a list of values", key="grid")
+    out = {}
+    for k, v in grid.items():
+        vals = [check_overrides(model, {k: x}, src, "grid")[k] for x in _values(v, src, f"grid.{k}")]
+        if len(set(map(repr, vals))) < len(vals):
+            raise InputError(src, f"value {show(v)} repeats a value", key=f"grid.{k}")
+        out[k] = vals
+    return out
+
+
+def _points(doc: dict[str, Any], src: str, model: str) -> tuple[dict[str, Any], ...]:
+    pts = doc["points"]
+    if not isinstance(pts, list) or not pts or not all(isinstance(p, dict) for p in pts):
+        raise InputError(src, "must be an array of tables: write one [[points]] block per point",
+                         key="points")
+    return tuple(check_overrides(model, flatten(p), src, f"points[{i}]") for i, p in enumerate(pts))
+
+
+def _sample(doc: dict[str, Any], src: str, model: str, seed: int) -> Sample:
+    s = _table(doc, "sample", src)
+    for k in s:
+        if k not in SAMPLE_KEYS:
+            raise InputError(src, f"unknown key{did_you_mean(k, SAMPLE_KEYS)}; allowed: "
+                             f"{', '.join(SAMPLE_KEYS)}", key=f"sample.{k}")
+    n = _int(s, "n", src, 0, low=1) if "n" in s else None
+    if n is None:
+        raise InputError(src, "missing: how many points to sample", key="sample.n")
+    method = s.get("method", "lhs")
+    if method not in SAMPLE_METHODS:
+        raise InputError(src, f"value {show(method)} is not allowed{did_you_mean(str(method), SAMPLE_METHODS)}"
+                         f"; allowed: {', '.join(SAMPLE_METHODS)}", key="sample.method")
+    sseed = _int(s, "seed", src, seed, low=0)
+    ranges = flatten(s.get("ranges", {})) if isinstance(s.get("ranges", {}), dict) else None
+    if not ranges:
+        raise InputError(src, "missing or empty: give each sampled parameter [low, high]",
+                         key="sample.ranges")
+    out = {}
+    for k, v in ranges.items():
+        key = f"sample.ranges.{k}"
+        if not isinstance(v, list) or len(v) != 2:
+            raise InputError(src, f"value {show(v)} is not allowed; allowed: [low, high]", key=key)
+        lo, hi = (check_overrides(model, {k: x}, src, "sample.ranges")[k] for x in v)
+        if isinstance(lo, (bool, str)) or not lo < hi or not math.isfinite(hi - lo):
+            raise InputError(src, f"value {show(v)} is not allowed; allowed: [low, high] with "
+                             "numbers, low < high", key=key)
+        out[k] = (lo, hi)
+    return Sample(n, method, sseed, out)
