@@ -1,0 +1,160 @@
+"""From a sweep's runs table to sensitivity indices, with replicates handled properly.
+
+Seeds are not a parameter of the design: each design point is run R times, the indices are
+computed on the replicate means, and the share of variance that is run-to-run noise is
+reported beside them. Confidence intervals are SALib's bootstrap; convergence compares the
+indices from the first half of the design with those from all of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cogov_sim.errors import InputError
+from cogov_sim.sensitivity.sweep import Sweep
+
+CONVERGED = 0.1  # largest acceptable change of an index between half and full design
+NOISY = 0.2  # share of the variance of replicate means that may be noise
+
+
+@dataclass
+class OutputResult:
+    """Indices for one output, and the diagnostics that say how far to trust them."""
+
+    output: str
+    indices: pd.DataFrame
+    noise_share: float  # of replicate-level variance: within-point / total
+    noise_in_means: float  # of the variance of replicate means
+    half_change: float  # max |index(full) - index(half)|, NaN when not checkable
+    warnings: list[str] = field(default_factory=list)
+
+
+def replicate_values(sweep: Sweep, runs: pd.DataFrame, output: str) -> pd.DataFrame:
+    """Points x replications table of one output (the contrast's difference when set)."""
+    failed = runs[runs["status"] != "ok"]
+    if len(failed):
+        raise InputError(sweep.source, f"{len(failed)} of {len(runs)} runs failed (see the "
+                         "runs table's error column); rerun the sweep to retry them")
+    if output not in runs.columns:
+        raise InputError(sweep.source, f"no output '{output}' in the runs", key="outputs")
+    if sweep.contrast:
+        a, b = sweep.contrast
+        wide = runs.pivot_table(index=["point", "replication"], columns="scenario",
+                                values=output)
+        vals = (wide[a] - wide[b]).rename(output).reset_index()
+    else:
+        vals = runs[["point", "replication", output]]
+    return vals.pivot(index="point", columns="replication", values=output).sort_index()
+
+
+def analyse(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame) -> list[OutputResult]:
+    """Indices for every output of interest, on replicate means."""
+    out = []
+    problem = sweep.problem
+    for output in sweep.outputs:
+        reps = replicate_values(sweep, runs, output)
+        if len(reps) != len(X):
+            raise InputError(sweep.source, f"the runs cover {len(reps)} of {len(X)} design "
+                             "points; rerun the sweep to finish it")
+        Y = reps.mean(axis=1).to_numpy()
+        within = float(np.nanmean(reps.var(axis=1, ddof=1))) if reps.shape[1] > 1 else np.nan
+        total = float(np.nanvar(reps.to_numpy(), ddof=1))
+        var_means = float(np.var(Y, ddof=1))
+        idx = sweep.method.analyze(problem, X, Y, sweep.seed)
+        res = OutputResult(output, idx,
+                           within / total if total > 0 else np.nan,
+                           (within / reps.shape[1]) / var_means if var_means > 0 else np.nan,
+                           _half_change(sweep, X, Y, idx))
+        res.warnings = _warnings(sweep, res)
+        out.append(res)
+    return out
+
+
+def _half_change(sweep: Sweep, X: np.ndarray, Y: np.ndarray, idx: pd.DataFrame) -> float:
+    rows = sweep.method.half(sweep.problem, X, sweep.n)
+    if len(rows) < 4:
+        return float("nan")
+    half = sweep.method.analyze(sweep.problem, X[rows], Y[rows], sweep.seed)
+    main = sweep.method.main
+    diff = (idx[main] - half[main]).abs().max()
+    if main == "mu_star":  # not bounded by 1: compare relative to the largest effect
+        diff = diff / max(idx[main].abs().max(), 1e-12)
+    return float(diff)
+
+
+def _warnings(sweep: Sweep, r: OutputResult) -> list[str]:
+    w = []
+    name = r.output
+    if r.half_change == r.half_change and r.half_change > CONVERGED:
+        w.append(f"{name}: the indices moved by up to {r.half_change:.2f} between half the "
+                 f"sample and all of it -- the sample is too small to trust the ranking; "
+                 f"double `n` (now {sweep.n}).")
+    conf = [c for c in r.indices.columns if c.endswith("_conf")]
+    main = sweep.method.main
+    if conf and main in ("ST", "delta"):
+        widest = float(r.indices[f"{main}_conf"].max())
+        if widest > CONVERGED:
+            w.append(f"{name}: some confidence intervals are wider than ±{widest:.2f}; a larger "
+                     "`n` would narrow them.")
+    if r.noise_in_means == r.noise_in_means and r.noise_in_means > NOISY:
+        w.append(f"{name}: {r.noise_in_means:.0%} of the variation between design points is "
+                 f"still run-to-run noise after averaging {sweep.replications} replications; "
+                 "raise `replications`.")
+    return w
+
+
+def ranked(r: OutputResult, main: str) -> pd.DataFrame:
+    return r.indices.sort_values(main, ascending=False)
+
+
+def plain_summary(sweep: Sweep, results: list[OutputResult], top: int = 3) -> str:
+    """What a non-specialist needs: which dials matter most, how much they explain, how
+    much is noise, and whether the sample was big enough."""
+    main = sweep.method.main
+    lines = []
+    for r in results:
+        order = ranked(r, main)
+        names = list(order.index[:top])
+        label = r.output.replace("_", " ")
+        if sweep.contrast:
+            label = f"the difference in {label} ({sweep.contrast[0]} minus {sweep.contrast[1]})"
+        s = f"For {label}, the {len(names)} parameters that matter most are " + ", ".join(
+            f"`{n}` ({main} {order.loc[n, main]:.2f})" for n in names)
+        if "S1" in order.columns:
+            explained = float(np.clip(order["S1"].clip(lower=0).loc[names].sum(), 0, 1))
+            s += f"; on their own they explain about {explained:.0%} of the variance"
+            inter = float(np.clip((order["ST"] - order["S1"]).clip(lower=0).max(), 0, 1)) \
+                if "ST" in order.columns else 0.0
+            if inter > 0.1:
+                s += (f", and interactions add more (up to {inter:.0%} for one parameter): the "
+                      "effect of one dial depends on the others")
+        s += "."
+        least = [n for n in order.index if order.loc[n, main] < 0.05 * max(order[main].max(), 1e-12)]
+        if least:
+            s += " Hardly matters: " + ", ".join(f"`{n}`" for n in least) + "."
+        if r.noise_share == r.noise_share:
+            s += (f" Run-to-run noise is {r.noise_share:.0%} of the spread between single runs; "
+                  f"averaging {sweep.replications} replications leaves "
+                  f"{r.noise_in_means:.0%} in the design-point means.")
+        lines.append(s)
+        lines += [f"Warning: {w}" for w in r.warnings]
+    if not any(r.warnings for r in results):
+        lines.append("The indices from half the sample agree with those from all of it: the "
+                     "sample is large enough for this ranking.")
+    return "\n\n".join(lines)
+
+
+def indices_table(results: list[OutputResult]) -> pd.DataFrame:
+    """All indices in one long table: output, parameter, index columns, diagnostics."""
+    frames = []
+    for r in results:
+        df = r.indices.reset_index()
+        df.insert(0, "output", r.output)
+        df["noise_share"] = r.noise_share
+        df["noise_in_means"] = r.noise_in_means
+        df["half_change"] = r.half_change
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,114 @@
+"""`cogov sweep`: sample with SALib, evaluate through the batch engine, analyse, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cogov_sim.batch import evaluate, executors, read_runs, run_batch
+from cogov_sim.batch.progress import Progress
+from cogov_sim.cli import _int_at_least, git_commit
+from cogov_sim.sensitivity.analyse import analyse, indices_table, plain_summary
+from cogov_sim.sensitivity.plots import plot_results
+from cogov_sim.sensitivity.sweep import Sweep, load_sweep
+
+
+def estimate(sweep: Sweep, X: np.ndarray, executor: executors.Executor) -> dict[str, float]:
+    """A short pilot through the same executor: steady-state runs per second, then the sweep's
+    total time. One warm-up run per worker first, so start-up is not counted as throughput."""
+    workers = executor.workers
+    scenario = next(iter(sweep.scenarios.values()))
+    points = sweep.points(X)
+    take = min(len(points), max(4, 3 * workers))
+    start = time.perf_counter()
+    evaluate(sweep.model, points[:workers], seed=sweep.seed, scenario=scenario, executor=executor,
+             chunk=1)
+    warm = time.perf_counter() - start
+    t0 = time.perf_counter()
+    evaluate(sweep.model, points[-take:], seed=sweep.seed, scenario=scenario, executor=executor,
+             chunk=1)
+    rate = take / (time.perf_counter() - t0)
+    runs = sweep.runs()
+    return {"runs": runs, "runs_per_s": rate, "startup_s": warm, "seconds": runs / rate + warm}
+
+
+def markdown(df: pd.DataFrame) -> str:
+    """A plain Markdown table (numbers to 3 decimals)."""
+    cells = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row]
+             for row in df.itertuples(index=False)]
+    head = "| " + " | ".join(df.columns) + " |"
+    rule = "|" + "---|" * len(df.columns)
+    return "\n".join([head, rule, *("| " + " | ".join(r) + " |" for r in cells)])
+
+
+def _hms(s: float) -> str:
+    s = int(round(s))
+    return f"{s // 3600}h {s % 3600 // 60:02d}m {s % 60:02d}s" if s >= 3600 else \
+        f"{s // 60}m {s % 60:02d}s"
+
+
+def cmd_sweep(a: argparse.Namespace) -> int:
+    sweep = load_sweep(a.experiment)
+    X = sweep.design()
+    out = Path(a.out) if a.out else Path("results") / sweep.name
+    executor = executors.make(a.workers, a.scheduler)
+    try:
+        if a.estimate:
+            e = estimate(sweep, X, executor)
+            print(f"{sweep.name}: {sweep.method.name} with n = {sweep.n}, {len(sweep.bounds)} "
+                  f"parameters, {sweep.replications} replications, {len(sweep.scenarios)} "
+                  f"scenario(s) -> {e['runs']} runs. Pilot on {executor.label} "
+                  f"({executor.workers} workers): {e['runs_per_s'] * 60:.0f} runs/min. "
+                  f"Estimated time on this machine: {_hms(e['seconds'])}.")
+            return 0
+        exp = sweep.experiment(X)
+        progress = Progress(sweep.runs(), interval=a.interval)
+        try:
+            res = run_batch(exp, out, executor, git=git_commit(), progress=progress)
+        finally:
+            progress.close()
+    finally:
+        executor.close()
+    runs = res.runs if res.runs is not None else read_runs(out)
+    results = analyse(sweep, X, runs)
+    sens = out / "sensitivity"
+    sens.mkdir(parents=True, exist_ok=True)
+    table = indices_table(results)
+    table.to_parquet(sens / "indices.parquet", index=False)
+    table.to_csv(sens / "indices.csv", index=False)
+    pd.DataFrame(X, columns=sweep.problem["names"]).to_parquet(sens / "design.parquet")
+    figures = plot_results(sweep, results, sens)
+    text = plain_summary(sweep, results)
+    manifest = json.loads((out / "manifest.json").read_text())
+    md = [f"# Sensitivity: {sweep.name}", "", sweep.description, "", "## In plain words", "", text,
+          "", "## Indices", "", markdown(table), "",
+          *(f"![{f.stem}]({f.name})" for f in figures if f.suffix == ".png"), "",
+          "## Provenance", "",
+          f"- sweep file: `{sweep.source}` (sha256 {manifest['experiment'].get('sha256', '')})",
+          f"- method: {sweep.method.name}, n = {sweep.n}, {sweep.replications} replications, "
+          f"seed {sweep.seed}, {sweep.runs()} runs",
+          f"- git: {manifest.get('git')}; software: " + ", ".join(
+              f"{k} {v}" for k, v in manifest.get("software", {}).items()),
+          f"- results: `{out}` (runs.parquet, manifest.json)"]
+    (sens / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    print(text)
+    print(f"\nwrote {sens}/ (indices.parquet/.csv, report.md, plots) in {res.wall_s:.1f} s")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `sweep` to the `cogov` command."""
+    s = sub.add_parser("sweep", help="sensitivity analysis (Sobol, Morris, FAST, delta) with SALib")
+    s.add_argument("experiment", help="sweep file, e.g. experiments/sweep-advantage.toml")
+    s.add_argument("--out", metavar="DIR", help="results folder (default: results/NAME)")
+    s.add_argument("--workers", type=_int_at_least("--workers", 1))
+    s.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, tcp://HOST:PORT")
+    s.add_argument("--estimate", action="store_true",
+                   help="run a short pilot and print how long the sweep would take")
+    s.add_argument("--interval", type=float, default=10.0, help=argparse.SUPPRESS)
+    s.set_defaults(func=cmd_sweep)

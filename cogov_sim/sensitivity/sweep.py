@@ -1,0 +1,212 @@
+"""Sweep files: a sensitivity problem over the parameter table, run through the batch engine.
+
+A sweep file (experiments/*.toml with a ``[sweep]`` table) names a base scenario (or a model
+function such as the Ishigami test), the parameters that vary with their bounds, the method,
+the base sample size, the replications per design point and the outputs of interest. The
+design is sampled with SALib, turned into a batch experiment of explicit points (so it runs
+in parallel, resumably, and on Dask), and analysed with SALib on replicate means.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cogov_sim.batch import models
+from cogov_sim.batch.experiment import Experiment
+from cogov_sim.errors import InputError, did_you_mean, show
+from cogov_sim.params import table
+from cogov_sim.scenario import Scenario, find, load
+from cogov_sim.sensitivity.methods import METHODS, Method, make
+
+KEYS = ("name", "description", "model", "scenario", "contrast", "days", "replications",
+        "seed", "outputs", "set", "sweep", "parameters")
+SWEEP_KEYS = ("method", "n", "second_order")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated sweep: the SALib problem, the method, and how to run each design point."""
+
+    name: str
+    description: str
+    model: str
+    scenarios: dict[str, Scenario | None]
+    contrast: tuple[str, str] | None
+    bounds: dict[str, tuple[float, float]]
+    ints: frozenset[str]
+    method: Method
+    n: int
+    replications: int
+    seed: int
+    outputs: tuple[str, ...]
+    fixed: dict[str, Any]
+    source: str
+    text: str
+
+    @property
+    def problem(self) -> dict[str, Any]:
+        names = list(self.bounds)
+        return {"num_vars": len(names), "names": names,
+                "bounds": [list(self.bounds[k]) for k in names]}
+
+    def design(self) -> np.ndarray:
+        """The SALib sample, as numbers (integer parameters rounded when run)."""
+        return self.method.sample(self.problem, self.n, self.seed)
+
+    def points(self, X: np.ndarray) -> list[dict[str, Any]]:
+        names = self.problem["names"]
+        return [{k: (int(round(x)) if k in self.ints else float(x))
+                 for k, x in zip(names, row, strict=True)} for row in X]
+
+    def experiment(self, X: np.ndarray) -> Experiment:
+        """The batch experiment that evaluates the design: every point x replication x scenario."""
+        keep = ("summary",)
+        return Experiment(self.name, self.description, self.model, self.scenarios,
+                          self.replications, self.seed, self.fixed, keep,
+                          points=tuple(self.points(X)), source=self.source, text=self.text)
+
+    def runs(self) -> int:
+        """How many model runs the sweep needs."""
+        return (self.method.runs(len(self.bounds), self.n) * self.replications
+                * len(self.scenarios))
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read and validate a sweep file."""
+    p = Path(path)
+    src = str(p)
+    if not p.is_file():
+        raise InputError(src, "file not found")
+    text = p.read_text(encoding="utf-8")
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(src, f"not valid TOML: {e}") from None
+    return parse(doc, src, text, p.parent)
+
+
+def _need(doc: dict, key: str, src: str, kind: type, what: str) -> Any:
+    if key not in doc:
+        raise InputError(src, f"missing; {what}", key=key)
+    v = doc[key]
+    if isinstance(v, bool) or not isinstance(v, kind):
+        raise InputError(src, f"value {show(v)} has the wrong type; allowed: {what}", key=key)
+    return v
+
+
+def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = None) -> Sweep:
+    """Validate a sweep given as a TOML document."""
+    for k in doc:
+        if k not in KEYS:
+            raise InputError(src, f"unknown key{did_you_mean(k, KEYS)}; allowed: {', '.join(KEYS)}",
+                             key=k)
+    sw = _need(doc, "sweep", src, dict, "a [sweep] table with method and n")
+    for k in sw:
+        if k not in SWEEP_KEYS:
+            raise InputError(src, f"unknown key{did_you_mean(k, SWEEP_KEYS)}; allowed: "
+                             f"{', '.join(SWEEP_KEYS)}", key=f"sweep.{k}")
+    method_name = _need(sw, "method", src, str, "one of " + ", ".join(METHODS))
+    if method_name not in METHODS:
+        raise InputError(src, f"value {show(method_name)} is not a method"
+                         f"{did_you_mean(method_name, METHODS)}; allowed: " + ", ".join(METHODS),
+                         key="sweep.method")
+    n = _need(sw, "n", src, int, "an integer >= 4 (base sample size)")
+    if n < 4:
+        raise InputError(src, f"value {n} is too small; allowed: an integer >= 4", key="sweep.n")
+    if method_name == "sobol" and n & (n - 1):
+        raise InputError(src, f"value {n} is not a power of 2, which Sobol' sampling needs; "
+                         f"allowed: e.g. {1 << (n - 1).bit_length()}", key="sweep.n")
+    second = sw.get("second_order", False)
+    if not isinstance(second, bool):
+        raise InputError(src, f"value {show(second)} has the wrong type; allowed: true or false",
+                         key="sweep.second_order")
+    model = doc.get("model", "cogov")
+    if not isinstance(model, str):
+        raise InputError(src, f"value {show(model)} is not a model name", key="model")
+    try:
+        fn = models.model_fn(model)
+    except (ImportError, AttributeError, ValueError, KeyError):
+        raise InputError(src, f"value {show(model)} is not a model: use 'cogov', 'ishigami' or "
+                         "'package.module:function'", key="model") from None
+    cogov = models.is_cogov(model)
+    name = doc.get("name", Path(src).stem)
+    replications = doc.get("replications", 1 if not cogov else 3)
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise InputError(src, f"value {show(replications)} is not allowed; allowed: an integer >= 1",
+                         key="replications")
+    seed = doc.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError(src, f"value {show(seed)} is not allowed; allowed: an integer >= 0",
+                         key="seed")
+    params = _need(doc, "parameters", src, dict,
+                   'a [parameters] table: name = [low, high], e.g. "issues.rate" = [0.2, 0.4]')
+    if len(params) < 2:
+        raise InputError(src, "needs at least two parameters to vary", key="parameters")
+    bounds, ints = _bounds(params, src, cogov, fn)
+    fixed = dict(doc.get("set", {}))
+    if "days" in doc:
+        fixed["run.days"] = doc["days"]
+    scenarios: dict[str, Scenario | None]
+    contrast = None
+    if cogov:
+        names = doc.get("contrast") or [doc.get("scenario", "committee")]
+        if "contrast" in doc and (not isinstance(names, list) or len(names) != 2):
+            raise InputError(src, "must name two scenarios, e.g. contrast = "
+                             '["fragmented", "committee"] (output: first minus second)',
+                             key="contrast")
+        scenarios = {}
+        for nm in names:
+            try:
+                sc = load(find(nm, relative_to=base))
+            except InputError as e:
+                raise InputError(src, e.message if e.key is None else str(e),
+                                 key="contrast" if "contrast" in doc else "scenario") from None
+            scenarios[sc.name] = sc.with_overrides(fixed, source=src) if fixed else sc
+        if "contrast" in doc:
+            contrast = tuple(scenarios)  # type: ignore[assignment]
+    else:
+        scenarios = {name: None}
+    outputs = doc.get("outputs", ["resolution_mean_days"] if cogov else ["y"])
+    if isinstance(outputs, str):
+        outputs = [outputs]
+    return Sweep(name, doc.get("description", ""), model, scenarios, contrast, bounds,
+                 frozenset(ints), make(method_name, second), n, replications, seed,
+                 tuple(outputs), fixed if not cogov else {}, src, text)
+
+
+def _bounds(params: dict[str, Any], src: str, cogov: bool, fn: Any
+            ) -> tuple[dict[str, tuple[float, float]], set[str]]:
+    tab = table() if cogov else {}
+    declared = getattr(fn, "params", None) or {}
+    bounds, ints = {}, set()
+    for k, v in params.items():
+        key = f"parameters.{k}"
+        if cogov and k not in tab:
+            raise InputError(src, f"unknown parameter{did_you_mean(k, tab)}; `cogov params` lists "
+                             "them all", key=key)
+        if not cogov and declared and k not in declared:
+            raise InputError(src, f"unknown parameter{did_you_mean(k, declared)}", key=key)
+        ok = (isinstance(v, list) and len(v) == 2
+              and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+              and v[0] < v[1])
+        if not ok:
+            raise InputError(src, f"value {show(v)} is not allowed; allowed: [low, high] with "
+                             "low < high", key=key)
+        lo, hi = float(v[0]), float(v[1])
+        if cogov:
+            p = tab[k]
+            if p.kind not in ("int", "float"):
+                raise InputError(src, f"is a {p.kind} parameter; a sweep varies numbers only",
+                                 key=key)
+            if (p.low is not None and lo < p.low) or (p.high is not None and hi > p.high):
+                raise InputError(src, f"bounds {show(v)} fall outside the allowed range; allowed: "
+                                 f"{p.allowed()}", key=key)
+            if p.kind == "int":
+                ints.add(k)
+        bounds[k] = (lo, hi)
+    return bounds, ints

@@ -1,0 +1,158 @@
+"""Sensitivity sweeps: the whole pipeline (SALib design -> batch engine -> SALib analysis)
+recovers known answers, resumes after a kill with identical indices, and rejects bad files."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cogov_sim.batch import executors, run_batch
+from cogov_sim.cli import main
+from cogov_sim.sensitivity.analyse import analyse
+from cogov_sim.sensitivity.sweep import load_sweep
+
+HERE = Path(__file__).parent
+PI = math.pi
+# Ishigami with a = 7, b = 0.1: analytic first-order and total Sobol' indices
+S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
+ST = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}
+
+
+def _write(tmp_path: Path, text: str, name: str = "sweep.toml") -> Path:
+    f = tmp_path / name
+    f.write_text(text)
+    return f
+
+
+ISHIGAMI = f"""
+name = "ishigami"
+model = "{{model}}"
+seed = 3
+[sweep]
+method = "{{method}}"
+n = {{n}}
+[parameters]
+x1 = [{-PI}, {PI}]
+x2 = [{-PI}, {PI}]
+x3 = [{-PI}, {PI}]
+"""
+
+
+def _run(sweep_file: Path, out: Path) -> list:
+    sweep = load_sweep(sweep_file)
+    X = sweep.design()
+    res = run_batch(sweep.experiment(X), out, executors.Serial())
+    return analyse(sweep, X, res.runs)
+
+
+def test_pipeline_recovers_ishigami_sobol_indices(tmp_path: Path) -> None:
+    f = _write(tmp_path, ISHIGAMI.format(model="ishigami", method="sobol", n=1024))
+    (r,) = _run(f, tmp_path / "out")
+    idx = r.indices
+    for k in S1:
+        assert abs(idx.loc[k, "S1"] - S1[k]) <= idx.loc[k, "S1_conf"] + 0.01, (k, idx.loc[k])
+        assert abs(idx.loc[k, "ST"] - ST[k]) <= idx.loc[k, "ST_conf"] + 0.01, (k, idx.loc[k])
+    assert r.half_change < 0.1 and not r.warnings
+
+
+def test_pipeline_morris_ranks_ishigami(tmp_path: Path) -> None:
+    f = _write(tmp_path, ISHIGAMI.format(model="ishigami", method="morris", n=40))
+    (r,) = _run(f, tmp_path / "out")
+    mu = r.indices["mu_star"]
+    assert mu["x1"] > mu["x3"] and mu["x2"] > mu["x3"]
+    assert r.indices["sigma"]["x3"] > 0  # x3 acts only through its interaction with x1
+
+
+def test_replicate_noise_is_separated_from_parameters(tmp_path: Path) -> None:
+    text = """
+name = "noisy"
+model = "sweep_models:noisy_linear"
+replications = 4
+seed = 2
+[sweep]
+method = "sobol"
+n = 128
+[parameters]
+a = [0.0, 1.0]
+b = [0.0, 1.0]
+"""
+    sys.path.insert(0, str(HERE))
+    try:
+        (r,) = _run(_write(tmp_path, text), tmp_path / "out")
+    finally:
+        sys.path.remove(str(HERE))
+    # parameter variance 4/12 + 1/12 = 0.417, noise 0.25: noise share ~ 0.25 / 0.667
+    assert 0.28 < r.noise_share < 0.46
+    # noise left in means of 4: 0.0625 / (0.417 + 0.0625)
+    assert 0.06 < r.noise_in_means < 0.2
+    # on replicate means a explains ~ 4x what b does
+    assert r.indices.loc["a", "ST"] > 2.5 * r.indices.loc["b", "ST"]
+
+
+def _sweep_cmd(f: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "cogov_sim.cli", "sweep", str(f), "--out", str(out),
+            "--workers", "1"]
+
+
+def test_kill_and_resume_gives_identical_indices(tmp_path: Path) -> None:
+    f = _write(tmp_path, ISHIGAMI.format(model="sweep_models:slow_ishigami", method="sobol", n=64))
+    env = {**os.environ, "PYTHONPATH": str(HERE)}
+    whole, part = tmp_path / "whole", tmp_path / "part"
+    subprocess.run(_sweep_cmd(f, whole), env=env, check=True, capture_output=True)
+    proc = subprocess.Popen(_sweep_cmd(f, part), env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while time.time() < deadline and not list((part / "runs").glob("*.parquet")):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (part / "sensitivity").exists()  # it really died before finishing
+    subprocess.run(_sweep_cmd(f, part), env=env, check=True, capture_output=True)
+    a = pd.read_csv(whole / "sensitivity" / "indices.csv")
+    b = pd.read_csv(part / "sensitivity" / "indices.csv")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_shipped_sweeps_are_valid() -> None:
+    for name in ("sweep-advantage", "sweep-participation"):
+        s = load_sweep(HERE.parent / "experiments" / f"{name}.toml")
+        assert s.method.name == "sobol" and len(s.bounds) >= 6
+        assert s.runs() == s.method.runs(len(s.bounds), s.n) * s.replications * len(s.scenarios)
+    assert load_sweep(HERE.parent / "experiments" / "sweep-advantage.toml").contrast == (
+        "fragmented", "committee")
+
+
+@pytest.mark.parametrize(("body", "key", "says"), [
+    ('[sweep]\nmethod = "sobol"\nn = 16\n[parameters]\n"issues.rat" = [0.1, 0.2]\n'
+     '"departments.staff" = [9, 12]\n', "parameters.issues.rat", "did you mean 'issues.rate'"),
+    ('[sweep]\nmethod = "sobol"\nn = 16\n[parameters]\n"issues.rate" = [0.1, 50.0]\n'
+     '"departments.staff" = [9, 12]\n', "parameters.issues.rate", "outside the allowed range"),
+    ('[sweep]\nmethod = "sobl"\nn = 16\n[parameters]\n"issues.rate" = [0.1, 0.2]\n'
+     '"departments.staff" = [9, 12]\n', "sweep.method", "did you mean 'sobol'"),
+    ('[sweep]\nmethod = "sobol"\nn = 20\n[parameters]\n"issues.rate" = [0.1, 0.2]\n'
+     '"departments.staff" = [9, 12]\n', "sweep.n", "power of 2"),
+    ('[sweep]\nmethod = "sobol"\nn = 16\n[parameters]\n"mechanisms.sanshe" = [0, 1]\n'
+     '"departments.staff" = [9, 12]\n', "parameters.mechanisms.sanshe", "varies numbers only"),
+])
+def test_bad_sweep_files_exit_2_with_one_line(tmp_path: Path, capsys, body: str, key: str,
+                                              says: str) -> None:
+    f = _write(tmp_path, 'scenario = "committee"\n' + body)
+    assert main(["sweep", str(f), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(f) in err[0] and key in err[0] and says in err[0], err
+
+
+def test_estimate_prints_runs_and_time(tmp_path: Path, capsys) -> None:
+    f = _write(tmp_path, ISHIGAMI.format(model="ishigami", method="sobol", n=64))
+    assert main(["sweep", str(f), "--estimate", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "320 runs" in out and "Estimated time" in out
