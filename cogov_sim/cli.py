@@ -151,6 +151,7 @@ EXTENSIONS = (
     "cogov_sim.sensitivity.cli",  # sweep
     "cogov_sim.viz.cli",  # viz
     "cogov_sim.bench",  # bench
+    "cogov_sim.validation.cli",  # validate, calibrate
 )
 
 
