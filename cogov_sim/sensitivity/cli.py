@@ -18,21 +18,25 @@ from cogov_sim.sensitivity.plots import plot_results
 from cogov_sim.sensitivity.sweep import Sweep, load_sweep
 
 
-def estimate(sweep: Sweep, X: np.ndarray, executor: executors.Executor) -> dict[str, float]:
-    """A short pilot through the same executor: steady-state runs per second, then the sweep's
+def estimate(sweep: Sweep, X: np.ndarray, executor: executors.Executor,
+             per_scenario: int = 12) -> dict[str, float]:
+    """A short pilot through the same executor on design points drawn at random (run time
+    varies across the design: loaded points are slower), in every scenario; then the sweep's
     total time. One warm-up run per worker first, so start-up is not counted as throughput."""
     workers = executor.workers
-    scenario = next(iter(sweep.scenarios.values()))
     points = sweep.points(X)
-    take = min(len(points), max(4, 3 * workers))
+    rng = np.random.default_rng(sweep.seed)
+    take = min(len(points), max(per_scenario, 2 * workers))
+    chosen = [points[i] for i in rng.choice(len(points), take, replace=False)]
+    scenarios = list(sweep.scenarios.values())
     start = time.perf_counter()
-    evaluate(sweep.model, points[:workers], seed=sweep.seed, scenario=scenario, executor=executor,
-             chunk=1)
+    evaluate(sweep.model, chosen[:workers], seed=sweep.seed, scenario=scenarios[0],
+             executor=executor, chunk=1)
     warm = time.perf_counter() - start
     t0 = time.perf_counter()
-    evaluate(sweep.model, points[-take:], seed=sweep.seed, scenario=scenario, executor=executor,
-             chunk=1)
-    rate = take / (time.perf_counter() - t0)
+    for sc in scenarios:
+        evaluate(sweep.model, chosen, seed=sweep.seed, scenario=sc, executor=executor, chunk=1)
+    rate = take * len(scenarios) / (time.perf_counter() - t0)
     runs = sweep.runs()
     return {"runs": runs, "runs_per_s": rate, "startup_s": warm, "seconds": runs / rate + warm}
 

@@ -30,6 +30,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "reset": ("重置", "Reset"),
     "interval": ("播放间隔（毫秒）", "Delay between frames (ms)"),
     "every": ("每帧推进天数", "Days per frame (render every N)"),
+    "compare": ("对比", "Compare"),
     "side_by_side": ("并排对比两种结构", "Side by side: two structures"),
     "compare_with": ("右侧结构", "Right-hand structure"),
     "colour_by": ("居民着色", "Colour residents by"),
@@ -40,13 +41,13 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "loaded": ("已载入：", "Loaded: "),
     "batch": ("打开批量运行中的第 k 次", "Open run k of a batch folder"),
     "batch_folder": ("批量结果文件夹", "Batch folder"),
-    "batch_run": ("运行编号 k", "Run number k"),
+    "batch_run": ("运行编号（run_id）", "Run id (run_id)"),
     "batch_open": ("打开", "Open"),
     "day": ("第 {day} / {days} 天", "Day {day} / {days}"),
     "frame": ("渲染耗时 {ms:.0f} 毫秒", "frame {ms:.0f} ms"),
     "finished": ("已到模拟终点", "reached the horizon"),
     "restart_note": ("修改任何设置都会从第 0 天重新开始。", "Changing any setting restarts from day 0."),
-    "range": ("范围", "range"),
+    "range": ("允许范围", "allowed"),
     "help_title": ("怎么看这张图", "How to read this"),
     "help": (
         "<p><b>社区网络</b>：每个点是一位居民，按小区、楼栋、家庭排布（布局只计算一次）。"
@@ -86,17 +87,17 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "transfers": ("每件转办次数（近30天派往部门的事项）",
                   "Transfers per issue (sent to departments, last 30 days)"),
     "day_axis": ("天", "day"),
-    "leg_resident": ("居民（颜色=参与倾向）", "resident (colour = propensity)"),
-    "leg_active": ("近30天参与的居民", "resident who took part (30 days)"),
+    "leg_resident": ("居民（颜色=参与倾向）", "resident (colour: propensity)"),
+    "leg_active": ("近30天参与过", "took part (30 days)"),
     "leg_inactive": ("近30天未参与", "did not take part"),
     "leg_party": ("党员", "party member"),
     "leg_branch": ("党支部", "party branch"),
     "leg_selforg": ("居民自组织", "self-organisation"),
     "leg_dept": ("职能部门", "department"),
     "leg_pool": ("街道综合队伍（下沉力量）", "pooled street team"),
-    "leg_hub_committee": ("社治委（一号通、集中派单）", "committee: one door, joint dispatch"),
-    "leg_hub_whistle": ("街道吹哨", "street office blows the whistle"),
-    "leg_issue": ("未解决事项（颜色=环节）", "open issue (colour = stage)"),
+    "leg_hub_committee": ("社治委（一号通、集中派单）", "committee: one door"),
+    "leg_hub_whistle": ("街道吹哨", "street blows the whistle"),
+    "leg_issue": ("事项·{stage}", "issue: {stage}"),
     "neighbourhood": ("小区", "nbhd"),
     "village": ("村组", "village"),
     "pool_short": ("综合队伍", "street team"),
@@ -135,7 +136,8 @@ def stage_name(stage: str, lang: str) -> str:
 
 
 def structure_name(name: str, lang: str) -> str:
-    """A structure's display name: its Chinese title, or its English summary's first words."""
+    """A structure's display name: its own Chinese title, or an English name (the key for a
+    structure added later)."""
     cls = registry()[name]
     if lang == "zh":
         return cls.title_zh

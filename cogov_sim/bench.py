@@ -1,0 +1,250 @@
+"""`cogov bench`: speed figures, each as a ratio to a reference measured in the same process.
+
+Machines here are shared and noisy, so absolute times are printed but the ratios are what to
+compare across runs:
+1. residents' daily dynamics against a minimal scipy.sparse kernel doing the same neighbour
+   reads on the same network (the practical floor);
+2. the issue pipeline (queueing mode, M/M/c) against the same M/M/c model written with SimPy;
+3. one default run end to end, split by phase;
+4. scaling with residents: time, peak memory (a fresh process per size), growth exponent;
+5. batch overhead: runs through the batch engine against bare model time (when available).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from cogov_sim import api
+from cogov_sim.model import CoGovModel
+from cogov_sim.network import Community
+from cogov_sim.population import expit
+from cogov_sim.scenario import Scenario, from_dict, load
+
+
+def best_of(fn: Callable[[], Any], repeat: int) -> float:
+    """Shortest wall time of `repeat` calls (the least disturbed by other load)."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def sparse_floor(net: Community, days: int, seed: int = 0) -> None:
+    """The minimal daily kernel: neighbours' active share, a logit update, a Bernoulli draw."""
+    rng = np.random.default_rng(seed)
+    inv = 1.0 / np.maximum(net.degree, 1)
+    logit = np.full(net.n, -2.0)
+    active = rng.random(net.n) < 0.1
+    for _ in range(days):
+        share = (net.adj @ active) * inv
+        logit += 0.05 * (-2.0 + 2.0 * (share - 0.15) - logit)
+        active = rng.random(net.n) < expit(logit)
+
+
+def simpy_mmc(lam: float, mu: float, servers: int, days: float, seed: int) -> int:
+    """M/M/c in SimPy; returns the number of customers served."""
+    import simpy
+
+    rnd = random.Random(seed)
+    env = simpy.Environment()
+    desk = simpy.Resource(env, capacity=servers)
+    served = [0]
+
+    def customer():
+        with desk.request() as req:
+            yield req
+            yield env.timeout(rnd.expovariate(mu))
+            served[0] += 1
+
+    def source():
+        while True:
+            yield env.timeout(rnd.expovariate(lam))
+            env.process(customer())
+
+    env.process(source())
+    env.run(until=days)
+    return served[0]
+
+
+def mmc_scenario(lam: float, servers: int, days: int) -> Scenario:
+    """The committee's fully pooled team in queueing mode: an M/M/c queue, mu = 1/day."""
+    return from_dict({
+        "mode.queueing": True, "structure": "committee", "mechanisms.pooled_fraction": 1.0,
+        "issues.categories": 10, "issues.category_skew": 0.0, "departments.staff": servers,
+        "issues.service_days": 1.0, "community.residents": 1000, "issues.rate": lam * 365 / 1000,
+        "run.days": days, "run.warmup_days": 0,
+    })
+
+
+def residents_figures(repeat: int) -> dict[str, float]:
+    sc = load("committee")
+    m = CoGovModel(sc, rng=1).run()
+    ours = min([m.timings["residents"]] + [CoGovModel(sc, rng=1).run().timings["residents"]
+                                           for _ in range(repeat - 1)])
+    floor = best_of(lambda: sparse_floor(m.net, m.days), repeat)
+    return {"resident_days_per_s": m.net.n * m.days / ours, "residents_s": ours,
+            "floor_s": floor, "ratio_to_floor": ours / floor}
+
+
+def pipeline_figures(repeat: int, quick: bool) -> dict[str, float]:
+    servers, lam = 50, 40.0  # load 0.8; many issues a day, so the daily step is a small share
+    days = 200 if quick else 600
+    sc = mmc_scenario(lam, servers, days)
+    runs = [CoGovModel(sc, rng=1).run() for _ in range(repeat)]
+    ours = min(r.timings["issues"] for r in runs)
+    whole = min(r.timings["issues"] + r.timings["collect"] + r.timings["residents"] for r in runs)
+    n = runs[0].ledger.n
+    try:
+        simpy_t = best_of(lambda: simpy_mmc(lam, 1.0, servers, days, 1), repeat)
+    except ImportError:
+        simpy_t = float("nan")
+    return {"issues": n, "issues_per_s": n / ours, "pipeline_s": ours, "whole_run_s": whole,
+            "simpy_s": simpy_t, "ratio_to_simpy": ours / simpy_t}
+
+
+def phase_figures(repeat: int) -> dict[str, float]:
+    sc = load("committee")
+    best: dict[str, float] | None = None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        res = api.run(sc, seed=1, keep_model=True)
+        total = time.perf_counter() - t
+        tm = {**res.model.timings, "summaries": 0.0, "total": total}
+        tm["summaries"] = total - sum(res.model.timings.values())
+        if best is None or total < best["total"]:
+            best = tm
+    return best
+
+
+_PEAK = """
+import resource, sys, time
+from cogov_sim import api
+from cogov_sim.scenario import load
+sc = load("committee").with_overrides({"community.residents": int(sys.argv[1])})
+t = time.perf_counter(); api.run(sc, seed=1); t = time.perf_counter() - t
+print(t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def scaling_figures(sizes: list[int]) -> list[dict[str, float]]:
+    rows = []
+    for n in sizes:
+        out = subprocess.run([sys.executable, "-c", _PEAK, str(n)], capture_output=True,
+                             text=True, check=True).stdout.split()
+        first_t, peak = float(out[0]), float(out[1])
+        sc = load("committee").with_overrides({"community.residents": n})
+        t = min(first_t, best_of(lambda sc=sc: api.run(sc, seed=1), 2))
+        rows.append({"residents": n, "seconds": t, "peak_mb": peak})
+    return rows
+
+
+def growth_exponent(rows: list[dict[str, float]]) -> float:
+    """Slope of log time against log residents."""
+    x = np.log([r["residents"] for r in rows])
+    y = np.log([r["seconds"] for r in rows])
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def batch_figures(quick: bool) -> dict[str, float] | None:
+    """Default runs through the batch engine (results folder and all), serially and on every
+    core: runs per minute, and the machinery's time as a share of model time."""
+    import os
+    import tempfile
+
+    try:
+        from cogov_sim.batch import executors, run_batch
+        from cogov_sim.batch.experiment import Experiment
+    except ImportError:
+        return None
+    sc = load("committee")
+    reps = 6 if quick else 16
+    exp = Experiment("bench", "", "cogov", {sc.name: sc}, reps, 1, {}, ("summary",))
+    out: dict[str, float] = {}
+    for label, workers in (("serial", 1), ("all_cores", os.cpu_count() or 1)):
+        ex = executors.make(workers)
+        try:
+            with tempfile.TemporaryDirectory() as d:
+                res = run_batch(exp, d, ex)
+        finally:
+            ex.close()
+        out[f"{label}_runs_per_min"] = res.ok / res.wall_s * 60
+        out[f"{label}_overhead_pct"] = 100 * res.overhead
+    return out
+
+
+def measure(quick: bool = False) -> dict[str, Any]:
+    repeat = 2 if quick else 4
+    sizes = [1000, 10_000, 30_000] if quick else [1000, 10_000, 100_000]
+    scaling = scaling_figures(sizes)
+    return {
+        "residents": residents_figures(repeat),
+        "pipeline": pipeline_figures(repeat, quick),
+        "default_run": phase_figures(repeat),
+        "scaling": scaling,
+        "growth_exponent": growth_exponent(scaling),
+        "batch": batch_figures(quick),
+        "quick": quick,
+        "python": sys.version.split()[0],
+        "cogov_sim": api.__version__,
+    }
+
+
+def render(r: dict[str, Any]) -> str:
+    res, pipe, run = r["residents"], r["pipeline"], r["default_run"]
+    lines = [
+        f"cogov bench ({'quick' if r['quick'] else 'full'}), cogov-sim {r['cogov_sim']}, "
+        f"Python {r['python']}",
+        "",
+        "1. residents' daily dynamics (committee, 5,000 residents, 365 days)",
+        f"   {res['resident_days_per_s'] / 1e6:.1f} M resident-days/s ({res['residents_s']:.3f} s);"
+        f" sparse-kernel floor {res['floor_s']:.3f} s  ->  {res['ratio_to_floor']:.2f}x the floor"
+        f"  (target <= 3x)",
+        "2. issue pipeline (queueing mode, M/M/50 at load 0.8)",
+        f"   {pipe['issues_per_s']:,.0f} issues/s ({pipe['issues']} issues in "
+        f"{pipe['pipeline_s']:.3f} s; whole run {pipe['whole_run_s']:.3f} s); SimPy "
+        f"{pipe['simpy_s']:.3f} s  ->  {pipe['ratio_to_simpy']:.2f}x SimPy's time (target <= 1x)",
+        "3. one default run (committee), by phase",
+        "   " + ", ".join(f"{k} {run[k]:.3f} s" for k in
+                         ("setup", "residents", "issues", "collect", "summaries"))
+        + f"; total {run['total']:.3f} s (target < 0.5 s)",
+        "4. scaling with residents (fresh process per size for peak memory)",
+        *(f"   {row['residents']:>7,} residents: {row['seconds']:.3f} s, peak {row['peak_mb']:.0f} MB"
+          for row in r["scaling"]),
+        f"   growth exponent {r['growth_exponent']:.2f} (target <= 1.1)",
+    ]
+    b = r["batch"]
+    if b is None:
+        lines.append("5. batch overhead: batch engine not available")
+    else:
+        lines += [
+            "5. batch engine, default runs (committee) into a results folder",
+            f"   serial: {b['serial_runs_per_min']:.0f} runs/min, overhead "
+            f"{b['serial_overhead_pct']:.1f}% of model time; all cores: "
+            f"{b['all_cores_runs_per_min']:.0f} runs/min, overhead {b['all_cores_overhead_pct']:.1f}%"
+            " (includes starting the worker processes; target < 5%)",
+        ]
+    return "\n".join(lines)
+
+
+def cmd_bench(a: argparse.Namespace) -> int:
+    r = measure(quick=a.quick)
+    print(json.dumps(r) if a.json else render(r))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    b = sub.add_parser("bench", help="speed figures, as ratios to references run alongside")
+    b.add_argument("--quick", action="store_true", help="fewer repeats and smaller sizes")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=cmd_bench)

@@ -1,0 +1,81 @@
+"""`cogov viz [SCENARIO] [--host 127.0.0.1] [--port 8765]`: start the visualiser.
+
+Replaces itself with `solara run` on `cogov_sim/viz/app.py` (so Ctrl-C and signals reach the
+server), offline: no version check, no telemetry, every asset served by the app itself.
+Binds 127.0.0.1 unless told otherwise; a classroom server is an explicit `--host 0.0.0.0`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from pathlib import Path
+
+from cogov_sim.scenario import load
+
+APP = Path(__file__).resolve().parent / "app.py"
+REPO = APP.parent.parent.parent
+
+
+def server_command(host: str, port: int, production: bool = True) -> list[str]:
+    """The `solara run` command line the app is started with."""
+    cmd = [sys.executable, "-m", "solara", "run", str(APP), "--host", host, "--port", str(port),
+           "--no-open", "--no-check-version"]
+    return cmd + (["--production"] if production else [])
+
+
+def server_env(scenario: str | None = None, lang: str | None = None) -> dict[str, str]:
+    """The child's environment: the package importable, telemetry off, the start settings."""
+    env = dict(os.environ)
+    paths = [str(REPO), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"
+    if scenario:
+        env["COGOV_VIZ_SCENARIO"] = scenario
+    if lang:
+        env["COGOV_VIZ_LANG"] = lang
+    return env
+
+
+def _addresses(host: str, port: int) -> list[str]:
+    if host not in ("0.0.0.0", "::"):
+        return [f"http://{host}:{port}/"]
+    out = [f"http://127.0.0.1:{port}/"]
+    try:
+        name = socket.gethostname()
+        out += [f"http://{ip}:{port}/" for ip in
+                sorted({a[4][0] for a in socket.getaddrinfo(name, None, socket.AF_INET)})
+                if not ip.startswith("127.")]
+    except OSError:
+        pass
+    return out
+
+
+def cmd_viz(a: argparse.Namespace) -> int:
+    if a.scenario:
+        load(a.scenario)  # a bad name or file fails here, with the usual one-line message
+        scenario = str(Path(a.scenario).resolve()) if Path(a.scenario).is_file() else a.scenario
+    else:
+        scenario = None
+    print("cogov viz: open " + "  or  ".join(_addresses(a.host, a.port))
+          + "  (Ctrl-C stops the server)", flush=True)
+    if a.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"cogov viz: listening on {a.host}: anyone who can reach this machine can use it",
+              flush=True)
+    cmd = server_command(a.host, a.port)
+    os.execve(cmd[0], cmd, server_env(scenario, a.lang))  # solara takes over: Ctrl-C reaches it
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `viz` to the `cogov` command."""
+    v = sub.add_parser("viz", help="the browser visualiser (offline, 中文/English)")
+    v.add_argument("scenario", nargs="?", help="scenario name or .toml file to start with "
+                   "(default: fragmented)")
+    v.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; 0.0.0.0 for a classroom)")
+    v.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    v.add_argument("--lang", choices=("zh", "en"), default="zh",
+                   help="starting language (the page has a switch)")
+    v.set_defaults(func=cmd_viz)
