@@ -26,6 +26,7 @@ KEYS = ("name", "description", "model", "scenarios", "replications", "seed", "da
 DESIGNS = ("grid", "points", "sample")
 SAMPLE_KEYS = ("n", "method", "seed", "ranges")
 SAMPLE_METHODS = ("lhs", "sobol", "random")
+KEEP_ALIASES = {"ledger": "issues", "ledgers": "issues", "series": "daily", "timeseries": "daily"}
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ def load_experiment(path: str | Path) -> Experiment:
 
 def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = None) -> Experiment:
     """Validate an experiment given as a TOML document (a dict)."""
+    if "sweep" in doc:
+        raise InputError(src, "is a sensitivity sweep, not a batch experiment: run it with `cogov sweep`")
     for k in doc:
         if k not in KEYS:
             raise InputError(src, f"unknown key{did_you_mean(k, KEYS)}; allowed: {', '.join(KEYS)}",
@@ -118,7 +121,7 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
                              "parameters under [set]", key="days")
         fixed["run.days"] = validate_value("run.days", _int(doc, "days", src, 0, low=1), src)
     keep = _keep(doc, src, model)
-    scenarios = _scenarios(doc, src, base, cogov, fixed, name)
+    scenarios = _scenarios(doc, src, base, cogov, fixed, model)
     designs = [d for d in DESIGNS if d in doc]
     if len(designs) > 1:
         raise InputError(src, f"give one design, not {' and '.join(designs)}; allowed: a [grid], "
@@ -176,17 +179,19 @@ def _keep(doc: dict[str, Any], src: str, model: str) -> tuple[str, ...]:
     for x in v:
         if x not in allowed:
             hint = did_you_mean(x, allowed) if isinstance(x, str) else ""
+            if not hint and x in KEEP_ALIASES:
+                hint = f" (did you mean '{KEEP_ALIASES[x]}'?)"
             raise InputError(src, f"value {show(x)} is not allowed{hint}; allowed: {', '.join(allowed)}",
                              key="keep")
     return tuple(t for t in allowed if t == "summary" or t in v)
 
 
 def _scenarios(doc: dict[str, Any], src: str, base: Path | None, cogov: bool,
-               fixed: dict[str, Any], name: str) -> dict[str, Scenario | None]:
+               fixed: dict[str, Any], model: str) -> dict[str, Scenario | None]:
     if not cogov:
         if "scenarios" in doc:
             raise InputError(src, "applies to the cogov model only", key="scenarios")
-        return {name: None}
+        return {model.rsplit(":", 1)[-1]: None}
     names = doc.get("scenarios")
     if names is None:
         raise InputError(src, "missing; list the scenarios to run, e.g. scenarios = "
@@ -248,8 +253,9 @@ def _sample(doc: dict[str, Any], src: str, model: str, seed: int) -> Sample:
         raise InputError(src, "missing: how many points to sample", key="sample.n")
     method = s.get("method", "lhs")
     if method not in SAMPLE_METHODS:
-        raise InputError(src, f"value {show(method)} is not allowed{did_you_mean(str(method), SAMPLE_METHODS)}"
-                         f"; allowed: {', '.join(SAMPLE_METHODS)}", key="sample.method")
+        hint = did_you_mean(str(method), SAMPLE_METHODS)
+        raise InputError(src, f"value {show(method)} is not allowed{hint}; allowed: "
+                         f"{', '.join(SAMPLE_METHODS)}", key="sample.method")
     sseed = _int(s, "seed", src, seed, low=0)
     ranges = flatten(s.get("ranges", {})) if isinstance(s.get("ranges", {}), dict) else None
     if not ranges:

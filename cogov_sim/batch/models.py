@@ -46,10 +46,7 @@ cogov.tables = ("issues", "daily")  # type: ignore[attr-defined]
 
 def ishigami(overrides: dict[str, Any], seed: int, a: float = 7.0, b: float = 0.1,
              **_: Any) -> dict[str, float]:
-    """Ishigami & Homma (1990) test function: y = sin x1 + a sin^2 x2 + b x3^4 sin x1.
-
-    The standard check for sensitivity-analysis code (known Sobol indices); deterministic.
-    """
+    """Ishigami & Homma (1990): sin x1 + a sin^2 x2 + b x3^4 sin x1, known Sobol indices."""
     x1, x2, x3 = (float(overrides.get(k, 0.0)) for k in ("x1", "x2", "x3"))
     return {"y": math.sin(x1) + a * math.sin(x2) ** 2 + b * x3 ** 4 * math.sin(x1)}
 

@@ -107,7 +107,8 @@ def expand(exp: Experiment) -> Plan:
     )
     varied = tuple(dict.fromkeys(k for pt in points for k in pt))
     ident = {
-        "model": exp.model,
+        "model": exp.model if isinstance(exp.model, str)
+        else f"{exp.model.__module__}:{exp.model.__qualname__}",
         "scenarios": {n: (sc.hash if sc else None) for n, sc in exp.scenarios.items()},
         "fixed": exp.fixed,
         "keep": exp.keep,

@@ -1,0 +1,78 @@
+"""`cogov batch` and `cogov report`: parse, call the batch engine, print one summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cogov_sim.cli import _int_at_least, git_commit
+
+from . import executors
+from .experiment import load_experiment
+from .progress import Progress
+from .runner import run_batch
+
+
+def cmd_batch(a: argparse.Namespace) -> int:
+    """Run (or resume) an experiment into its folder; exit 1 if any run failed."""
+    exp = load_experiment(a.experiment)
+    out = Path(a.out) if a.out else Path("results") / exp.name
+    executor = executors.make(a.workers, a.scheduler)
+    try:
+        progress = Progress(0, interval=a.interval)
+        try:
+            res = run_batch(exp, out, executor, chunk=a.chunk, retry_failed=a.retry_failed,
+                            git=git_commit(), progress=progress)
+        finally:
+            progress.close()
+    finally:
+        executor.close()
+    done = res.ok + res.failed
+    print(f"{exp.name}: {res.planned} runs planned, {res.skipped} already stored, {done} run now "
+          f"in {res.wall_s:.1f} s on {executor.label} ({res.workers} workers): "
+          f"{res.ok} ok, {res.failed} failed")
+    if res.model_s >= 10:
+        print(f"model time {res.model_s:.1f} s over {done} runs; batch overhead {res.overhead:+.1%} "
+              f"(wall time x workers vs model time), {res.overhead_per_run:+.1%} without the "
+              f"{res.startup_s:.1f} s start-up")
+    if res.lost:
+        print(f"{len(res.lost)} runs did not run: their worker was lost ({res.lost[0].error}); "
+              "run the same command again to run them", file=sys.stderr)
+    failed_total = 0 if res.runs is None else int((res.runs["status"] != "ok").sum())
+    if failed_total:
+        print(f"{failed_total} runs failed in all: see the 'status' and 'error' columns of "
+              f"{out / 'runs.parquet'}; `cogov batch {a.experiment} --out {out} --retry-failed` "
+              "runs them again", file=sys.stderr)
+    print(f"results: {out}/ (runs.parquet, manifest.json); `cogov report {out}` for tables and plots")
+    return 1 if failed_total or res.lost else 0
+
+
+def cmd_report(a: argparse.Namespace) -> int:
+    """Write the report of a batch folder."""
+    from .report import report
+
+    path = report(Path(a.folder), Path(a.out) if a.out else None)
+    print(f"wrote {path} with its tables and figures")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `batch` and `report` to the `cogov` command."""
+    b = sub.add_parser("batch", help="run an experiment's runs into a results folder (resumable)")
+    b.add_argument("experiment", help="experiment file, e.g. experiments/headline.toml")
+    b.add_argument("--out", metavar="DIR", help="results folder (default: results/NAME)")
+    b.add_argument("--workers", type=_int_at_least("--workers", 1),
+                   help="local worker processes (default: all cores; 1 runs in this process)")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
+    b.add_argument("--chunk", type=_int_at_least("--chunk", 1),
+                   help="runs per task (default: about 1 s of model time, smaller near the end)")
+    b.add_argument("--retry-failed", action="store_true", help="run failed runs again")
+    b.add_argument("--interval", type=float, default=10.0, help=argparse.SUPPRESS)
+    b.set_defaults(func=cmd_batch)
+
+    r = sub.add_parser("report", help="tables and plots (PNG, SVG) and report.md from a batch folder")
+    r.add_argument("folder", help="a folder written by `cogov batch`")
+    r.add_argument("--out", metavar="DIR", help="where to write (default: FOLDER/report)")
+    r.set_defaults(func=cmd_report)
