@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from functools import partial
+from time import perf_counter
 from typing import Any
 
 import mesa
@@ -35,6 +36,7 @@ from cogov_sim.structures.base import exp
 
 GRID_REFERENCE = 740.0  # residents per grid worker at which grid.discovery_days is stated
 MONTH = 30
+PHASES = ("setup", "residents", "issues", "collect")
 SERIES = (
     "created", "resolved", "abandoned", "backlog", *(f"stage_{s.name.lower()}" for s in
                                                        list(Stage)[:5]),
@@ -54,7 +56,9 @@ class CoGovModel(mesa.Model):
     """
 
     def __init__(self, spec: Scenario | None = None, rng: int = 1, **overrides: Any) -> None:
+        started = perf_counter()
         super().__init__(rng=rng)
+        self.timings = dict.fromkeys(PHASES, 0.0)
         spec = spec or from_dict({})
         if overrides:
             spec = spec.with_overrides(overrides, source="model arguments")
@@ -68,7 +72,7 @@ class CoGovModel(mesa.Model):
             self.changes.setdefault(c.day, {}).update(c.values)
 
         self.net = network.build(p, self.rng)
-        self.pop = Population(self.net, p, self.rng)
+        self.pop = Population(self.net, p, self.rng, horizon=self.days)
         expected = p["issues.rate"] * self.net.n * self.days / 365.0
         self.ledger = Ledger(int(expected * 1.3) + 64)
         self.service = ServiceNetwork(self)
@@ -112,10 +116,12 @@ class CoGovModel(mesa.Model):
 
         self.series = {name: np.zeros(self.days + 1) for name in SERIES}
         self.observed: dict[str, float] = {}
+        self._frozen_means: dict[str, float] | None = None
         self.datacollector = mesa.DataCollector(model_reporters={
             n: partial(observed_value, name=n) for n in SERIES})
         self._begin_day(0)
         self._observe()
+        self.timings["setup"] = perf_counter() - started
 
     # --- parameters and structure ---------------------------------------------------------
 
@@ -159,6 +165,7 @@ class CoGovModel(mesa.Model):
     def step(self) -> None:
         """Day boundary at t = d: residents' day d-1 ends, day d begins."""
         day = int(round(self.time))
+        t0 = perf_counter()
         if not self.queueing:
             council = (self.p["mechanisms.party_mobilisation"]
                        and day % max(1, round(self.p["party.council_days"])) == 0)
@@ -168,21 +175,30 @@ class CoGovModel(mesa.Model):
                     b.councils += 1
             if day % MONTH == 0:
                 self._month_update()
+        t1 = perf_counter()
+        self.timings["residents"] += t1 - t0
         self._close_undiscovered()
         if day in self.changes:
             self.p.update(effective_params({**self.p, **self.changes[day]}))
             self._apply_params()
         if day < self.days:
             self._begin_day(day)
+        t2 = perf_counter()
         self._observe()
+        self.timings["collect"] += perf_counter() - t2
         if day >= self.days:
             self.running = False
 
     def run(self) -> CoGovModel:
-        """Run to the horizon; returns self."""
+        """Run to the horizon; returns self. `timings` then holds seconds per phase: setup,
+        residents (bulk daily dynamics), issues (occurrence and every issue event), collect."""
+        t0 = perf_counter()
         while self.time < self.days:
             self.step()
         self._finalise()
+        total = perf_counter() - t0
+        tm = self.timings
+        tm["issues"] = total - tm["residents"] - tm["collect"]
         return self
 
     def _finalise(self) -> None:
@@ -289,7 +305,9 @@ class CoGovModel(mesa.Model):
         L.stage[i] = Stage.ROUTING
         day = int(self.time)
         by = L.discovered_by[i]
-        if by == Discoverer.RESIDENT:
+        if self.queueing:
+            pass  # behaviour is off: reports are not participation
+        elif by == Discoverer.RESIDENT:
             self.pop.note("report", int(L.resident[i]), day)
         elif by == Discoverer.NEIGHBOUR:
             r = int(L.resident[i])
@@ -502,6 +520,16 @@ class CoGovModel(mesa.Model):
 
     # --- observation ------------------------------------------------------------------------
 
+    def _population_means(self) -> dict[str, float]:
+        """Mean propensity, trust, efficacy; frozen in queueing mode (behaviour is off)."""
+        if self.queueing and self._frozen_means is not None:
+            return self._frozen_means
+        means = {"propensity": float(self.pop.propensity.mean()),
+                 "trust": float(self.pop.trust.mean()),
+                 "efficacy": float(self.pop.efficacy.mean())}
+        self._frozen_means = means
+        return means
+
     def _observe(self) -> None:
         """Record today's values in the daily series and the DataCollector.
 
@@ -527,12 +555,10 @@ class CoGovModel(mesa.Model):
             "abandoned": float(self.counts[Status.ABANDONED]),
             "backlog": float(openm.sum()),
             **{f"stage_{s.name.lower()}": float(stage_counts[s]) for s in list(Stage)[:5]},
-            "participation": float(self.pop.active(day).mean()) if t > 0 else 0.0,
-            **{f"participation_{k}": float(self.pop.active(day, k).mean()) if t > 0 else 0.0
+            "participation": self.pop.active_share(day) if t > 0 else 0.0,
+            **{f"participation_{k}": self.pop.active_share(day, k) if t > 0 else 0.0
                for k in KINDS},
-            "propensity": float(self.pop.propensity.mean()),
-            "trust": float(self.pop.trust.mean()),
-            "efficacy": float(self.pop.efficacy.mean()),
+            **self._population_means(),
             "resolution_30d": float(np.mean([d for _, d in recent])) if recent
             else float("nan"),
             "self_orgs": float(len(self.self_orgs)),

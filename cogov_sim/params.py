@@ -59,6 +59,11 @@ def P(name: str, kind: str, default: Any, unit: str, en: str, zh: str, **kw: Any
 
 STRUCTURE_KEY = "structure"
 
+CALIBRATED_PARTICIPATION = (
+    "Calibrated by `cogov calibrate experiments/calibrate-participation.toml` (seed 2022, 116 "
+    "runs, 2026-11-22; results/calibrate-participation/calibration.json, docs/validation.md) "
+    "to Jianyang's volunteers and self-organisations (seed 003)")
+
 CORE: list[Param] = [
     # --- time and mode --------------------------------------------------------------
     P("run.days", "int", 365, "day", "Days simulated", "模拟天数", low=1, high=36500),
@@ -159,7 +164,10 @@ CORE: list[Param] = [
       low=0.1, high=365.0),
     P("residents.volunteer_rate", "float", 0.02, "1/day",
       "Daily chance of volunteering at propensity 1", "参与倾向为1时的每日志愿服务概率",
-      low=0.0, high=1.0),
+      low=0.0, high=1.0,
+      source="Checked against Jianyang's volunteers (seed 003) by `cogov calibrate "
+             "experiments/calibrate-participation.toml`: the pattern holds; the fitted 0.0194 "
+             "is within the calibration's noise of this value (docs/validation.md)"),
     # --- issues ---------------------------------------------------------------------------
     P("issues.rate", "float", 0.30, "issue/person/year",
       "Issues (needs, hazards, disputes) occurring per resident per year",
@@ -183,6 +191,11 @@ CORE: list[Param] = [
     P("issues.service_cv", "float", 0.7, "ratio",
       "Coefficient of variation of working time (1 = exponential)", "工作时间变异系数",
       low=0.05, high=5.0, degenerate=1.0),
+    P("issues.service_dist", "choice", "gamma", "",
+      "Shape of the working-time distribution with the mean and cv above: Gamma, or the "
+      "heavier-tailed lognormal (a few issues take very long: right-skewed closing times)",
+      "工作时间分布形状（均值与变异系数同上）：伽马分布，或尾部更重的对数正态分布",
+      choices=("gamma", "lognormal"), degenerate="gamma"),
     P("issues.patience_days", "float", 60.0, "day",
       "An issue nobody has started to act on this long after it occurred is abandoned",
       "发生后超过该时长仍无人处置即视为放弃", low=0.5, high=36500.0, degenerate=1e9),
@@ -284,9 +297,10 @@ CORE: list[Param] = [
     P("selforg.fade_activity", "float", 0.15, "share",
       "A group whose share of active members stays below this fades away", "活跃成员比例低于此值即逐渐解散",
       low=0.0, high=1.0),
-    P("selforg.found_rate", "float", 0.3, "1/month",
+    P("selforg.found_rate", "float", 0.0911, "1/month",
       "Monthly chance a neighbourhood with many active residents founds a new group",
-      "活跃居民多的小区每月新成立自组织的概率", low=0.0, high=1.0),
+      "活跃居民多的小区每月新成立自组织的概率", low=0.0, high=1.0,
+      source=CALIBRATED_PARTICIPATION),
     # --- 三社联动 -------------------------------------------------------------------------
     P("sanshe.social_workers", "int", 2, "server",
       "Professional social workers serving the street's community issues", "街道社工力量（办理组数）",

@@ -31,7 +31,8 @@ def expit(x: np.ndarray) -> np.ndarray:
 class Population:
     """Residents' state and the bulk rules that move it."""
 
-    def __init__(self, net: Community, p: dict[str, Any], rng: np.random.Generator) -> None:
+    def __init__(self, net: Community, p: dict[str, Any], rng: np.random.Generator,
+                 horizon: int = 36500) -> None:
         n = net.n
         self.net = net
         self.rng = rng
@@ -43,6 +44,8 @@ class Population:
         self.member = np.full(n, -1, dtype=np.int32)
         self.last = {k: np.full(n, NEVER, dtype=np.int32) for k in KINDS}
         self.last_any = np.full(n, NEVER, dtype=np.int32)
+        # residents by the day they last took part (per kind and any): window counts in O(30)
+        self._hist = {k: np.zeros(horizon + 2, dtype=np.int64) for k in (*KINDS, "any")}
         deg = net.degree.astype(float)
         self.inv_deg = np.where(deg > 0, 1.0 / np.maximum(deg, 1.0), 0.0)
         party_nb = net.adj @ net.party.astype(float)
@@ -79,9 +82,14 @@ class Population:
                         + (logit(self.trust) - self.ref_trust))
         return willing * (1.0 - self.cost) / days
 
-    def note(self, kind: str, who: int | np.ndarray, day: int) -> None:
-        self.last[kind][who] = day
-        self.last_any[who] = np.maximum(self.last_any[who], day)
+    def note(self, kind: str, who: int, day: int) -> None:
+        """One resident took part in `kind` today (days never go backwards)."""
+        for key, arr in ((kind, self.last[kind]), ("any", self.last_any)):
+            old = arr[who]
+            if old >= 0:
+                self._hist[key][old] -= 1
+            self._hist[key][day] += 1
+            arr[who] = day
 
     def record_outcome(self, resident: int, outcome: float) -> None:
         """Queue an issue outcome (1 = instant fix, 0 = abandoned) for the next daily update."""
@@ -126,8 +134,18 @@ class Population:
 
     def _mark(self, kind: str, who: np.ndarray, day: int) -> None:
         """Bulk `note` for today (day is never older than what is recorded)."""
-        self.last[kind][who] = day
-        self.last_any[who] = day
+        for key, arr in ((kind, self.last[kind]), ("any", self.last_any)):
+            old = arr[who]
+            old = old[old >= 0]
+            h = self._hist[key]
+            h[: len(h)] -= np.bincount(old, minlength=len(h))[: len(h)]
+            h[day] += len(who)
+            arr[who] = day
+
+    def active_share(self, day: int, kind: str | None = None) -> float:
+        """Share of residents who took part (in `kind`, or any) within the last WINDOW days."""
+        h = self._hist[kind or "any"]
+        return float(h[max(0, day - WINDOW + 1): day + 1].sum()) / self.net.n
 
     def _apply_outcomes(self) -> None:
         if not self._outcomes:

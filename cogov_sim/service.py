@@ -8,6 +8,7 @@ waiting job of any department (escalated jobs first) whenever one of its servers
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -76,6 +77,9 @@ class ServiceNetwork:
             return 0.0
         if cv == 1.0:
             return rnd.expovariate(1.0 / mean)
+        if self.model.p["issues.service_dist"] == "lognormal":
+            s2 = math.log1p(cv * cv)
+            return rnd.lognormvariate(math.log(mean) - s2 / 2.0, math.sqrt(s2))
         k = 1.0 / (cv * cv)
         return rnd.gammavariate(k, mean / k)
 
@@ -83,9 +87,9 @@ class ServiceNetwork:
         """A job arrives at its home station: start now if a server is free, else queue."""
         home = job.home
         self.live.add(job)
-        if home.free():
+        if home.busy < home.servers:
             self._start(job, home)
-        elif home.poolable and self.pool is not None and self.pool.free():
+        elif home.poolable and self.pool is not None and self.pool.busy < self.pool.servers:
             self._start(job, self.pool)
         else:
             home.queue.append(job)

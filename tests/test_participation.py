@@ -44,7 +44,8 @@ def test_better_handling_of_own_issues_raises_participation() -> None:
 
 def test_no_feedback_no_effect() -> None:
     """The staff effect runs through efficacy and trust: with both weightless most of it is
-    gone -- what remains is reporting, whose willingness still follows trust."""
+    gone (less than half remains) -- what remains is reporting, whose willingness still
+    follows trust."""
     with_feedback, _, _ = _effect("fragmented", {"departments.staff": 40})
     off = {"residents.efficacy_weight": 0.0, "residents.trust_weight": 0.0}
     a = load("fragmented").with_overrides(off)
@@ -53,4 +54,4 @@ def test_no_feedback_no_effect() -> None:
     row = compare([a, b], replications=REPS,
                   metric_names=("participation_mean",)).table.loc[("more-staff",
                                                                    "participation_mean")]
-    assert abs(row["diff"]) < 0.25 * with_feedback, (row["diff"], with_feedback)
+    assert abs(row["diff"]) < 0.5 * with_feedback, (row["diff"], with_feedback)

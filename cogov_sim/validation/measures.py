@@ -1,0 +1,112 @@
+"""Pattern measures: pure functions of one run's tables (issue ledger, daily series, summary).
+
+Each turns model output into the quantity a published figure describes -- reports per
+resident-year, report-to-close times and their skew, a monthly resolution-rate series and the
+shape of its ramp. Tested on small hand-made tables.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+MONTH_DAYS = 30
+YEAR_DAYS = 365.0
+
+
+def _resolved(issues: pd.DataFrame, warmup: float) -> pd.DataFrame:
+    df = issues[issues["t_occur"] >= warmup]
+    return df[df["status"].astype(str) == "resolved"]
+
+
+def response_days(issues: pd.DataFrame, warmup: float = 0.0) -> np.ndarray:
+    """Report-to-close time of each resolved issue that occurred after the warm-up: what a
+    hotline's reply or closing time measures (the clock starts when the system knows)."""
+    res = _resolved(issues, warmup)
+    return (res["t_closed"] - res["t_known"]).to_numpy(dtype=float)
+
+
+def mean_median_ratio(x: np.ndarray) -> float:
+    """Mean over median: 1 for a symmetric distribution, larger the more right-skewed."""
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) == 0:
+        return math.nan
+    med = float(np.median(x))
+    return float(x.mean()) / med if med > 0 else math.nan
+
+
+def share_within(x: np.ndarray, days: float) -> float:
+    """Share of times at most `days`."""
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    return float((x <= days).mean()) if len(x) else math.nan
+
+
+def reports_per_capita(issues: pd.DataFrame, residents: int, days: float,
+                       warmup: float = 0.0) -> float:
+    """Issues residents (or affected neighbours) reported, per resident per year, counting
+    issues that occurred in the measured period [warmup, days): a hotline's request volume."""
+    df = issues[issues["t_occur"] >= warmup]
+    reported = df["discovered_by"].astype(str).isin(["resident", "neighbour"]).sum()
+    years = (days - warmup) / YEAR_DAYS
+    return float(reported) / residents / years if years > 0 and residents > 0 else math.nan
+
+
+def satisfied_share(issues: pd.DataFrame, satisfied_days: float, warmup: float = 0.0) -> float:
+    """Share of closed issues (resolved or abandoned) whose outcome score is at least one half,
+    i.e. resolved within `satisfied_days` of occurring (the model's outcome is 0.5 ** (t / s),
+    0 if abandoned): a proxy for the share of satisfied callers."""
+    df = issues[issues["t_occur"] >= warmup]
+    status = df["status"].astype(str)
+    closed = status != "open"
+    ok = (status == "resolved") & (df["resolution_days"] <= satisfied_days)
+    return float(ok[closed].mean()) if closed.any() else math.nan
+
+
+def monthly_resolution_rate(issues: pd.DataFrame, days: float, horizon: float = 30.0,
+                            month_days: int = MONTH_DAYS) -> pd.Series:
+    """By month of occurrence (30-day months from day 0): the share of that month's issues
+    resolved within `horizon` days of occurring. Only months whose every issue has had the
+    full horizon before the run ended are kept, so the last months are not censored."""
+    month = (issues["t_occur"] // month_days).astype(int)
+    ok = (issues["status"].astype(str) == "resolved") & (issues["resolution_days"] <= horizon)
+    rate = ok.groupby(month).mean()
+    complete = (rate.index + 1) * month_days + horizon <= days
+    out = rate[complete].astype(float)
+    out.index.name = "month"
+    return out.rename("resolution_rate")
+
+
+def ramp_stats(series: pd.Series, switch_month: int, before: int = 3,
+               settle: int = 3) -> dict[str, float]:
+    """Shape of a reform ramp in a monthly series switched at `switch_month`.
+
+    ``before``: mean of the `before` full months just before the switch; ``after``: mean of the
+    last `settle` months; ``rise`` = after - before; ``first_share``: how much of the rise the
+    first month after the switch already shows (1 = an instant step, small = a gradual ramp);
+    ``months_to_90``: months after the switch until the series first reaches 90% of the rise.
+    """
+    s = series.sort_index()
+    pre = s[(s.index < switch_month) & (s.index >= switch_month - before)]
+    post = s[s.index >= switch_month]
+    nan = {"before": math.nan, "after": math.nan, "rise": math.nan, "first_share": math.nan,
+           "months_to_90": math.nan, "after9": math.nan}
+    if len(pre) == 0 or len(post) < settle + 1:
+        return nan
+    b = float(pre.mean())
+    a = float(post.iloc[-settle:].mean())
+    rise = a - b
+    first = float(post.iloc[0]) - b
+    reached = np.nonzero((post.to_numpy() - b) >= 0.9 * rise)[0] if rise > 0 else []
+    nine = post[post.index <= switch_month + 9]
+    return {
+        "before": b,
+        "after": a,
+        "rise": rise,
+        "first_share": first / rise if rise > 0 else math.nan,
+        "months_to_90": float(reached[0]) if len(reached) else math.nan,
+        "after9": float(nine.iloc[-1]) if len(nine) else math.nan,
+    }

@@ -1,0 +1,86 @@
+"""Replicated runs for validation and calibration, through the batch engine.
+
+`pattern_run` is a batch model function (``fn(overrides, seed, *, scenario)``): one run of the
+model, returning the summary metrics plus every pattern measure and the monthly
+resolution-rate series (``month_00``, ``month_01``, ...), so that only numbers cross process
+boundaries and nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from cogov_sim.batch import evaluate
+from cogov_sim.batch.executors import Executor
+from cogov_sim.scenario import Scenario
+
+from . import measures
+
+SUMMARY_KEYS = ("resolution_rate", "resolution_mean_days", "resolution_median_days",
+                "response_mean_days", "participation_mean", "participation_volunteer_mean",
+                "abandonment_rate", "utilisation_departments")
+
+
+def switch_month(scenario: Scenario) -> int | None:
+    """The 30-day month in which the scenario's structure first changes, if it does."""
+    for c in scenario.changes:
+        if "structure" in c.values:
+            return c.day // measures.MONTH_DAYS
+    return None
+
+
+def measure_run(issues: pd.DataFrame, daily: pd.DataFrame, summary: dict[str, float],
+                params: dict[str, Any], switch: int | None) -> dict[str, float]:
+    """Every pattern measure of one run (see `patterns.PATTERNS` for what each stands for)."""
+    days = float(len(daily) - 1)
+    warm = float(params["run.warmup_days"])
+    n = int(params["community.residents"])
+    resp = measures.response_days(issues, warm)
+    monthly = measures.monthly_resolution_rate(issues, days)
+    ramp = (measures.ramp_stats(monthly, switch) if switch is not None
+            else {k: math.nan for k in ("before", "after", "rise", "first_share", "after9")})
+    out = {k: float(summary[k]) for k in SUMMARY_KEYS}
+    out.update({
+        "reports_per_capita": measures.reports_per_capita(issues, n, days, warm),
+        "satisfied_share": measures.satisfied_share(issues, params["residents.satisfied_days"],
+                                                    warm),
+        "response_mean_median_ratio": measures.mean_median_ratio(resp),
+        "response_within_7d": measures.share_within(resp, 7.0),
+        "self_orgs_per_1000": float(summary["self_orgs_final"]) / n * 1000.0,
+        "residents_per_grid_worker": n / math.ceil(n / params["grid.residents_per_worker"]),
+        **{f"ramp_{k}": float(v) for k, v in ramp.items() if k != "months_to_90"},
+    })
+    out.update({f"month_{int(m):02d}": float(v) for m, v in monthly.items()})
+    return out
+
+
+def pattern_run(overrides: dict[str, Any], seed: int, *, scenario: Scenario,
+                **_: Any) -> dict[str, float]:
+    """One run of `scenario` with `overrides`: summary metrics and every pattern measure."""
+    from cogov_sim import api
+
+    res = api.run(scenario, seed=seed, overrides=overrides)
+    sc = scenario.with_overrides(overrides) if overrides else scenario
+    return measure_run(res.issues, res.daily, res.summary, sc.params, switch_month(sc))
+
+
+def simulate(scenarios: dict[str, Scenario], replications: int, seed: int,
+             executor: Executor | None = None,
+             points: Iterable[dict[str, Any]] = ({},)) -> pd.DataFrame:
+    """Replicated pattern runs of each scenario at each point (same seeds everywhere: common
+    random numbers). One row per run, with a ``scenario`` column."""
+    pts = [dict(p) for p in points]
+    frames = []
+    for name, sc in scenarios.items():
+        df = evaluate(pattern_run, pts, seed=seed, replications=replications, scenario=sc,
+                      executor=executor)
+        failed = df[df["status"] != "ok"]
+        if len(failed):
+            raise RuntimeError(f"{len(failed)} runs of '{name}' failed; first error:\n"
+                               f"{failed['error'].iloc[0]}")
+        frames.append(df.assign(scenario=name))
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,34 @@
+"""The benchmark's references are equivalent to what they are compared with."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cogov_sim.bench import growth_exponent, mmc_scenario, simpy_mmc, sparse_floor
+from cogov_sim.model import CoGovModel
+from cogov_sim.network import build
+from cogov_sim.params import defaults
+
+
+def test_simpy_reference_serves_the_same_queue() -> None:
+    """Both M/M/c models serve about lambda x days customers (Poisson: within 4 sd)."""
+    lam, days = 40.0, 200
+    simpy_served = simpy_mmc(lam, 1.0, 50, days, seed=1)
+    m = CoGovModel(mmc_scenario(lam, 50, days), rng=1).run()
+    ours = int((m.ledger.status[: m.ledger.n] == 1).sum())
+    sd = np.sqrt(lam * days)
+    assert abs(simpy_served - lam * days) < 4 * sd
+    assert abs(ours - lam * days) < 4 * sd
+    assert m.timings["issues"] > 0 and m.timings["residents"] < m.timings["issues"]
+
+
+def test_sparse_floor_runs_on_the_model_network() -> None:
+    net = build(defaults(), np.random.default_rng(0))
+    sparse_floor(net, 3)
+
+
+def test_growth_exponent() -> None:
+    rows = [{"residents": n, "seconds": 0.01 * n} for n in (1000, 10_000, 100_000)]
+    assert abs(growth_exponent(rows) - 1.0) < 1e-9
+    rows = [{"residents": n, "seconds": 1e-6 * n * n} for n in (1000, 10_000)]
+    assert abs(growth_exponent(rows) - 2.0) < 1e-9

@@ -1,0 +1,239 @@
+"""Validation against observed patterns: the bookkeeping (pure functions on hand-made tables),
+the calibrated defaults guarded against drifting away from the patterns (replicated runs and
+CIs), and `cogov validate` / `cogov calibrate` end to end."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cogov_sim import api, cli
+from cogov_sim.batch import load_experiment
+from cogov_sim.scenario import load
+from cogov_sim.validation import measures
+from cogov_sim.validation import patterns as pat
+from cogov_sim.validation.report import pattern_table
+from cogov_sim.validation.runs import measure_run, simulate, switch_month
+
+
+@pytest.fixture(autouse=True)
+def _no_git(monkeypatch):
+    monkeypatch.setattr(cli, "git_commit", lambda: None)
+
+
+def ledger(rows: list[tuple[float, float, str, float]]) -> pd.DataFrame:
+    """Issues from (t_occur, t_known, status, t_closed) tuples; NaN t_closed if open."""
+    df = pd.DataFrame(rows, columns=["t_occur", "t_known", "status", "t_closed"])
+    df["status"] = df["status"].astype("category")
+    df["resolution_days"] = np.where(df["status"] == "resolved", df["t_closed"] - df["t_occur"],
+                                     np.nan)
+    df["discovered_by"] = "resident"
+    return df
+
+
+# --- measures ------------------------------------------------------------------------------
+
+def test_monthly_rate_by_month_of_occurrence_without_censored_months() -> None:
+    issues = ledger([
+        (5, 6, "resolved", 10),      # month 0, within 30 days
+        (10, 11, "resolved", 50),    # month 0, 40 days: not within the horizon
+        (35, 36, "abandoned", 95),   # month 1
+        (40, 41, "resolved", 45),    # month 1
+        (45, 46, "resolved", 47),    # month 1
+        (70, 71, "open", np.nan),    # month 2: its horizon ends after day 100 -> dropped
+    ])
+    s = measures.monthly_resolution_rate(issues, days=100, horizon=30)
+    assert list(s.index) == [0, 1]
+    assert s[0] == pytest.approx(0.5)
+    assert s[1] == pytest.approx(2 / 3)
+
+
+def test_ramp_stats_tell_a_step_from_a_ramp() -> None:
+    step = pd.Series([0.5] * 6 + [0.8] * 8)
+    ramp = pd.Series([0.5] * 6 + [0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.8, 0.8])
+    s, r = measures.ramp_stats(step, 6), measures.ramp_stats(ramp, 6)
+    assert s["rise"] == pytest.approx(0.3) and r["rise"] == pytest.approx(0.3)
+    assert s["first_share"] == pytest.approx(1.0)
+    assert r["first_share"] == pytest.approx(1 / 6)
+    assert s["months_to_90"] == 0 and r["months_to_90"] == 5
+    assert s["before"] == pytest.approx(0.5) and r["after9"] == pytest.approx(0.8)
+    assert math.isnan(measures.ramp_stats(step[:7], 6)["rise"])   # too few months after
+
+
+def test_skew_statistics() -> None:
+    x = np.array([1.0, 2.0, 3.0, 14.0, np.nan])
+    assert measures.mean_median_ratio(x) == pytest.approx(5.0 / 2.5)
+    assert measures.share_within(x, 7.0) == pytest.approx(0.75)
+    assert measures.mean_median_ratio(np.array([2.0, 2.0])) == pytest.approx(1.0)
+    assert math.isnan(measures.mean_median_ratio(np.array([np.nan])))
+
+
+def test_response_clock_starts_at_the_report_and_skips_warmup() -> None:
+    issues = ledger([(1, 2, "resolved", 3), (40, 45, "resolved", 50), (41, 42, "open", np.nan)])
+    np.testing.assert_allclose(measures.response_days(issues, warmup=30), [5.0])
+
+
+def test_reports_per_capita_and_satisfied_share() -> None:
+    issues = ledger([(40, 41, "resolved", 44), (50, 51, "resolved", 70), (60, 61, "abandoned", 99),
+                     (70, 71, "open", np.nan), (10, 11, "resolved", 12)])
+    issues.loc[1, "discovered_by"] = "grid"
+    # 4 issues after day 30, 3 reported by residents, 10 residents, 365 measured days
+    assert measures.reports_per_capita(issues, 10, 395, 30) == pytest.approx(0.3)
+    # closed after warm-up: 3; resolved within 7 days of occurring: 1
+    assert measures.satisfied_share(issues, 7.0, 30) == pytest.approx(1 / 3)
+
+
+# --- patterns --------------------------------------------------------------------------------
+
+def test_patterns_declared_once_with_sources_and_known_measures() -> None:
+    names = [p.name for p in pat.PATTERNS]
+    assert len(names) == len(set(names))
+    res = api.run("reform", seed=3, days=400)
+    sc = load("reform")
+    m = measure_run(res.issues, res.daily, res.summary, sc.params, switch_month(sc))
+    for p in pat.PATTERNS:
+        assert p.source and p.note and p.unit, p.name
+        assert p.low <= p.high and p.scale > 0
+        assert p.measure in m, p.name
+        load(p.scenario)
+    assert switch_month(sc) == 6 and switch_month(load("committee")) is None
+
+
+def test_holds_miss_and_distance() -> None:
+    p = pat.Pattern("x", "x", 1.0, 0.5, 1.5, "u", "committee", "m", "src", "note", scale=0.25)
+    assert p.holds(1.5) and not p.holds(1.6) and not p.holds(math.nan)
+    assert p.miss(1.0) == 0 and p.miss(2.0) == pytest.approx(2.0) and p.miss(0.0) == pytest.approx(2.0)
+    q = pat.Pattern("y", "y", 1.0, 1.0, math.inf, "u", "committee", "m", "src", "note", scale=1.0)
+    assert q.criterion() == ">= 1" and q.holds(5.0)
+    c = pat.CENTRE_WEIGHT
+    # x misses by 2 scales and sits 4 scales off the centre; y (one-sided) misses by 1
+    assert pat.distance({"x": 2.0, "y": 0.0}, (p, q)) == pytest.approx(math.sqrt((4 + c * 16 + 1) / 2))
+    assert pat.distance({"x": 1.0, "y": 3.0}, (p, q)) == 0.0
+    assert pat.distance({"x": 1.25, "y": 3.0}, (p, q)) == pytest.approx(math.sqrt(c * 1 / 2))
+    zero = pat.Pattern("z", "z", 1.0, 0.5, 1.5, "u", "committee", "m", "s", "n", weight=0.0)
+    assert pat.distance({"x": 1.0, "z": 99.0}, (p, zero)) == 0.0
+    assert pat.distance({"x": math.nan}, (p,)) == pytest.approx(10.0)
+
+
+def test_pattern_table_means_cis_and_verdicts() -> None:
+    p = pat.Pattern("x", "x", 1.0, 0.5, 1.5, "u", "committee", "m", "src", "note")
+    q = pat.Pattern("y", "y", 1.0, 0.5, 1.5, "u", "committee", "k", "src", "note")
+    runs = pd.DataFrame({"scenario": ["committee"] * 4, "m": [1.0, 1.2, 0.8, 1.0],
+                         "k": [3.0, 3.1, 2.9, 3.0]})
+    t = pattern_table(runs, (p, q)).set_index("pattern")
+    assert t.loc["x", "mean"] == pytest.approx(1.0) and t.loc["x", "holds"]
+    assert t.loc["x", "ci_low"] < 1.0 < t.loc["x", "ci_high"]
+    assert not t.loc["y", "holds"] and t.loc["y", "clear_miss"]
+    assert t.loc["x", "n"] == 4
+
+
+# --- the calibrated defaults stay near the patterns ---------------------------------------------
+
+GUARD_REPLICATIONS = 10
+DRIFT = 0.25  # allowed gap between CI and band, in units of the pattern's scale
+# Calibrated, but the calibrated pipeline values are not the defaults: they conflict with
+# tests/test_participation.py and tests/test_model.py (docs/validation.md). Guarded below
+# under experiments/validation-calibrated.toml instead.
+NOT_AT_DEFAULTS = {"chengdu_reply", "nyc_skew", "nyc_within7"}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def drifted(runs: pd.DataFrame, names: set[str]) -> dict[str, tuple]:
+    """Patterns whose 95% CI lies more than DRIFT scales outside their band."""
+    chosen = tuple(p for p in pat.PATTERNS if p.name in names)
+    t = pattern_table(runs, chosen).set_index("pattern")
+    out = {}
+    for p in chosen:
+        lo, hi = t.loc[p.name, "ci_low"], t.loc[p.name, "ci_high"]
+        if max(p.low - hi, 0.0, lo - p.high) / p.scale > DRIFT:
+            out[p.name] = (round(lo, 4), round(hi, 4), p.criterion())
+    return out
+
+
+def guarded() -> set[str]:
+    return {p.name for p in pat.PATTERNS if p.weight > 0 or p.kind == "input"}
+
+
+def test_defaults_reproduce_the_patterns() -> None:
+    """Every calibrated pattern the defaults are meant to hold (and the inputs) stays consistent
+    with its band: the 95% CI over 10 replications must reach to within a quarter of the
+    pattern's scale of the band. A single unlucky run cannot fail this; a drift of the defaults
+    that moves the mean out does. The reform must raise the monthly resolution rate."""
+    runs = simulate({n: load(n) for n in pat.scenarios()}, GUARD_REPLICATIONS, seed=77)
+    assert not drifted(runs, guarded() - NOT_AT_DEFAULTS)
+    t = pattern_table(runs).set_index("pattern")
+    assert t.loc["beijing_rise", "ci_low"] > 0
+
+
+def test_full_calibration_reproduces_its_patterns() -> None:
+    """The full calibration's values (experiments/validation-calibrated.toml) hold every pattern
+    they were fitted to, within the same statistical tolerance."""
+    exp = load_experiment(ROOT / "experiments" / "validation-calibrated.toml")
+    runs = simulate({"committee": exp.scenarios["committee"]}, GUARD_REPLICATIONS, seed=78)
+    committee = {p.name for p in pat.PATTERNS if p.scenario == "committee"}
+    assert not drifted(runs, guarded() & committee)
+
+
+# --- end to end --------------------------------------------------------------------------------
+
+def test_cogov_validate_writes_every_pattern(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "val"
+    assert cli.main(["validate", "--replications", "2", "--workers", "1", "--out", str(out)]) == 0
+    assert "patterns hold" in capsys.readouterr().out
+    md = (out / "validation.md").read_text(encoding="utf-8")
+    for p in pat.PATTERNS:
+        assert p.title in md, p.name
+    assert "What does not fit" in md and "reform_ramp.png" in md
+    assert (out / "reform_ramp.png").stat().st_size > 1000
+    table = pd.read_csv(out / "validation.csv")
+    assert list(table["pattern"]) == [p.name for p in pat.PATTERNS]
+    assert (pd.read_parquet(out / "validation.parquet")["n"] == 2).all()
+
+
+def test_cogov_calibrate_small(tmp_path: Path, capsys) -> None:
+    f = tmp_path / "cal.toml"
+    f.write_text('name = "tiny"\nreplications = 1\nseed = 3\nconfirm_replications = 2\n'
+                 '[[block]]\npatterns = ["chengdu_requests", "chengdu_reply"]\nn = 2\nrefine = 1\n'
+                 '[block.ranges]\n"issues.rate" = [0.25, 0.35]\n"departments.staff" = [20, 30]\n'
+                 '[[block]]\npatterns = ["jianyang_volunteers"]\nn = 1\n'
+                 '[block.ranges]\n"residents.volunteer_rate" = [0.01, 0.03]\n', encoding="utf-8")
+    out = tmp_path / "cal"
+    assert cli.main(["calibrate", str(f), "--workers", "1", "--out", str(out)]) == 0
+    rec = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
+    assert set(rec["best"]) == {"issues.rate", "departments.staff", "residents.volunteer_rate"}
+    assert 0.25 <= rec["best"]["issues.rate"] <= 0.35
+    assert isinstance(rec["best"]["departments.staff"], int)
+    assert rec["runs"] == 2 + 1 + 1 + 2
+    assert [b["points"] for b in rec["blocks"]] == [3, 1]
+    design = pd.read_parquet(out / "design.parquet")
+    second = design[design["block"] == "block1"]
+    # the second block holds the first block's best values
+    assert (second["issues.rate"] == rec["best"]["issues.rate"]).all()
+    pts = pd.read_csv(out / "points.csv")
+    assert len(pts) == 4
+    assert "tiny" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text, needle", [
+    ('[[block]]\npatterns = ["chengdu_reply"]\n[block.ranges]\n"issues.rat" = [0.2, 0.3]\n',
+     "did you mean 'issues.rate'"),
+    ('[[block]]\npatterns = ["chengdu_reply"]\n[block.ranges]\n"issues.rate" = [0.3, 0.2]\n',
+     "low < high"),
+    ('[[block]]\npatterns = ["chengdu_rply"]\n[block.ranges]\n"issues.rate" = [0.2, 0.3]\n',
+     "did you mean 'chengdu_reply'"),
+    ('[[block]]\npatterns = ["beijing_rise"]\n[block.ranges]\n"issues.rate" = [0.2, 0.3]\n',
+     "needs scenario 'reform'"),
+    ('seeds = 3\n', "did you mean 'seed'"),
+])
+def test_bad_calibration_file_is_one_line_exit_2(tmp_path: Path, capsys, text: str,
+                                                 needle: str) -> None:
+    f = tmp_path / "bad.toml"
+    f.write_text(text, encoding="utf-8")
+    assert cli.main(["calibrate", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and needle in err, err
