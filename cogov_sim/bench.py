@@ -168,7 +168,7 @@ def batch_figures(quick: bool) -> dict[str, float] | None:
     except ImportError:
         return None
     sc = load("committee")
-    reps = 6 if quick else 16
+    reps = 8 if quick else 48
     exp = Experiment("bench", "", "cogov", {sc.name: sc}, reps, 1, {}, ("summary",))
     out: dict[str, float] = {}
     for label, workers in (("serial", 1), ("all_cores", os.cpu_count() or 1)):
