@@ -181,15 +181,24 @@ def from_dict(values: dict[str, Any], name: str = "custom", source: str = "<dict
     return sc
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_toml(path: str | Path) -> tuple[str, dict[str, Any]]:
+    """A TOML file's text and document; a missing, unreadable or malformed file is one
+    InputError naming it. Shared by scenario, experiment, sweep and calibration files."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(str(p), "file not found")
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(str(path), f"cannot read file ({e.strerror})") from None
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(str(p), f"cannot read file ({getattr(e, 'strerror', None) or e})") from None
     try:
-        return tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise InputError(str(path), f"not valid TOML: {e}") from None
+        raise InputError(str(p), f"not valid TOML: {e}") from None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    return read_toml(path)[1]
 
 
 def _load_chain(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Change], str]:

@@ -57,19 +57,25 @@ def cmd_report(a: argparse.Namespace) -> int:
     return 0
 
 
+def add_executor_options(p: argparse.ArgumentParser) -> None:
+    """--out, --workers, --scheduler (and a hidden --interval): shared by every command that
+    runs through the batch engine."""
+    p.add_argument("--out", metavar="DIR", help="results folder (default: results/NAME)")
+    p.add_argument("--workers", type=_int_at_least("--workers", 1),
+                   help="local worker processes (default: all cores; 1 runs in this process)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--interval", type=float, default=10.0, help=argparse.SUPPRESS)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `batch` and `report` to the `cogov` command."""
     b = sub.add_parser("batch", help="run an experiment's runs into a results folder (resumable)")
     b.add_argument("experiment", help="experiment file, e.g. experiments/headline.toml")
-    b.add_argument("--out", metavar="DIR", help="results folder (default: results/NAME)")
-    b.add_argument("--workers", type=_int_at_least("--workers", 1),
-                   help="local worker processes (default: all cores; 1 runs in this process)")
-    b.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
+    add_executor_options(b)
     b.add_argument("--chunk", type=_int_at_least("--chunk", 1),
                    help="runs per task (default: about 1 s of model time, smaller near the end)")
     b.add_argument("--retry-failed", action="store_true", help="run failed runs again")
-    b.add_argument("--interval", type=float, default=10.0, help=argparse.SUPPRESS)
     b.set_defaults(func=cmd_batch)
 
     r = sub.add_parser("report", help="tables and plots (PNG, SVG) and report.md from a batch folder")

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cogov_sim.errors import InputError, did_you_mean, show
-from cogov_sim.scenario import Scenario, find, load, validate_value
+from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
 from cogov_sim.scenario import _flatten as flatten
 
 from . import models
@@ -87,17 +86,8 @@ def check_overrides(model: str, values: dict[str, Any], src: str, where: str) ->
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file."""
     p = Path(path)
-    src = str(p)
-    if not p.is_file():
-        raise InputError(src, "file not found")
-    try:
-        text = p.read_text(encoding="utf-8")
-        doc = tomllib.loads(text)
-    except OSError as e:
-        raise InputError(src, f"cannot read file ({e.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InputError(src, f"not valid TOML: {e}") from None
-    return parse(doc, src, text, p.parent)
+    text, doc = read_toml(p)
+    return parse(doc, str(p), text, p.parent)
 
 
 def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = None) -> Experiment:

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from cogov_sim.batch import evaluate, executors, read_runs, run_batch
+from cogov_sim.batch.cli import add_executor_options
 from cogov_sim.batch.progress import Progress
-from cogov_sim.cli import _int_at_least, git_commit
+from cogov_sim.cli import git_commit
 from cogov_sim.sensitivity.analyse import analyse, indices_table, plain_summary
 from cogov_sim.sensitivity.plots import plot_results
 from cogov_sim.sensitivity.sweep import Sweep, load_sweep
@@ -109,10 +110,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add `sweep` to the `cogov` command."""
     s = sub.add_parser("sweep", help="sensitivity analysis (Sobol, Morris, FAST, delta) with SALib")
     s.add_argument("experiment", help="sweep file, e.g. experiments/sweep-advantage.toml")
-    s.add_argument("--out", metavar="DIR", help="results folder (default: results/NAME)")
-    s.add_argument("--workers", type=_int_at_least("--workers", 1))
-    s.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, tcp://HOST:PORT")
+    add_executor_options(s)
     s.add_argument("--estimate", action="store_true",
                    help="run a short pilot and print how long the sweep would take")
-    s.add_argument("--interval", type=float, default=10.0, help=argparse.SUPPRESS)
     s.set_defaults(func=cmd_sweep)

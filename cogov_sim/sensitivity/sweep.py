@@ -9,7 +9,6 @@ in parallel, resumably, and on Dask), and analysed with SALib on replicate means
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from cogov_sim.batch import models
 from cogov_sim.batch.experiment import Experiment
 from cogov_sim.errors import InputError, did_you_mean, show
 from cogov_sim.params import table
-from cogov_sim.scenario import Scenario, find, load
+from cogov_sim.scenario import Scenario, find, load, read_toml
 from cogov_sim.sensitivity.methods import METHODS, Method, make
 
 KEYS = ("name", "description", "model", "scenario", "contrast", "days", "replications",
@@ -79,15 +78,8 @@ class Sweep:
 def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file."""
     p = Path(path)
-    src = str(p)
-    if not p.is_file():
-        raise InputError(src, "file not found")
-    text = p.read_text(encoding="utf-8")
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(src, f"not valid TOML: {e}") from None
-    return parse(doc, src, text, p.parent)
+    text, doc = read_toml(p)
+    return parse(doc, str(p), text, p.parent)
 
 
 def _need(doc: dict, key: str, src: str, kind: type, what: str) -> Any:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -41,7 +40,7 @@ from scipy.stats import qmc
 from cogov_sim.batch.executors import Executor
 from cogov_sim.errors import InputError, did_you_mean, show
 from cogov_sim.params import table
-from cogov_sim.scenario import Scenario, find, load, validate_value
+from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
 from cogov_sim.stats import mean_ci
 
 from . import patterns as pat
@@ -171,13 +170,7 @@ def load_calibration(path: str | Path) -> Calibration:
     """Read and validate a calibration file; every problem is one InputError."""
     p = Path(path)
     src = str(p)
-    if not p.is_file():
-        raise InputError(src, "file not found")
-    try:
-        text = p.read_text(encoding="utf-8")
-        doc = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InputError(src, f"not valid TOML: {e}") from None
+    text, doc = read_toml(p)
     for k in doc:
         if k not in KEYS:
             raise InputError(src, f"unknown key{did_you_mean(k, KEYS)}; allowed: {', '.join(KEYS)}",
