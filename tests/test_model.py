@@ -56,7 +56,7 @@ def test_abandoned_issues_never_started() -> None:
     assert np.allclose(ab.t_closed - ab.t_occur, 60.0)
 
 
-def test_reform_switches_structure_on_its_day() -> None:
+def test_reform_switches_structure_on_its_day_and_phases_in_mechanisms() -> None:
     res = cached_run("reform", 1)
     df = res.issues
     known = df[df.t_known.notna() & (df.channel.astype(str) == "departments")]
@@ -66,8 +66,10 @@ def test_reform_switches_structure_on_its_day() -> None:
     assert set(after.structure) == {0}
     assert after.transfers.mean() < 0.5 * before.transfers.mean()
     d = res.daily.set_index("time")
-    assert d.loc[150:179, "pooled_servers"].max() == 0
-    assert d.loc[181:, "pooled_servers"].min() > 0
+    assert d.loc[150:299, "pooled_servers"].max() == 0  # the street team comes on day 300
+    assert 0 < d.loc[301:359, "pooled_servers"].max() < d.loc[361:, "pooled_servers"].min()
+    grid = known[known.discovered_by.astype(str) == "grid"]
+    assert grid.t_known.min() >= 240  # patrols start on day 240
     early = d.loc[120:179, "resolution_30d"].mean()
     late = d.loc[420:, "resolution_30d"].mean()
     assert late < 0.6 * early

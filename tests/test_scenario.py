@@ -169,8 +169,12 @@ def test_reform_switches_to_committee_on_day_180():
     assert len(day180) == 1
     change = day180[0]
     assert change.values["structure"] == "committee"
-    assert change.values["mechanisms.grid_discovery"] is True
-    assert change.values["mechanisms.pooled_fraction"] == 0.3
+    assert change.values["mechanisms.supervision"] is True
+    # the rest is phased in: grid on day 240, the street team from day 300, full on day 360
+    by_day = {c.day: c.values for c in sc.changes}
+    assert by_day[240]["mechanisms.grid_discovery"] is True
+    assert by_day[300]["mechanisms.pooled_fraction"] == 0.15
+    assert by_day[360]["mechanisms.pooled_fraction"] == 0.3
 
 
 def test_changes_are_parsed_and_sorted_by_day(tmp_path):
