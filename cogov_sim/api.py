@@ -66,13 +66,12 @@ def check_ledger(model: CoGovModel, issues: pd.DataFrame) -> bool:
     exactly those the model is still carrying."""
     L = model.ledger
     counts = metrics.ledger_counts(issues)
-    pending = len(model._undiscovered) - model._undiscovered_next
     status = L.status[: L.n]
     closed = status != Status.OPEN
     return (
         counts["created"] == model.created_counter
         and counts["resolved"] + counts["abandoned"] + counts["open"] == counts["created"]
-        and counts["open"] == len(model.open) + pending
+        and counts["open"] == model.carried()
         and bool(np.all(L.t_closed[: L.n][closed] >= L.t_occur[: L.n][closed]))
         and bool(np.all(np.isnan(L.t_closed[: L.n][~closed])))
     )

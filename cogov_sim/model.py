@@ -287,6 +287,11 @@ class CoGovModel(mesa.Model):
         found_by = (np.argmax(pick, axis=0) + 1).astype(np.int8)
         return t_occ + delay, found_by
 
+    def carried(self) -> int:
+        """Issues the model still holds: known ones in flight, plus undiscovered ones waiting
+        for their patience to run out."""
+        return len(self.open) + len(self._undiscovered) - self._undiscovered_next
+
     def _close_undiscovered(self) -> None:
         """Issues nobody found before their patience ran out are abandoned (bulk, in order)."""
         q, i, now, L = self._undiscovered, self._undiscovered_next, self.time, self.ledger

@@ -87,9 +87,9 @@ class ServiceNetwork:
         """A job arrives at its home station: start now if a server is free, else queue."""
         home = job.home
         self.live.add(job)
-        if home.busy < home.servers:
+        if home.free():
             self._start(job, home)
-        elif home.poolable and self.pool is not None and self.pool.busy < self.pool.servers:
+        elif home.poolable and self.pool is not None and self.pool.free():
             self._start(job, self.pool)
         else:
             home.queue.append(job)
