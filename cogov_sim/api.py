@@ -62,8 +62,8 @@ def _resolve(scenario: Scenario | str | Path) -> Scenario:
 
 
 def check_ledger(model: CoGovModel, issues: pd.DataFrame) -> bool:
-    """Every issue created is resolved, abandoned or still open -- and the open ones are
-    exactly those the model is still carrying."""
+    """Every issue created is resolved, abandoned or still open -- the open ones exactly
+    those the model is still carrying -- and only resolved issues count as solved."""
     L = model.ledger
     counts = metrics.ledger_counts(issues)
     status = L.status[: L.n]
@@ -74,6 +74,7 @@ def check_ledger(model: CoGovModel, issues: pd.DataFrame) -> bool:
         and counts["open"] == model.carried()
         and bool(np.all(L.t_closed[: L.n][closed] >= L.t_occur[: L.n][closed]))
         and bool(np.all(np.isnan(L.t_closed[: L.n][~closed])))
+        and not bool(np.any(L.solved[: L.n][status != Status.RESOLVED]))
     )
 
 

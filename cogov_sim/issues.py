@@ -75,6 +75,7 @@ FIELDS: dict[str, type] = {
     "service": np.float64,
     "status": np.int8,
     "stage": np.int8,
+    "solved": np.bool_,
 }
 NAN_FIELDS = ("t_known", "t_routed", "t_first_start", "t_closed")
 
@@ -141,6 +142,9 @@ class Job:
 
     def finish(self) -> None:
         self.issue.model.service.finish(self)
+
+    def done(self) -> None:
+        self.issue.model.on_job_done(self)
 
     def escalate(self) -> None:
         if self.state == Job.WAITING:

@@ -15,6 +15,7 @@ KEY_METRICS = (
     "resolution_mean_days",
     "resolution_p90_days",
     "resolution_rate",
+    "solved_rate",
     "participation_mean",
     "transfers_per_issue",
     *(f"stage_{s}_days" for s in STAGES),
@@ -56,6 +57,7 @@ def issue_metrics(issues: pd.DataFrame, warmup: float = 0.0) -> dict[str, float]
         "issues_abandoned": float((status == "abandoned").sum()),
         "issues_open": float((status == "open").sum()),
         "resolution_rate": _share(status == "resolved"),
+        "solved_rate": _share((status == "resolved") & df["solved"]),
         "abandonment_rate": _share(status == "abandoned"),
         "resolution_mean_days": _mean(res["resolution_days"]),
         "resolution_median_days": float(res["resolution_days"].median()) if len(res) else np.nan,
@@ -93,6 +95,7 @@ def by_group(issues: pd.DataFrame, column: str, warmup: float = 0.0) -> pd.DataF
     return pd.DataFrame({
         "issues": g.size(),
         "resolution_rate": g["status"].apply(lambda s: float((s.astype(str) == "resolved").mean())),
+        "solved_rate": g["solved"].mean().astype(float),
         "resolution_mean_days": g["resolution_days"].mean(),
     })
 

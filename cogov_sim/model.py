@@ -41,7 +41,7 @@ SERIES = (
     "created", "resolved", "abandoned", "backlog", *(f"stage_{s.name.lower()}" for s in
                                                        list(Stage)[:5]),
     "participation", *(f"participation_{k}" for k in KINDS), "propensity", "trust",
-    "efficacy", "resolution_30d", "self_orgs", "self_org_members", "social_orgs",
+    "efficacy", "resolution_30d", "solved_30d", "self_orgs", "self_org_members", "social_orgs",
     "enterprise_servers", "pooled_servers",
 )
 
@@ -80,7 +80,7 @@ class CoGovModel(mesa.Model):
         self.created_counter = 0
         self.counts = {Status.RESOLVED: 0, Status.ABANDONED: 0}
         self._first_open = 0
-        self._recent: deque[tuple[float, float]] = deque()  # (t_closed, days) of resolved
+        self._recent: deque[tuple[float, float, bool]] = deque()  # resolved: t_closed, days, solved
         self._undiscovered: list[tuple[float, int]] = []
         self._undiscovered_next = 0
 
@@ -137,6 +137,10 @@ class CoGovModel(mesa.Model):
             self.structure.report_deadline(),
         ) if d is not None]
         self.service.deadline = min(deadlines) if deadlines and min(deadlines) < 1e8 else None
+        if not p["mechanisms.supervision"]:
+            self._supervised_since: float | None = None
+        elif getattr(self, "_supervised_since", None) is None:
+            self._supervised_since = self.time if self.time > 0 else -math.inf
         total = int(p["departments.staff"])
         pooled = round(p["mechanisms.pooled_fraction"] * total)
         own = ServiceNetwork.allocate(total - pooled, self.category_share,
@@ -439,7 +443,19 @@ class CoGovModel(mesa.Model):
             self.service.cancel(job)
         self.close(issue, resolved=False)
 
+    def solve_share(self) -> float:
+        """Chance a department's part is really solved now: the unsupervised level, or the
+        supervised one approached since supervision started (at once for a mature system)."""
+        p, since = self.p, self._supervised_since
+        q0 = p["departments.solve_share"]
+        if since is None:
+            return q0
+        qs = p["supervision.solve_share"]
+        return qs - (qs - q0) * math.exp(-(self.time - since) / p["supervision.learning_days"])
+
     def close(self, issue: Issue, resolved: bool) -> None:
+        """Close an issue: handled (`resolved`; solved unless a department's part was handled
+        without solving it, 办而未决) or abandoned."""
         i, L = issue.i, self.ledger
         L.t_closed[i] = self.time
         status = Status.RESOLVED if resolved else Status.ABANDONED
@@ -448,8 +464,12 @@ class CoGovModel(mesa.Model):
         if resolved:
             L.stage[i] = Stage.CLOSED
             days = self.time - L.t_occur[i]
-            self._recent.append((self.time, days))
-            outcome = 0.5 ** (days / self.p["residents.satisfied_days"])
+            q = self.solve_share() ** int(L.n_departments[i])
+            solved = (L.channel[i] != Channel.DEPARTMENTS or q >= 1.0
+                      or self.random.random() < q)
+            L.solved[i] = solved
+            self._recent.append((self.time, days, solved))
+            outcome = 0.5 ** (days / self.p["residents.satisfied_days"]) if solved else 0.0
         else:
             outcome = 0.0
         if not self.queueing:
@@ -564,7 +584,9 @@ class CoGovModel(mesa.Model):
             **{f"participation_{k}": self.pop.active_share(day, k) if t > 0 else 0.0
                for k in KINDS},
             **self._population_means(),
-            "resolution_30d": float(np.mean([d for _, d in recent])) if recent
+            "resolution_30d": float(np.mean([d for _, d, _ in recent])) if recent
+            else float("nan"),
+            "solved_30d": float(np.mean([ok for _, _, ok in recent])) if recent
             else float("nan"),
             "self_orgs": float(len(self.self_orgs)),
             "self_org_members": float((self.pop.member >= 0).sum()),

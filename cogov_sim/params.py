@@ -59,10 +59,11 @@ def P(name: str, kind: str, default: Any, unit: str, en: str, zh: str, **kw: Any
 
 STRUCTURE_KEY = "structure"
 
-CALIBRATED_PARTICIPATION = (
-    "Calibrated by `cogov calibrate experiments/calibrate-participation.toml` (seed 2022, 116 "
-    "runs, 2026-11-22; results/calibrate-participation/calibration.json, docs/validation.md) "
-    "to Jianyang's volunteers and self-organisations (seed 003)")
+CALIBRATED = ("Calibrated by `cogov calibrate` (experiments/calibrate.toml, seed 2021; "
+              "results/calibrate/calibration.json; docs/validation.md) to ")
+CALIBRATED_PIPELINE = CALIBRATED + "Chengdu 12345's reply time and NYC 311's skew"
+CALIBRATED_BEIJING = CALIBRATED + "Beijing's resolution rate, 53% -> 74% in nine months"
+CALIBRATED_PARTICIPATION = CALIBRATED + "Jianyang's volunteers and self-organisations (seed 003)"
 
 CORE: list[Param] = [
     # --- time and mode --------------------------------------------------------------
@@ -162,12 +163,9 @@ CORE: list[Param] = [
     P("residents.satisfied_days", "float", 7.0, "day",
       "Resolution time judged half as good as an instant one", "满意度减半的解决时间",
       low=0.1, high=365.0),
-    P("residents.volunteer_rate", "float", 0.02, "1/day",
+    P("residents.volunteer_rate", "float", 0.0206, "1/day",
       "Daily chance of volunteering at propensity 1", "参与倾向为1时的每日志愿服务概率",
-      low=0.0, high=1.0,
-      source="Checked against Jianyang's volunteers (seed 003) by `cogov calibrate "
-             "experiments/calibrate-participation.toml`: the pattern holds; the fitted 0.0194 "
-             "is within the calibration's noise of this value (docs/validation.md)"),
+      low=0.0, high=1.0, source=CALIBRATED_PARTICIPATION),
     # --- issues ---------------------------------------------------------------------------
     P("issues.rate", "float", 0.30, "issue/person/year",
       "Issues (needs, hazards, disputes) occurring per resident per year",
@@ -188,14 +186,26 @@ CORE: list[Param] = [
     P("issues.service_days", "float", 1.5, "day",
       "Mean working time of one department on one issue", "一个部门处理一个事项的平均工作时间",
       low=0.01, high=365.0),
-    P("issues.service_cv", "float", 0.7, "ratio",
+    P("issues.service_cv", "float", 1.55, "ratio",
       "Coefficient of variation of working time (1 = exponential)", "工作时间变异系数",
-      low=0.05, high=5.0, degenerate=1.0),
+      low=0.05, high=5.0, degenerate=1.0, source=CALIBRATED_PIPELINE),
     P("issues.service_dist", "choice", "gamma", "",
       "Shape of the working-time distribution with the mean and cv above: Gamma, or the "
       "heavier-tailed lognormal (a few issues take very long: right-skewed closing times)",
       "工作时间分布形状（均值与变异系数同上）：伽马分布，或尾部更重的对数正态分布",
       choices=("gamma", "lognormal"), degenerate="gamma"),
+    P("issues.field_share", "float", 0.0597, "share",
+      "Share of a department's parts that need field work besides staff time (repairs, "
+      "construction, enforcement, other parties); the rest are closed from the desk",
+      "部门处置中需现场作业的比例（维修、施工、执法、第三方）；其余案头办结",
+      low=0.0, high=1.0, degenerate=0.0, source=CALIBRATED_PIPELINE),
+    P("issues.field_days", "float", 78.1, "day",
+      "Mean elapsed days of such field work: it delays the issue but occupies no staff",
+      "现场作业的平均耗时：延长办理但不占用部门人力", low=0.0, high=365.0,
+      source=CALIBRATED_PIPELINE),
+    P("issues.field_cv", "float", 1.0, "ratio",
+      "Coefficient of variation of field-work time (lognormal)", "现场作业耗时的变异系数（对数正态）",
+      low=0.05, high=10.0),
     P("issues.patience_days", "float", 60.0, "day",
       "An issue nobody has started to act on this long after it occurred is abandoned",
       "发生后超过该时长仍无人处置即视为放弃", low=0.5, high=36500.0, degenerate=1e9),
@@ -224,6 +234,11 @@ CORE: list[Param] = [
     P("departments.staff", "int", 12, "server",
       "Departments' staff working this street's issues (issue-handling teams, all departments)",
       "各职能部门处理本街道事项的力量（办理组数，合计）", low=1, high=10_000),
+    P("departments.solve_share", "float", 0.750, "probability",
+      "Chance a department's handling really solves its part without rated accountability; "
+      "otherwise the issue is closed handled but not solved (办而未决)",
+      "无考核问责时部门处置真正解决其负责部分的概率；否则事项“办而未决”地关闭",
+      low=0.0, high=1.0, live=True, degenerate=1.0, source=CALIBRATED_BEIJING),
     P("mechanisms.pooled_fraction", "float", 0.0, "share",
       "Share of department staff sunk into one street team serving every category "
       "(力量下沉, 一支队伍统管)", "下沉到街道综合队伍的部门力量比例（一支队伍统管）",
@@ -261,6 +276,17 @@ CORE: list[Param] = [
     P("supervision.deadline_days", "float", 3.0, "day",
       "Waiting longer than this gets an issue escalated to the front of the queue",
       "排队超过该时限即督办升级优先", low=0.1, high=365.0, live=True),
+    P("supervision.solve_share", "float", 0.985, "probability",
+      "Chance of solving a part that departments reach when callers rate every request and "
+      "departments are ranked on it (接诉即办's 三率 assessment)",
+      "来电逐件回访评价、部门按“三率”排名考核后，部门解决其负责部分的概率", low=0.0,
+      high=1.0, live=True,
+      source="Set so that issue-level resolution nears Beijing's later 97% (seed 004, issue 7)"),
+    P("supervision.learning_days", "float", 782.0, "day",
+      "Time constant of departments' learning after supervision starts mid-run (a run that "
+      "starts with supervision on is a mature system)",
+      "运行中引入督办考核后部门解决率提升的时间常数（开局即有督办视为成熟体系）",
+      low=1.0, high=3650.0, source=CALIBRATED_BEIJING),
     # --- party branches -------------------------------------------------------------------
     P("party.intensity", "float", 0.6, "0-1",
       "How strongly a branch mobilises its members", "党支部动员党员的强度", low=0.0, high=1.0,
@@ -297,7 +323,7 @@ CORE: list[Param] = [
     P("selforg.fade_activity", "float", 0.15, "share",
       "A group whose share of active members stays below this fades away", "活跃成员比例低于此值即逐渐解散",
       low=0.0, high=1.0),
-    P("selforg.found_rate", "float", 0.0911, "1/month",
+    P("selforg.found_rate", "float", 0.0605, "1/month",
       "Monthly chance a neighbourhood with many active residents founds a new group",
       "活跃居民多的小区每月新成立自组织的概率", low=0.0, high=1.0,
       source=CALIBRATED_PARTICIPATION),

@@ -122,7 +122,21 @@ class ServiceNetwork:
         job.state = Job.DONE
         self.live.discard(job)
         self._pull(station)
-        self.model.on_job_done(job)
+        lag = self.field_time() if job.home.poolable else 0.0
+        if lag > 0:
+            self.model.schedule_event(job.done, after=lag)
+        else:
+            self.model.on_job_done(job)
+
+    def field_time(self) -> float:
+        """Field work a department's part needs after its staff time, if any (lognormal;
+        occupies no server)."""
+        p, rnd = self.model.p, self.model.random
+        mean = p["issues.field_days"]
+        if mean <= 0 or p["issues.field_share"] <= 0 or rnd.random() >= p["issues.field_share"]:
+            return 0.0
+        s2 = math.log1p(p["issues.field_cv"] ** 2)
+        return rnd.lognormvariate(math.log(mean) - s2 / 2.0, math.sqrt(s2))
 
     def _pull(self, station: Station) -> None:
         """Give free servers of `station` the next waiting jobs."""

@@ -34,6 +34,7 @@ def _issues() -> pd.DataFrame:
         "pooled_parts": [1, 0, 0, 0, 0],
         "discovered_by": pd.Categorical(["resident", "grid", "none", "resident", "self_org"]),
         "rural": [False, True, False, True, False],
+        "solved": [True, False, False, False, True],
     })
 
 
@@ -45,6 +46,7 @@ def test_ledger_counts() -> None:
 def test_issue_metrics_by_hand() -> None:
     m = metrics.issue_metrics(_issues())
     assert m["resolution_rate"] == pytest.approx(3 / 5)
+    assert m["solved_rate"] == pytest.approx(2 / 5)  # one was handled but not solved
     assert m["abandonment_rate"] == pytest.approx(1 / 5)
     assert m["resolution_mean_days"] == pytest.approx((5 + 10 + 3.5) / 3)
     assert m["resolution_median_days"] == pytest.approx(5.0)

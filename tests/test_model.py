@@ -72,7 +72,9 @@ def test_reform_switches_structure_on_its_day_and_phases_in_mechanisms() -> None
     assert grid.t_known.min() >= 240  # patrols start on day 240
     early = d.loc[120:179, "resolution_30d"].mean()
     late = d.loc[420:, "resolution_30d"].mean()
-    assert late < 0.6 * early
+    assert late < early - 4.0  # field work takes as long under any structure (~5 of ~20 days)
+    # rated supervision from day 180: departments learn to solve what they close
+    assert d.loc[420:, "solved_30d"].mean() > d.loc[120:179, "solved_30d"].mean() + 0.1
 
 
 def test_same_day_changes_merge(tmp_path) -> None:

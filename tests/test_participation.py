@@ -55,3 +55,10 @@ def test_no_feedback_no_effect() -> None:
                   metric_names=("participation_mean",)).table.loc[("more-staff",
                                                                    "participation_mean")]
     assert abs(row["diff"]) < 0.5 * with_feedback, (row["diff"], with_feedback)
+
+
+def test_issues_handled_but_not_solved_lower_participation() -> None:
+    """Departments that close issues without solving them (办而未决) give residents outcome 0:
+    efficacy and trust fall, and so does participation."""
+    d, lo, hi = _effect("fragmented", {"departments.solve_share": 1.0})
+    assert lo > 0, (d, lo, hi)

@@ -11,14 +11,19 @@ with the earlier blocks' best values held. Per block (``[[block]]`` in
    (common seeds) through the batch engine.
 2. *Refine*: ``refine`` more points in a box around the best point, ``shrink`` times the
    original widths, its choices held.
+3. *Race*: the ``finalists`` best points so far are run again with ``confirm_replications``
+   fresh seeds and the best of them by those runs wins. Closing times are heavy-tailed, so
+   with a few replications per point noise alone can pick the search's winner along a flat
+   ridge (the winner's curse); fresh, longer runs settle it.
 
 Then *confirm*: the final parameter set run ``confirm_replications`` times; every pattern's
 mean with its 95% CI is the result, and the full distance over all calibrated patterns is
 reported.
 
 A point's score is `patterns.distance` of its replication means over the block's patterns:
-the root mean squared miss outside each band in units of the pattern's ``scale``, plus a weak
-pull toward the centre of two-sided bands (`patterns.CENTRE_WEIGHT`), equally weighted.
+the root mean squared miss outside each band in units of the pattern's ``scale``, plus a
+tie-breaking pull toward the centres of two-sided bands (`patterns.CENTRE_WEIGHT`), equally
+weighted: a point where every band holds beats one that misses any.
 Everything is written to the output folder with its provenance.
 """
 
@@ -48,7 +53,7 @@ from .runs import simulate
 
 KEYS = ("name", "description", "scenarios", "replications", "seed", "confirm_replications",
         "block")
-BLOCK_KEYS = ("name", "patterns", "n", "ranges", "choices", "refine", "shrink")
+BLOCK_KEYS = ("name", "patterns", "n", "ranges", "choices", "refine", "shrink", "finalists")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class Block:
     choices: dict[str, list[Any]] = field(default_factory=dict)
     refine: int = 0
     shrink: float = 0.3
+    finalists: int = 0
 
     @property
     def keys(self) -> list[str]:
@@ -163,7 +169,8 @@ def _block(b: Any, i: int, src: str, scenarios: dict[str, Scenario]) -> Block:
                          key=f"{where}.shrink")
     return Block(str(b.get("name", f"block{i}")), tuple(pats), _int(b, "n", src, 16, where + "."),
                  _ranges(b.get("ranges"), src, f"{where}.ranges"), choices,
-                 _int(b, "refine", src, 0, where + ".", low=0), float(shrink))
+                 _int(b, "refine", src, 0, where + ".", low=0), float(shrink),
+                 _int(b, "finalists", src, 0, where + ".", low=0))
 
 
 def load_calibration(path: str | Path) -> Calibration:
@@ -260,9 +267,11 @@ def _clean(x: Any) -> Any:
 
 def fit_block(cal: Calibration, block: Block, held: dict[str, Any], seed: int, offset: int,
               executor: Executor | None) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """Search and refine one block with `held` fixed; its best values, runs and scores."""
+    """Search and refine one block with `held` fixed, running only the scenarios its patterns
+    need; its best values, runs and scores."""
+    needed = {n: cal.scenarios[n] for n in pat.scenarios(block.patterns)}
     pts = crossed(lhs(block.ranges, block.n, seed), block.choices)
-    runs = simulate(cal.scenarios, cal.replications, cal.seed, executor,
+    runs = simulate(needed, cal.replications, cal.seed, executor,
                     [{**held, **p} for p in pts])
     runs = runs.assign(block=block.name, stage="search", point=runs["point"] + offset)
     scores = score(runs, block.keys, block.patterns).assign(block=block.name, stage="search")
@@ -272,7 +281,7 @@ def fit_block(cal: Calibration, block: Block, held: dict[str, Any], seed: int, o
         box = shrunk(best, block)
         fixed = {k: best[k] for k in block.choices}
         pts2 = [{**p, **fixed} for p in lhs(box, block.refine, seed + 1)]
-        runs2 = simulate(cal.scenarios, cal.replications, cal.seed, executor,
+        runs2 = simulate(needed, cal.replications, cal.seed, executor,
                          [{**held, **p} for p in pts2])
         runs2 = runs2.assign(block=block.name, stage="refine",
                              point=runs2["point"] + offset + len(pts))
@@ -280,7 +289,19 @@ def fit_block(cal: Calibration, block: Block, held: dict[str, Any], seed: int, o
         frames.append(runs2)
         tables.append(sc2)
     allscores = pd.concat(tables, ignore_index=True).sort_values("distance", kind="stable")
-    best = {k: _clean(allscores.iloc[0][k]) for k in block.keys}
+    if block.finalists > 1:
+        top = allscores.head(block.finalists)
+        pts3 = [{k: _clean(r[k]) for k in block.keys} for _, r in top.iterrows()]
+        runs3 = simulate(needed, cal.confirm_replications, cal.seed + 500, executor,
+                         [{**held, **p} for p in pts3])
+        first = offset + len(pts) + block.refine
+        runs3 = runs3.assign(block=block.name, stage="race", point=runs3["point"] + first)
+        sc3 = score(runs3, block.keys, block.patterns).assign(block=block.name, stage="race")
+        frames.append(runs3)
+        allscores = pd.concat([sc3, allscores], ignore_index=True)
+        best = {k: _clean(sc3.iloc[0][k]) for k in block.keys}
+    else:
+        best = {k: _clean(allscores.iloc[0][k]) for k in block.keys}
     return best, pd.concat(frames, ignore_index=True), allscores
 
 
@@ -326,8 +347,8 @@ def calibrate(cal: Calibration, out: Path, executor: Executor | None = None,
         "runs": len(design),
         "replications": cal.replications,
         "confirm_replications": cal.confirm_replications,
-        "distance": f"root mean of (miss outside the band)^2 + {pat.CENTRE_WEIGHT} (offset from a "
-                    "two-sided band's centre)^2, in units of each pattern's scale, equal weights",
+        "distance": f"RMS miss outside the bands + {pat.CENTRE_WEIGHT} x RMS offset from "
+                    "two-sided bands' centres, in units of each pattern's scale, equal weights",
         "blocks": blocks,
         "best": best,
         "distance_confirm": _clean(pat.distance(means, cal.patterns())),

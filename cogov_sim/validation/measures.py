@@ -55,24 +55,28 @@ def reports_per_capita(issues: pd.DataFrame, residents: int, days: float,
     return float(reported) / residents / years if years > 0 and residents > 0 else math.nan
 
 
-def satisfied_share(issues: pd.DataFrame, satisfied_days: float, warmup: float = 0.0) -> float:
+def satisfied_share(issues: pd.DataFrame, satisfied_days: float, warmup: float = 0.0,
+                    until: float = math.inf) -> float:
     """Share of closed issues (resolved or abandoned) whose outcome score is at least one half,
-    i.e. resolved within `satisfied_days` of occurring (the model's outcome is 0.5 ** (t / s),
-    0 if abandoned): a proxy for the share of satisfied callers."""
-    df = issues[issues["t_occur"] >= warmup]
+    i.e. solved within `satisfied_days` of occurring (the model's outcome is 0.5 ** (t / s),
+    0 if abandoned or handled without being solved): a proxy for the share of satisfied
+    callers. Issues occurring in [warmup, until)."""
+    df = issues[(issues["t_occur"] >= warmup) & (issues["t_occur"] < until)]
     status = df["status"].astype(str)
     closed = status != "open"
-    ok = (status == "resolved") & (df["resolution_days"] <= satisfied_days)
+    ok = (status == "resolved") & df["solved"] & (df["resolution_days"] <= satisfied_days)
     return float(ok[closed].mean()) if closed.any() else math.nan
 
 
 def monthly_resolution_rate(issues: pd.DataFrame, days: float, horizon: float = 30.0,
                             month_days: int = MONTH_DAYS) -> pd.Series:
     """By month of occurrence (30-day months from day 0): the share of that month's issues
-    resolved within `horizon` days of occurring. Only months whose every issue has had the
-    full horizon before the run ended are kept, so the last months are not censored."""
+    solved within `horizon` days of occurring (a hotline's 解决率: handled but not solved
+    counts as unresolved). Only months whose every issue has had the full horizon before the
+    run ended are kept, so the last months are not censored."""
     month = (issues["t_occur"] // month_days).astype(int)
-    ok = (issues["status"].astype(str) == "resolved") & (issues["resolution_days"] <= horizon)
+    ok = ((issues["status"].astype(str) == "resolved") & issues["solved"]
+          & (issues["resolution_days"] <= horizon))
     rate = ok.groupby(month).mean()
     complete = (rate.index + 1) * month_days + horizon <= days
     out = rate[complete].astype(float)

@@ -78,9 +78,9 @@ PATTERNS: tuple[Pattern, ...] = (
             "group), per resident-year. 12345 also logs consultations, and one request can be "
             "several calls: +-20%.", scale=0.045),
     Pattern("chengdu_resolution", "Chengdu 12345: resolution rate", 0.90, 0.90, math.inf,
-            "share", "committee", "resolution_rate", CHENGDU_12345,
-            "Share of issues occurring after the warm-up that are resolved, not abandoned or left "
-            "open.", scale=0.05),
+            "share", "committee", "solved_rate", CHENGDU_12345,
+            "Share of issues occurring after the warm-up that are solved: not abandoned, not "
+            "left open, not handled without being solved (办而未决).", scale=0.05),
     Pattern("chengdu_reply", "Chengdu 12345: mean reply time", CHENGDU_REPLY_DAYS, 5.05, 7.12,
             "calendar day", "committee", "response_mean_days", CHENGDU_12345,
             "4.24 working days x 365/250 = 6.19 calendar days (x 7/5 = 5.94 if only weekends "
@@ -88,8 +88,9 @@ PATTERNS: tuple[Pattern, ...] = (
             "committee, i.e. the clock a hotline runs; band: 5.94 - 15% to 6.19 + 15%.", scale=0.9),
     Pattern("chengdu_satisfaction", "Chengdu 12345: satisfaction", 0.90, 0.90, math.inf, "share",
             "committee", "satisfied_share", CHENGDU_12345,
-            "Proxy: share of closed issues resolved within residents.satisfied_days of occurring "
-            "(outcome score >= 0.5). The model has no survey answer; reported, not calibrated.",
+            "Proxy: share of closed issues solved within residents.satisfied_days of occurring "
+            "(outcome score >= 0.5). The model has no survey answer, and callers also rate "
+            "attitude and explanations: reported, not calibrated (an out-of-sample check).",
             scale=0.05, weight=0.0),
     Pattern("nyc_skew", "Closing times right-skewed: mean / median", 9.0 / 2.9, 2.5, 3.8, "ratio",
             "committee", "response_mean_median_ratio", NYC,
@@ -111,13 +112,22 @@ PATTERNS: tuple[Pattern, ...] = (
             scale=0.2, weight=0.0),
     Pattern("beijing_level_before", "Beijing: resolution rate before the reform", 0.53, 0.48, 0.58,
             "share", "reform", "ramp_before", BEIJING,
-            "Monthly resolution rate before the switch. Beijing's 解决率 is rated by callers "
-            "(handled but not solved counts as unresolved); the model has no such outcome: "
-            "reported, not calibrated.", scale=0.05, weight=0.0),
+            "Monthly resolution rate before the switch. Beijing's 解决率 is rated by callers: "
+            "handled but not solved counts as unresolved, as in the model "
+            "(departments.solve_share).", scale=0.05),
     Pattern("beijing_level_after", "Beijing: resolution rate ~9 months after", 0.74, 0.69, 0.79,
             "share", "reform", "ramp_after9", BEIJING,
-            "Monthly resolution rate 9 months after the switch (same caveat).", scale=0.05,
-            weight=0.0),
+            "Monthly resolution rate 9 months after the switch: how fast departments learn "
+            "under rated supervision (supervision.learning_days).", scale=0.05),
+    Pattern("beijing_satisfaction_before", "Beijing: satisfaction before the reform", 0.65,
+            0.60, 0.70, "share", "reform", "satisfied_before", BEIJING,
+            "Satisfaction proxy (as for Chengdu) over the 3 months before the switch. Callers "
+            "are satisfied by some answers that solve nothing (a clear explanation), which the "
+            "proxy cannot count: reported, not calibrated.", scale=0.05, weight=0.0),
+    Pattern("beijing_satisfaction_after", "Beijing: satisfaction ~9 months after", 0.85, 0.80,
+            0.90, "share", "reform", "satisfied_after9", BEIJING,
+            "Satisfaction proxy for issues occurring 9 months after the switch (same caveat).",
+            scale=0.05, weight=0.0),
     Pattern("jianyang_volunteers", "Jianyang: volunteers per resident", 131_940 / 1.11e6, 0.06,
             0.119, "share", "committee", "participation_volunteer_mean", JIANYANG,
             "Registered volunteers are 8.8-11.9% of residents; the model counts residents who "
@@ -147,26 +157,28 @@ def scenarios(patterns: tuple[Pattern, ...] = PATTERNS) -> list[str]:
     return list(dict.fromkeys(p.scenario for p in patterns))
 
 
-CENTRE_WEIGHT = 0.1
-"""Weight of the pull toward the centre of a two-sided band, relative to a miss outside it."""
+CENTRE_WEIGHT = 0.01
+"""Weight of the tie-breaking pull toward the centres of two-sided bands."""
 
 
 def distance(means: dict[str, float], patterns: tuple[Pattern, ...] = PATTERNS) -> float:
-    """Calibration distance over patterns with weight > 0: the root of the weighted mean of
-    miss^2 + CENTRE_WEIGHT * off^2, where miss is the distance outside the band and off the
-    distance from the centre of a two-sided band, both in units of the pattern's `scale`.
-    Misses dominate; among points where every band holds, the one nearer the centres wins
-    (so parameters no band pins are not left on a band's edge). A NaN measure counts as a
-    miss of 10 units."""
+    """Calibration distance over patterns with weight > 0: the weighted root mean square of
+    the misses outside the bands, plus CENTRE_WEIGHT times the weighted root mean square of
+    the offsets from the centres of two-sided bands, both in units of each pattern's `scale`.
+    Misses dominate; among points where every band holds, the one nearer the centres wins (so
+    parameters no band pins are not left on a band's edge). A NaN measure counts as a miss of
+    10 units."""
     used = [p for p in patterns if p.weight > 0 and p.name in means]
     if not used:
         return math.nan
-    total = 0.0
+    miss = off = 0.0
     for p in used:
         v = means[p.name]
         if math.isnan(v):
-            total += p.weight * 100.0
+            miss += p.weight * 100.0
             continue
-        off = (v - (p.low + p.high) / 2) / p.scale if math.isfinite(p.high) else 0.0
-        total += p.weight * (p.miss(v) ** 2 + CENTRE_WEIGHT * off * off)
-    return math.sqrt(total / sum(p.weight for p in used))
+        o = (v - (p.low + p.high) / 2) / p.scale if math.isfinite(p.high) else 0.0
+        miss += p.weight * p.miss(v) ** 2
+        off += p.weight * o * o
+    w = sum(p.weight for p in used)
+    return math.sqrt(miss / w) + CENTRE_WEIGHT * math.sqrt(off / w)

@@ -126,32 +126,28 @@ def markdown(table: pd.DataFrame, meta: dict[str, str], bands: pd.DataFrame) -> 
     return "\n".join(lines) + "\n"
 
 
-_PIPELINE = ("At the table's defaults working times are short and nearly symmetric (mean "
-             "issues.service_days 1.5, Gamma cv 0.7) and departments carry little backlog. The "
-             "calibrated values that fit (heavy-tailed lognormal working time, experiments/"
-             "validation-calibrated.toml) are not the defaults because they conflict with "
-             "existing tests (docs/validation.md).")
+_SATISFACTION = (
+    "A proxy only: in the model an issue satisfies when it is solved within "
+    "residents.satisfied_days (7) of *occurring* (the resident's outcome score is then at least "
+    "a half; 0 when handled but not solved), a learning signal for residents' efficacy rather "
+    "than a survey answer. 12345 surveys ask callers after closure whether they are "
+    "'satisfied or basically satisfied', which also rewards a clear explanation or a late fix. "
+    "The proxy orders the systems as the surveys do (before < nine months after < mature "
+    "one-door system) but sits far below their levels; residents.satisfied_days is not "
+    "calibrated to surveys.")
 
 WHY = {
-    "chengdu_reply": _PIPELINE,
-    "nyc_skew": _PIPELINE,
-    "nyc_within7": _PIPELINE + " Under the calibration itself this sits on its band's lower "
-                   "edge: with lognormal-like times a mean/median near 3 and 86% within 7 days "
-                   "cannot both be met (NYC's mix of categories is heavier-tailed).",
-    "beijing_gradual": "The model switches structure on one day and new issues take the new route "
-                       "at once, so the resolution rate steps up within the first month; it has no "
-                       "implementation lag (staff learning the one-door routine, residents "
-                       "learning the new door, mechanisms rolled out district by district).",
-    "beijing_level_before": "Beijing's 解决率 is rated by callers, so issues handled but not "
-                            "solved count against it; in the model every issue a department "
-                            "finishes is solved, and only abandonment or delay lowers the rate.",
-    "beijing_level_after": "Same cause as the level before the reform: the model has no "
-                           "'handled but not solved' outcome, so its levels sit far above "
-                           "Beijing's while its direction matches.",
-    "chengdu_satisfaction": "A proxy only: the model's outcome score halves every "
-                            "residents.satisfied_days (7) days after occurrence, a learning "
-                            "signal rather than a survey answer; 'satisfied or basically "
-                            "satisfied' in 12345 surveys is far more lenient.",
+    "chengdu_satisfaction": _SATISFACTION,
+    "beijing_satisfaction_before": _SATISFACTION,
+    "beijing_satisfaction_after": _SATISFACTION,
+    "beijing_gradual": "The reform's mechanisms are phased in (scenarios/reform.toml) and "
+                       "departments learn under supervision (supervision.learning_days); a "
+                       "miss means the first month already shows most of the rise.",
+    "nyc_skew": "Closing times are right-skewed only through field work "
+                "(issues.field_share, issues.field_days); NYC's mix of categories has a heavier "
+                "tail than one lognormal family of field work gives.",
+    "nyc_within7": "Same cause as the skew: the share within 7 days and the mean/median ratio "
+                   "pull field work in opposite directions.",
 }
 
 

@@ -20,7 +20,7 @@ from cogov_sim.scenario import Scenario
 
 from . import measures
 
-SUMMARY_KEYS = ("resolution_rate", "resolution_mean_days", "resolution_median_days",
+SUMMARY_KEYS = ("resolution_rate", "solved_rate", "resolution_mean_days", "resolution_median_days",
                 "response_mean_days", "participation_mean", "participation_volunteer_mean",
                 "abandonment_rate", "utilisation_departments")
 
@@ -43,11 +43,19 @@ def measure_run(issues: pd.DataFrame, daily: pd.DataFrame, summary: dict[str, fl
     monthly = measures.monthly_resolution_rate(issues, days)
     ramp = (measures.ramp_stats(monthly, switch) if switch is not None
             else {k: math.nan for k in ("before", "after", "rise", "first_share", "after9")})
+    sat = params["residents.satisfied_days"]
+    if switch is not None:
+        m = measures.MONTH_DAYS
+        sat_before = measures.satisfied_share(issues, sat, (switch - 3) * m, switch * m)
+        sat_after9 = measures.satisfied_share(issues, sat, (switch + 9) * m, (switch + 10) * m)
+    else:
+        sat_before = sat_after9 = math.nan
     out = {k: float(summary[k]) for k in SUMMARY_KEYS}
     out.update({
         "reports_per_capita": measures.reports_per_capita(issues, n, days, warm),
-        "satisfied_share": measures.satisfied_share(issues, params["residents.satisfied_days"],
-                                                    warm),
+        "satisfied_share": measures.satisfied_share(issues, sat, warm),
+        "satisfied_before": sat_before,
+        "satisfied_after9": sat_after9,
         "response_mean_median_ratio": measures.mean_median_ratio(resp),
         "response_within_7d": measures.share_within(resp, 7.0),
         "self_orgs_per_1000": float(summary["self_orgs_final"]) / n * 1000.0,
