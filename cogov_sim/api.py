@@ -148,21 +148,43 @@ class Comparison:
 def compare(scenarios: list[Scenario | str | Path], replications: int = 10, seed: int = 1,
             days: int | None = None, overrides: dict[str, Any] | None = None,
             metric_names: tuple[str, ...] = metrics.KEY_METRICS,
-            progress: Any = None) -> Comparison:
+            progress: Any = None, executor: Any = None) -> Comparison:
     """R seeded runs of each scenario (the same R seeds for each: common random numbers);
-    means with 95% CIs, and each scenario's paired difference from the first."""
+    means with 95% CIs, and each scenario's paired difference from the first. With an
+    `executor` (`cogov_sim.batch.executors.make`) the runs go through the batch engine, in
+    parallel, with the same seeds and results; `progress` is then not called."""
     scs = [_resolve(s) for s in scenarios]
+    extra = {**(overrides or {}), **({"run.days": days} if days is not None else {})}
+    if extra:
+        scs = [sc.with_overrides(extra) for sc in scs]
     seeds = replication_seeds(seed, replications)
     rows = []
     for sc in scs:
+        if executor is not None:
+            rows += _batch_rows(sc, replications, seed, executor)
+            continue
         for r, s in enumerate(seeds):
-            res = run(sc, seed=s, days=days, overrides=overrides)
+            res = run(sc, seed=s)
             rows.append({"scenario": sc.name, "replication": r, "seed": s, **res.summary})
             if progress is not None:
                 progress(sc.name, r)
     runs = pd.DataFrame(rows)
     table = comparison_table(runs, [s.name for s in scs], metric_names)
     return Comparison(runs, table, scs, seed, replications)
+
+
+def _batch_rows(sc: Scenario, replications: int, seed: int, executor: Any) -> list[dict]:
+    """One scenario's replications through the batch engine, as `compare` rows."""
+    from cogov_sim.batch import evaluate
+
+    df = evaluate("cogov", [{}], seed=seed, replications=replications, scenario=sc,
+                  executor=executor)
+    failed = df[df["status"] != "ok"]
+    if len(failed):
+        raise RuntimeError(f"{len(failed)} runs of '{sc.name}' failed; first error:\n"
+                           f"{failed['error'].iloc[0]}")
+    df = df.drop(columns=["run_id", "point", "status", "error"])
+    return [{"scenario": sc.name, **row} for row in df.to_dict("records")]
 
 
 def comparison_table(runs: pd.DataFrame, order: list[str],

@@ -14,7 +14,7 @@ from typing import Any
 from cogov_sim import api, metrics, render
 from cogov_sim.errors import InputError
 from cogov_sim.params import table
-from cogov_sim.scenario import available, load, parse_assignment
+from cogov_sim.scenario import Scenario, available, load, parse_assignment
 
 
 def git_commit() -> str | None:
@@ -61,10 +61,21 @@ def _int_at_least(name: str, low: int):
     return check
 
 
+def warn_late_changes(sc: Scenario) -> None:
+    """Say on stderr when part of a scenario's timeline falls after the run ends."""
+    late = sc.late_changes()
+    if late:
+        days = ", ".join(map(str, late))
+        print(f"cogov: warning: {sc.source or sc.name}: [[change]] on day {days} comes at or "
+              f"after the end of the run (run.days = {sc.params['run.days']}) and never takes "
+              "effect", file=sys.stderr)
+
+
 def cmd_run(a: argparse.Namespace) -> int:
     sc = load(a.scenario, _overrides(a.set) or None)
     if a.days is not None:
         sc = sc.with_overrides({"run.days": a.days}, source="--days")
+    warn_late_changes(sc)
     res = api.run(sc, seed=a.seed)
     prov = {**res.provenance, "git": git_commit()}
     if a.out:
@@ -98,6 +109,8 @@ def cmd_compare(a: argparse.Namespace) -> int:
     scs = [load(name, overrides or None) for name in a.scenarios]  # validate all first
     if a.days is not None:
         scs = [s.with_overrides({"run.days": a.days}, source="--days") for s in scs]
+    for s in scs:
+        warn_late_changes(s)
     total = len(scs) * a.replications
     done = [0]
 
@@ -106,7 +119,15 @@ def cmd_compare(a: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             print(f"\r{done[0]}/{total} runs ({name})", end="", file=sys.stderr, flush=True)
 
-    cmp = api.compare(scs, replications=a.replications, seed=a.seed, progress=progress)
+    from cogov_sim.batch.executors import make
+
+    executor = None if a.workers == 1 and not a.scheduler else make(a.workers, a.scheduler)
+    try:
+        cmp = api.compare(scs, replications=a.replications, seed=a.seed, progress=progress,
+                          executor=executor)
+    finally:
+        if executor is not None:
+            executor.close()
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if a.out:
@@ -167,6 +188,8 @@ def _register_extensions(sub: argparse._SubParsersAction) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
+    from cogov_sim.batch.cli import add_worker_options  # imports this module: not at the top
+
     ap = argparse.ArgumentParser(
         prog="cogov", description="Simulate community co-governance: 九龙治水 vs 社治委.")
     ap.add_argument("--version", action="version", version=f"cogov-sim {api.__version__}")
@@ -190,6 +213,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--set", action="append", metavar="KEY=VALUE")
     c.add_argument("--json", action="store_true")
     c.add_argument("--out", metavar="DIR", help="write per-run rows and the table (Parquet)")
+    add_worker_options(c)
     c.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("scenarios", help="list the scenarios")

@@ -65,6 +65,10 @@ class Scenario:
         _check_consistency(sc, source)
         return sc
 
+    def late_changes(self) -> list[int]:
+        """Days of `[[change]]` blocks at or after the run's end: they never take effect."""
+        return sorted({c.day for c in self.changes if c.day >= self.params["run.days"]})
+
     def effective(self) -> dict[str, Any]:
         """The parameters the model uses: in queueing mode, degenerate values are forced."""
         return effective_params(self.params)

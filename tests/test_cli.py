@@ -56,6 +56,13 @@ def test_run_prints_a_readable_summary(capsys):
     assert not out.lstrip().startswith("{")
 
 
+def test_a_timeline_cut_off_by_the_run_end_is_named(capsys):
+    assert cli.main(["run", "reform", "--seed", "3", "--days", "200"]) == 0
+    err = capsys.readouterr().err
+    assert "reform.toml" in err and "day 240, 300, 360" in err and "never takes effect" in err
+    assert "180" not in err
+
+
 def test_run_json_has_provenance_and_summary(capsys):
     doc = run_json(capsys, "committee", "--seed", "3", "--days", "60")
     assert set(doc) == {"provenance", "summary"}
@@ -159,6 +166,21 @@ def test_compare_json_table(capsys):
     for r in rows:
         if r["mean"] is not None and r["ci_low"] is not None:
             assert r["ci_low"] <= r["mean"] <= r["ci_high"]
+
+
+def test_compare_on_worker_processes_equals_in_process(capsys, tmp_path):
+    """`--workers 2` runs through the batch engine on two processes: same seeds, same rows."""
+    tables = []
+    for workers in ("1", "2"):
+        out = tmp_path / workers
+        assert cli.main(["compare", "fragmented", "committee", "-r", "3", "--days", "60",
+                         "--workers", workers, "--out", str(out)]) == 0
+        tables.append(pd.read_parquet(out / "runs.parquet").sort_values(
+            ["scenario", "replication"]).reset_index(drop=True))
+    capsys.readouterr()
+    serial, parallel = tables
+    assert list(serial["seed"]) == list(parallel["seed"])
+    pd.testing.assert_frame_equal(serial, parallel[serial.columns], check_dtype=False)
 
 
 # --- scenarios and params ---------------------------------------------------------------------

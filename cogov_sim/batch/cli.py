@@ -57,14 +57,19 @@ def cmd_report(a: argparse.Namespace) -> int:
     return 0
 
 
-def add_executor_options(p: argparse.ArgumentParser) -> None:
-    """--out, --workers, --scheduler (and a hidden --interval): shared by every command that
-    runs through the batch engine."""
-    p.add_argument("--out", metavar="DIR", help="results folder (default: results/NAME)")
+def add_worker_options(p: argparse.ArgumentParser) -> None:
+    """--workers and --scheduler: where runs go (local processes or a Dask cluster)."""
     p.add_argument("--workers", type=_int_at_least("--workers", 1),
                    help="local worker processes (default: all cores; 1 runs in this process)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
+
+
+def add_executor_options(p: argparse.ArgumentParser) -> None:
+    """--out, --workers, --scheduler (and a hidden --interval): shared by every command that
+    runs through the batch engine into a results folder."""
+    p.add_argument("--out", metavar="DIR", help="results folder (default: results/NAME)")
+    add_worker_options(p)
     p.add_argument("--interval", type=float, default=10.0, help=argparse.SUPPRESS)
 
 
