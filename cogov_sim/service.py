@@ -9,6 +9,7 @@ waiting job of any department (escalated jobs first) whenever one of its servers
 from __future__ import annotations
 
 import math
+import random
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,12 @@ from cogov_sim.issues import Job
 
 if TYPE_CHECKING:
     from cogov_sim.model import CoGovModel
+
+
+def lognormal(rnd: random.Random, mean: float, cv: float) -> float:
+    """A lognormal draw with the given mean and coefficient of variation."""
+    s2 = math.log1p(cv * cv)
+    return rnd.lognormvariate(math.log(mean) - s2 / 2.0, math.sqrt(s2))
 
 
 class Station:
@@ -78,8 +85,7 @@ class ServiceNetwork:
         if cv == 1.0:
             return rnd.expovariate(1.0 / mean)
         if self.model.p["issues.service_dist"] == "lognormal":
-            s2 = math.log1p(cv * cv)
-            return rnd.lognormvariate(math.log(mean) - s2 / 2.0, math.sqrt(s2))
+            return lognormal(rnd, mean, cv)
         k = 1.0 / (cv * cv)
         return rnd.gammavariate(k, mean / k)
 
@@ -135,8 +141,7 @@ class ServiceNetwork:
         mean = p["issues.field_days"]
         if mean <= 0 or p["issues.field_share"] <= 0 or rnd.random() >= p["issues.field_share"]:
             return 0.0
-        s2 = math.log1p(p["issues.field_cv"] ** 2)
-        return rnd.lognormvariate(math.log(mean) - s2 / 2.0, math.sqrt(s2))
+        return lognormal(rnd, mean, p["issues.field_cv"])
 
     def _pull(self, station: Station) -> None:
         """Give free servers of `station` the next waiting jobs."""
