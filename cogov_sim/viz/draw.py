@@ -294,17 +294,19 @@ class Track:
 
 
 class ChartsView(Blitted):
-    """Four live charts; one line per run, so side by side shows both structures."""
+    """Six live charts; one line per run, so side by side shows both structures."""
 
-    KEYS = ("resolution", "backlog", "participation", "transfers")
+    KEYS = ("resolution", "backlog", "solved", "participation", "transfers", "trust")
+    UNIT = (False, False, True, False, False, True)
+    """Shares on [0, 1] keep a fixed axis."""
 
     def __init__(self, labels: Sequence[str], lang: str) -> None:
         self.lang = lang
         with _style():
-            self.fig = fig = _figure(8.0, 4.4)
-            axes = fig.subplots(2, 2, sharex=True)
-            fig.subplots_adjust(left=0.07, right=0.985, top=0.93, bottom=0.11, hspace=0.32,
-                                wspace=0.16)
+            self.fig = fig = _figure(9.6, 4.4)
+            axes = fig.subplots(2, 3, sharex=True)
+            fig.subplots_adjust(left=0.055, right=0.99, top=0.93, bottom=0.11, hspace=0.32,
+                                wspace=0.2)
             self.axes = axes.ravel()
             self.lines: list[list[Line2D]] = []
             for ax, key in zip(self.axes, self.KEYS, strict=True):
@@ -315,7 +317,7 @@ class ChartsView(Blitted):
                 ax.yaxis.set_major_locator(MaxNLocator(4))
                 self.lines.append([ax.plot([], [], color=RUN_COLOURS[i], lw=1.4, label=lab)[0]
                                    for i, lab in enumerate(labels)])
-            for ax in self.axes[2:]:
+            for ax in self.axes[3:]:
                 ax.set_xlabel(t("day_axis", lang), fontsize=7, labelpad=1)
             if len(labels) > 1:
                 self.axes[0].legend(fontsize=7, loc="upper left", frameon=False)
@@ -330,7 +332,8 @@ class ChartsView(Blitted):
         for i, tr in enumerate(tracks):
             s = tr.model.series
             ys = (s["resolution_30d"][: day + 1], s["backlog"][: day + 1],
-                  s["participation"][: day + 1], np.asarray(tr.transfers[: day + 1]))
+                  s["solved_30d"][: day + 1], s["participation"][: day + 1],
+                  np.asarray(tr.transfers[: day + 1]), s["trust"][: day + 1])
             for j, (lines, y) in enumerate(zip(self.lines, ys, strict=True)):
                 lines[i].set_data(x[: len(y)], y)
                 finite = y[np.isfinite(y)]
@@ -338,8 +341,9 @@ class ChartsView(Blitted):
                     top[j] = max(top[j], float(finite.max()))
         while day > self.xmax:  # limits only grow, in steps, so the axes rarely redraw
             self.xmax *= 2
-        self.ymax = np.maximum(self.ymax, [nice_ceiling(1.15 * hi) if hi > 0 else 0.0
-                                           for hi in top])
+        self.ymax = np.maximum(self.ymax, [1.0 if unit else nice_ceiling(1.15 * hi) if hi > 0
+                                           else 0.0 for hi, unit in zip(top, self.UNIT,
+                                                                        strict=True)])
         for ax, hi in zip(self.axes, self.ymax, strict=True):
             ax.set_ylim(0, hi if hi > 0 else 1.0)
             ax.set_xlim(0, self.xmax)
