@@ -175,14 +175,10 @@ def compare(scenarios: list[Scenario | str | Path], replications: int = 10, seed
 
 def _batch_rows(sc: Scenario, replications: int, seed: int, executor: Any) -> list[dict]:
     """One scenario's replications through the batch engine, as `compare` rows."""
-    from cogov_sim.batch import evaluate
+    from cogov_sim.batch import evaluate, require_ok
 
-    df = evaluate("cogov", [{}], seed=seed, replications=replications, scenario=sc,
-                  executor=executor)
-    failed = df[df["status"] != "ok"]
-    if len(failed):
-        raise RuntimeError(f"{len(failed)} runs of '{sc.name}' failed; first error:\n"
-                           f"{failed['error'].iloc[0]}")
+    df = require_ok(evaluate("cogov", [{}], seed=seed, replications=replications, scenario=sc,
+                             executor=executor), sc.name)
     df = df.drop(columns=["run_id", "point", "status", "error"])
     return [{"scenario": sc.name, **row} for row in df.to_dict("records")]
 

@@ -111,6 +111,7 @@ class CoGovModel(mesa.Model):
 
         self._structure_names = list(registry())
         self.structure = make(p["structure"], p)
+        self._supervised_since: float | None = None  # when rated supervision started
         self._apply_params()
         self._month_update()
 
@@ -138,8 +139,8 @@ class CoGovModel(mesa.Model):
         ) if d is not None]
         self.service.deadline = min(deadlines) if deadlines and min(deadlines) < 1e8 else None
         if not p["mechanisms.supervision"]:
-            self._supervised_since: float | None = None
-        elif getattr(self, "_supervised_since", None) is None:
+            self._supervised_since = None
+        elif self._supervised_since is None:
             self._supervised_since = self.time if self.time > 0 else -math.inf
         total = int(p["departments.staff"])
         pooled = round(p["mechanisms.pooled_fraction"] * total)

@@ -35,8 +35,8 @@ from __future__ import annotations
 from .experiment import Experiment, load_experiment
 from .models import Outcome, ishigami
 from .plan import Plan, Run, expand
-from .runner import BatchResult, evaluate, run_batch
+from .runner import BatchResult, evaluate, require_ok, run_batch
 from .store import load_run_spec, read_runs
 
 __all__ = ["BatchResult", "Experiment", "Outcome", "Plan", "Run", "evaluate", "expand", "ishigami",
-           "load_experiment", "load_run_spec", "read_runs", "run_batch"]
+           "load_experiment", "load_run_spec", "read_runs", "require_ok", "run_batch"]

@@ -142,6 +142,16 @@ def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
                        wall, model_s, executor.workers, runs, missing, startup)
 
 
+def require_ok(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """`evaluate`'s rows, or a RuntimeError naming how many runs of `name` failed and the first
+    error: for callers that need every run."""
+    failed = df[df["status"] != "ok"]
+    if len(failed):
+        raise RuntimeError(f"{len(failed)} runs of '{name}' failed; first error:\n"
+                           f"{failed['error'].iloc[0]}")
+    return df
+
+
 def evaluate(model: str | models.ModelFn, points: Iterable[dict[str, Any]], *, seed: int = 0,
              replications: int = 1, scenario: Scenario | str | None = None,
              executor: executors.Executor | None = None, chunk: int | None = None) -> pd.DataFrame:

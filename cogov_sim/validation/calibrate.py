@@ -298,10 +298,8 @@ def fit_block(cal: Calibration, block: Block, held: dict[str, Any], seed: int, o
         runs3 = runs3.assign(block=block.name, stage="race", point=runs3["point"] + first)
         sc3 = score(runs3, block.keys, block.patterns).assign(block=block.name, stage="race")
         frames.append(runs3)
-        allscores = pd.concat([sc3, allscores], ignore_index=True)
-        best = {k: _clean(sc3.iloc[0][k]) for k in block.keys}
-    else:
-        best = {k: _clean(allscores.iloc[0][k]) for k in block.keys}
+        allscores = pd.concat([sc3, allscores], ignore_index=True)  # the race's winner first
+    best = {k: _clean(allscores.iloc[0][k]) for k in block.keys}
     return best, pd.concat(frames, ignore_index=True), allscores
 
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from cogov_sim.batch import executors
+from cogov_sim.batch.cli import add_worker_options
 from cogov_sim.cli import _int_at_least, git_commit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +19,7 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
 
     cal = load_calibration(a.file)
     out = Path(a.out) if a.out else Path("results") / cal.name
-    ex = executors.make(a.workers)
+    ex = executors.make(a.workers, a.scheduler)
     try:
         rec = calibrate(cal, out, ex, git=git_commit())
     finally:
@@ -38,7 +39,7 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
 def cmd_validate(a: argparse.Namespace) -> int:
     from .report import validate
 
-    ex = executors.make(a.workers)
+    ex = executors.make(a.workers, a.scheduler)
     try:
         out, table = validate(a.file, Path(a.out) if a.out else None, ex, a.replications)
     finally:
@@ -53,16 +54,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("calibrate", help="calibrate magnitudes to the published patterns")
     c.add_argument("file", nargs="?", default=str(CALIBRATE),
                    help="calibration file (default: experiments/calibrate.toml)")
-    c.add_argument("--workers", type=_int_at_least("--workers", 1),
-                   help="local worker processes (default: all cores)")
+    add_worker_options(c)
     c.add_argument("--out", metavar="DIR", help="results folder (default: results/calibrate)")
     c.set_defaults(func=cmd_calibrate)
 
     v = sub.add_parser("validate", help="run the validation patterns and write validation.md")
     v.add_argument("file", nargs="?", default=str(VALIDATION),
                    help="experiment file (default: experiments/validation.toml)")
-    v.add_argument("--workers", type=_int_at_least("--workers", 1),
-                   help="local worker processes (default: all cores)")
+    add_worker_options(v)
     v.add_argument("--out", metavar="DIR", help="where to write (default: results/validation)")
     v.add_argument("--replications", "-r", type=_int_at_least("--replications", 1),
                    help="replications per scenario (default: the file's)")

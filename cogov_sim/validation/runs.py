@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from cogov_sim.batch import evaluate
+from cogov_sim.batch import evaluate, require_ok
 from cogov_sim.batch.executors import Executor
 from cogov_sim.scenario import Scenario
 
@@ -86,9 +86,5 @@ def simulate(scenarios: dict[str, Scenario], replications: int, seed: int,
     for name, sc in scenarios.items():
         df = evaluate(pattern_run, pts, seed=seed, replications=replications, scenario=sc,
                       executor=executor)
-        failed = df[df["status"] != "ok"]
-        if len(failed):
-            raise RuntimeError(f"{len(failed)} runs of '{name}' failed; first error:\n"
-                               f"{failed['error'].iloc[0]}")
-        frames.append(df.assign(scenario=name))
+        frames.append(require_ok(df, name).assign(scenario=name))
     return pd.concat(frames, ignore_index=True)
