@@ -32,12 +32,31 @@ class Department(Station, mesa.Agent):
 
     poolable = True
 
-    def __init__(self, model: CoGovModel, index: int, servers: int, mean_days: float):
+    def __init__(self, model: CoGovModel, index: int, servers: int, mean_days: float,
+                 solve_share: float):
         super().__init__(model)
         self.index = index
         en, zh = DEPARTMENT_NAMES[index % len(DEPARTMENT_NAMES)]
         self.label, self.label_zh = en, zh
         self.init_station(servers, mean_days)
+        self.solve_share = solve_share
+        """Chance its handling really solves a part (moved by ratings and drills)."""
+        self.received = 0
+        """Parts received since the last dispatch meeting."""
+        self.rated_closed = self.rated_solved = 0
+        """Callbacks on its closed parts since the last rating."""
+        self.score: float | None = None
+        """Its rated solved share at the last rating."""
+
+    def rate(self, ceiling: float, response: float) -> None:
+        """A rating (督导, on callbacks): make up `response` of the shortfall of the rated
+        solved share from the ceiling; nothing to rate, nothing changes."""
+        if self.rated_closed == 0:
+            return
+        self.score = self.rated_solved / self.rated_closed
+        self.solve_share = min(ceiling, self.solve_share + response * max(0.0, ceiling
+                                                                          - self.score))
+        self.rated_closed = self.rated_solved = 0
 
 
 class StreetTeam(Station, mesa.Agent):
@@ -58,6 +77,8 @@ class CommunityHub(Station, mesa.Agent):
     def __init__(self, model: CoGovModel, servers: int, mean_days: float):
         super().__init__(model)
         self.init_station(servers, mean_days)
+        self.engaged = 0
+        """Residents its projects engaged as volunteers (counted once a month each)."""
 
 
 class SocialEnterprise(Station, mesa.Agent):
@@ -97,6 +118,19 @@ class SelfOrganisation(Station, mesa.Agent):
         self.init_station(1, mean_days)
 
 
+class CouncilTeam(Station, mesa.Agent):
+    """The residents a neighbourhood council (议事会) mobilised at its last meeting to solve
+    community issues themselves: one server per `party.council_volunteers_per_issue`
+    attendees, until the next council."""
+
+    label, label_zh = "council volunteers", "议事会志愿队"
+
+    def __init__(self, model: CoGovModel, neighbourhood: int, mean_days: float):
+        super().__init__(model)
+        self.neighbourhood = neighbourhood
+        self.init_station(0, mean_days)
+
+
 class PartyBranch(mesa.Agent):
     """A community party branch (党支部) for one neighbourhood: mobilises and convenes."""
 
@@ -107,6 +141,8 @@ class PartyBranch(mesa.Agent):
         self.neighbourhood = neighbourhood
         self.members = members
         self.councils = 0
+        self.issues_taken = 0
+        """Community issues its councils took out of departments' queues and co-produced."""
 
 
 class Committee(mesa.Agent):

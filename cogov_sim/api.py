@@ -112,8 +112,8 @@ def run(scenario: Scenario | str | Path = "committee", seed: int = 1, days: int 
 
 def _kind(st: object) -> str:
     return {"Department": "department", "StreetTeam": "pooled team", "CommunityHub": "hub",
-            "SocialEnterprise": "enterprise", "SelfOrganisation": "self-organisation"
-            }[type(st).__name__]
+            "SocialEnterprise": "enterprise", "SelfOrganisation": "self-organisation",
+            "CouncilTeam": "council"}[type(st).__name__]
 
 
 def replication_seeds(seed: int, replications: int) -> list[int]:

@@ -173,6 +173,7 @@ EXTENSIONS = (
     "cogov_sim.viz.cli",  # viz
     "cogov_sim.bench",  # bench
     "cogov_sim.validation.cli",  # validate, calibrate
+    "cogov_sim.mechanisms",  # mechanisms
 )
 
 

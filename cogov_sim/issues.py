@@ -47,6 +47,8 @@ class Channel(IntEnum):
     SELF_ORG = 2
     SANSHE = 3
     ENTERPRISE = 4
+    COUNCIL = 5
+    """Taken out of a department's queue by a neighbourhood council and co-produced."""
 
 
 FIELDS: dict[str, type] = {
@@ -71,6 +73,7 @@ FIELDS: dict[str, type] = {
     "bounces": np.int16,
     "escalations": np.int16,
     "pooled_parts": np.int8,
+    "borrowed_parts": np.int8,
     "wait": np.float64,
     "service": np.float64,
     "status": np.int8,
@@ -154,7 +157,7 @@ class Job:
 class Issue:
     """The live part of an issue: it owns the events that move it along."""
 
-    __slots__ = ("i", "model", "structure", "depts", "parts_left", "jobs", "started",
+    __slots__ = ("i", "model", "structure", "depts", "parts_left", "jobs", "started", "homes",
                  "__weakref__")
 
     def __init__(self, model: CoGovModel, i: int) -> None:
@@ -164,6 +167,8 @@ class Issue:
         self.parts_left = 0
         self.jobs: list[Job] = []
         self.started = False
+        self.homes: list[Station] = []
+        """Every station the issue's parts were sent to, in order (who answers for them)."""
 
     # each method is an event callback: it takes no arguments (Mesa's rule)
     def known(self) -> None:

@@ -8,7 +8,7 @@ import pandas as pd
 
 STAGES = ("discovery", "routing", "waiting", "coordination", "service")
 FOUND_BY = ("resident", "neighbour", "grid", "self_org")
-CHANNELS = ("departments", "self_org", "sanshe", "enterprise")
+CHANNELS = ("departments", "self_org", "sanshe", "enterprise", "council")
 
 # the headline outcomes, in the order tables show them
 KEY_METRICS = (
@@ -75,8 +75,10 @@ def issue_metrics(issues: pd.DataFrame, warmup: float = 0.0) -> dict[str, float]
     out["transfers_per_issue"] = _mean(dep["transfers"])
     out["bounces_per_issue"] = _mean(dep["bounces"])
     out["escalated_share"] = _share(dep["escalations"] > 0)
-    out["pooled_part_share"] = (float(dep["pooled_parts"].sum() / dep["n_departments"].sum())
-                                if len(dep) else np.nan)
+    parts = dep["n_departments"].sum()
+    out["pooled_part_share"] = float(dep["pooled_parts"].sum() / parts) if len(dep) else np.nan
+    out["borrowed_part_share"] = (float(dep["borrowed_parts"].sum() / parts)
+                                  if len(dep) and "borrowed_parts" in dep else np.nan)
     found = df["discovered_by"].astype(str)
     out["undiscovered_share"] = _share(found == "none")
     for f in FOUND_BY:

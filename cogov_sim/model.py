@@ -20,6 +20,7 @@ from cogov_sim import network
 from cogov_sim.agents import (
     Committee,
     CommunityHub,
+    CouncilTeam,
     Department,
     PartyBranch,
     SelfOrganisation,
@@ -34,15 +35,15 @@ from cogov_sim.service import ServiceNetwork, Station
 from cogov_sim.structures import make, registry
 from cogov_sim.structures.base import exp
 
-GRID_REFERENCE = 740.0  # residents per grid worker at which grid.discovery_days is stated
 MONTH = 30
+"""Days in a month (the calendar unit of monthly rates and the monthly update)."""
 PHASES = ("setup", "residents", "issues", "collect")
 SERIES = (
-    "created", "resolved", "abandoned", "backlog", *(f"stage_{s.name.lower()}" for s in
-                                                       list(Stage)[:5]),
+    "created", "resolved", "abandoned", "backlog",
+    *(f"stage_{s.name.lower()}" for s in Stage if s != Stage.CLOSED),
     "participation", *(f"participation_{k}" for k in KINDS), "propensity", "trust",
-    "efficacy", "resolution_30d", "solved_30d", "self_orgs", "self_org_members", "social_orgs",
-    "enterprise_servers", "pooled_servers",
+    "efficacy", "resolution_30d", "solved_30d", "solve_share", "self_orgs", "self_org_members",
+    "social_orgs", "enterprise_servers", "pooled_servers",
 )
 
 
@@ -87,7 +88,9 @@ class CoGovModel(mesa.Model):
         k = int(p["issues.categories"])
         shares = (np.arange(1, k + 1, dtype=float)) ** -p["issues.category_skew"]
         self.category_share = shares / shares.sum()
-        self.departments = [Department(self, c, 0, p["issues.service_days"]) for c in range(k)]
+        q0 = self._initial_solve_share()
+        self.departments = [Department(self, c, 0, p["issues.service_days"], q0)
+                            for c in range(k)]
         self.pool = StreetTeam(self, 0, p["issues.service_days"])
         self.service.pool = self.pool
         self.service.poolable = list(self.departments)
@@ -103,6 +106,8 @@ class CoGovModel(mesa.Model):
             PartyBranch(self, b, int(self.net.party[self.net.neighbourhood == b].sum()))
             for b in range(self.net.n_neighbourhoods)
         ]
+        self.council_teams = [CouncilTeam(self, b, p["selforg.service_days"])
+                              for b in range(self.net.n_neighbourhoods)]
         self.self_orgs: list[SelfOrganisation] = []
         self._nb_members = [np.nonzero(self.net.neighbourhood == b)[0]
                             for b in range(self.net.n_neighbourhoods)]
@@ -111,7 +116,7 @@ class CoGovModel(mesa.Model):
 
         self._structure_names = list(registry())
         self.structure = make(p["structure"], p)
-        self._supervised_since: float | None = None  # when rated supervision started
+        self._rhythm_start: int | None = None  # the day supervision's rhythm started
         self._apply_params()
         self._month_update()
 
@@ -139,9 +144,11 @@ class CoGovModel(mesa.Model):
         ) if d is not None]
         self.service.deadline = min(deadlines) if deadlines and min(deadlines) < 1e8 else None
         if not p["mechanisms.supervision"]:
-            self._supervised_since = None
-        elif self._supervised_since is None:
-            self._supervised_since = self.time if self.time > 0 else -math.inf
+            self._rhythm_start = None
+        elif self._rhythm_start is None:
+            self._rhythm_start = int(round(self.time))
+            for d in self.departments:  # ratings count callbacks from the start of the rhythm
+                d.rated_closed = d.rated_solved = 0
         total = int(p["departments.staff"])
         pooled = round(p["mechanisms.pooled_fraction"] * total)
         own = ServiceNetwork.allocate(total - pooled, self.category_share,
@@ -154,7 +161,8 @@ class CoGovModel(mesa.Model):
         self._set_hub_servers()
         self.pop.set_params(p)
         grid = p["mechanisms.grid_discovery"]
-        self.grid_hazard = (self.structure.grid_efficiency() * GRID_REFERENCE
+        self.grid_hazard = (self.structure.grid_efficiency()
+                            * p["grid.reference_residents_per_worker"]
                             / p["grid.residents_per_worker"] / p["grid.discovery_days"]
                             ) if grid else 0.0
         self.service.rebalance([*self.departments, self.pool, self.hub])
@@ -174,10 +182,9 @@ class CoGovModel(mesa.Model):
         if not self.queueing:
             council = (self.p["mechanisms.party_mobilisation"]
                        and day % max(1, round(self.p["party.council_days"])) == 0)
-            self.pop.daily(day - 1, council, self.p["mechanisms.sanshe"])
+            attendees = self.pop.daily(day - 1, council)
             if council:
-                for b in self.branches:
-                    b.councils += 1
+                self._councils(attendees)
             if day % MONTH == 0:
                 self._month_update()
         t1 = perf_counter()
@@ -186,6 +193,7 @@ class CoGovModel(mesa.Model):
         if day in self.changes:
             self.p.update(effective_params({**self.p, **self.changes[day]}))
             self._apply_params()
+        self._supervision_rhythm(day)
         if day < self.days:
             self._begin_day(day)
         t2 = perf_counter()
@@ -217,7 +225,8 @@ class CoGovModel(mesa.Model):
             st.account(self.time)
 
     def stations(self) -> list[Station]:
-        return [*self.departments, self.pool, self.hub, *self.enterprises, *self.self_orgs]
+        return [*self.departments, self.pool, self.hub, *self.enterprises, *self.self_orgs,
+                *self.council_teams]
 
     # --- issues occur and become known ------------------------------------------------------
 
@@ -336,6 +345,7 @@ class CoGovModel(mesa.Model):
             others = [c for c in range(len(self.departments)) if c != cat]
             cats += self.random.sample(others, n - 1)
         issue.depts = [self.departments[c] for c in cats]
+        issue.homes = list(issue.depts)
         issue.structure = self.structure
         L.structure[i] = self._structure_names.index(self.structure.name)
         route = self.structure.route(n > 1, self.random)
@@ -357,22 +367,38 @@ class CoGovModel(mesa.Model):
             if p["mechanisms.self_service"]:
                 org = self._free_org(int(L.resident[i]), int(L.neighbourhood[i]))
                 if org is not None:
-                    L.channel[i] = Channel.SELF_ORG
-                    L.t_routed[i] = self.time
-                    issue.depts, issue.parts_left = [], 1
-                    self.service.submit_now_or_never(Job(issue, org, self.time))
+                    self._take_in_community(issue, org, Channel.SELF_ORG, self.time)
                     return True
+            team = self.council_teams[int(L.neighbourhood[i])]
+            if team.free():
+                self._take_in_community(issue, team, Channel.COUNCIL, self.time)
+                return True
             if p["mechanisms.sanshe"] and self.hub.servers > 0:
                 L.channel[i] = Channel.SANSHE
                 issue.depts = [self.hub]
+                issue.homes = [self.hub]
                 self.schedule_event(issue.arrive, after=exp(self.random, p["sanshe.intake_days"]))
                 return True
         if L.paid_service[i] and p["mechanisms.social_enterprises"] and self.enterprises:
             L.channel[i] = Channel.ENTERPRISE
             issue.depts = [min(self.enterprises, key=lambda e: (e.busy + e.waiting) / e.servers)]
+            issue.homes = list(issue.depts)
             self.schedule_event(issue.arrive, after=0.0)
             return True
         return False
+
+    def _take_in_community(self, issue: Issue, station: Station, channel: Channel,
+                           since: float) -> None:
+        """A community station with a free server starts on the issue now (no queue, no
+        routing delay); `since` is when the issue started waiting for anyone."""
+        i, L = issue.i, self.ledger
+        L.channel[i] = channel
+        if np.isnan(L.t_routed[i]):
+            L.t_routed[i] = self.time
+        issue.depts, issue.parts_left, issue.homes = [], 1, [station]
+        job = Job(issue, station, since)
+        issue.jobs = [job]
+        self.service.submit_now_or_never(job)
 
     def _free_org(self, resident: int, nb: int) -> SelfOrganisation | None:
         own = self.pop.member[resident]
@@ -396,6 +422,8 @@ class CoGovModel(mesa.Model):
         issue.depts = [] if parallel else issue.depts[1:]
         issue.parts_left = len(batch)
         for st in batch:
+            if isinstance(st, Department):
+                st.received += 1
             job = Job(issue, st, self.time)
             issue.jobs.append(job)
             self.service.submit(job)
@@ -436,6 +464,10 @@ class CoGovModel(mesa.Model):
     def on_escalate(self, job: Job) -> None:
         self.ledger.escalations[job.issue.i] += 1
 
+    def on_borrow(self, job: Job) -> None:
+        """A lifted part is served by another department's staff."""
+        self.ledger.borrowed_parts[job.issue.i] += 1
+
     def on_patience(self, issue: Issue) -> None:
         """Nobody has started to act in time: the issue is abandoned."""
         if self.ledger.status[issue.i] != Status.OPEN or issue.started:
@@ -445,14 +477,19 @@ class CoGovModel(mesa.Model):
         self.close(issue, resolved=False)
 
     def solve_share(self) -> float:
-        """Chance a department's part is really solved now: the unsupervised level, or the
-        supervised one approached since supervision started (at once for a mature system)."""
-        p, since = self.p, self._supervised_since
-        q0 = p["departments.solve_share"]
-        if since is None:
+        """Departments' mean chance of really solving a part, now."""
+        return float(np.mean([d.solve_share for d in self.departments]))
+
+    def _initial_solve_share(self) -> float:
+        """Departments' solve share at day 0: the unrated level, or, if supervision's rhythm
+        had already run `supervision.prior_days` (a mature system), the expected result of
+        that many ratings: each makes up `rating_response` of the gap to the ceiling."""
+        p = self.p
+        q0, top = p["departments.solve_share"], p["departments.solve_ceiling"]
+        if not p["mechanisms.supervision"] or q0 >= top:
             return q0
-        qs = p["supervision.solve_share"]
-        return qs - (qs - q0) * math.exp(-(self.time - since) / p["supervision.learning_days"])
+        ratings = int(p["supervision.prior_days"] // max(1, round(p["supervision.rating_days"])))
+        return top - (top - q0) * (1.0 - p["supervision.rating_response"]) ** ratings
 
     def close(self, issue: Issue, resolved: bool) -> None:
         """Close an issue: handled (`resolved`; solved unless a department's part was handled
@@ -465,9 +502,7 @@ class CoGovModel(mesa.Model):
         if resolved:
             L.stage[i] = Stage.CLOSED
             days = self.time - L.t_occur[i]
-            q = self.solve_share() ** int(L.n_departments[i])
-            solved = (L.channel[i] != Channel.DEPARTMENTS or q >= 1.0
-                      or self.random.random() < q)
+            solved = self._solved(issue) if L.channel[i] == Channel.DEPARTMENTS else True
             L.solved[i] = solved
             self._recent.append((self.time, days, solved))
             outcome = 0.5 ** (days / self.p["residents.satisfied_days"]) if solved else 0.0
@@ -476,6 +511,107 @@ class CoGovModel(mesa.Model):
         if not self.queueing:
             self.pop.record_outcome(int(L.resident[i]), outcome)
         self.open.pop(i, None)
+
+    def _solved(self, issue: Issue) -> bool:
+        """Each department's part is really solved with that department's solve share (no draw
+        when it is 1); the callback tells each department whether its own part was."""
+        solved = True
+        for d in issue.homes:
+            ok = d.solve_share >= 1.0 or self.random.random() < d.solve_share
+            d.rated_closed += 1
+            d.rated_solved += ok
+            solved = solved and ok
+        return solved
+
+    # --- councils and supervision's rhythm ------------------------------------------------
+
+    def _councils(self, attendees: np.ndarray) -> None:
+        """Each neighbourhood's council (议事会) decides: its attendees form a volunteer team
+        (one server per `party.council_volunteers_per_issue` of them) that until the next
+        council solves community issues itself; it first takes the neighbourhood's
+        community-solvable issues still waiting in a department's queue (oldest first), and
+        raises its public issues still waiting to the street (lifted, 督办)."""
+        nb_count = np.bincount(self.net.neighbourhood[attendees],
+                               minlength=self.net.n_neighbourhoods)
+        for team, n in zip(self.council_teams, nb_count, strict=True):
+            team.account(self.time)
+            team.servers = int(n // self.p["party.council_volunteers_per_issue"])
+        for b in self.branches:
+            b.councils += 1
+        L = self.ledger
+        for issue in list(self.open.values()):
+            i = issue.i
+            if L.channel[i] != Channel.DEPARTMENTS or L.stage[i] != Stage.WAITING:
+                continue
+            b = int(L.neighbourhood[i])
+            if L.community[i] and not issue.started and self.council_teams[b].free():
+                since = issue.jobs[0].t_enqueue if issue.jobs else self.time
+                for job in issue.jobs:
+                    self.service.cancel(job)
+                self.branches[b].issues_taken += 1
+                self._take_in_community(issue, self.council_teams[b], Channel.COUNCIL, since)
+            elif L.public[i]:
+                for job in issue.jobs:
+                    self.service.escalate(job)
+
+    def _supervision_rhythm(self, day: int) -> None:
+        """一月一现场会、两月一调度、一季一督导、半年一拉练, counted from the day supervision
+        started: on-site meetings lift the longest-open cases, dispatch meetings move
+        departments' staff to where parts arrived, ratings move each department's solve share,
+        drills spread the best-rated department's practice."""
+        start, p = self._rhythm_start, self.p
+        if start is None or day <= start:
+            return
+        due = {k: (day - start) % max(1, round(p[f"supervision.{k}_days"])) == 0
+               for k in ("meeting", "dispatch", "rating", "drill")}
+        if due["meeting"]:
+            self._on_site_meeting(int(p["supervision.meeting_cases"]))
+        if due["dispatch"]:
+            self._dispatch_meeting()
+        if due["rating"]:
+            for d in self.departments:
+                d.rate(p["departments.solve_ceiling"], p["supervision.rating_response"])
+        if due["drill"]:
+            self._drill(p["supervision.drill_learning"])
+
+    def _on_site_meeting(self, cases: int) -> None:
+        """Lift every waiting part of the `cases` longest-open department issues that still
+        have one not yet lifted (open issues are kept in order of occurrence)."""
+        L = self.ledger
+        for issue in list(self.open.values()):
+            if cases <= 0:
+                return
+            if L.channel[issue.i] != Channel.DEPARTMENTS:
+                continue
+            waiting = [j for j in issue.jobs if j.state == Job.WAITING and not j.escalated]
+            if waiting:
+                cases -= 1
+                for job in waiting:
+                    self.service.escalate(job)
+
+    def _dispatch_meeting(self) -> None:
+        """Departments' own staff are reallocated in proportion to the parts each received
+        since the last dispatch meeting (each keeps one when there are enough)."""
+        received = np.array([d.received for d in self.departments], dtype=float)
+        if received.sum() == 0:
+            return
+        total = sum(d.servers for d in self.departments)
+        alloc = ServiceNetwork.allocate(
+            total, received, minimum=1 if total >= len(self.departments) else 0)
+        for d, s in zip(self.departments, alloc, strict=True):
+            d.account(self.time)
+            d.servers = int(s)
+            d.received = 0
+        self.service.rebalance(list(self.departments))
+
+    def _drill(self, learning: float) -> None:
+        """Every department closes `learning` of its gap to the best-rated one's solve share."""
+        rated = [d for d in self.departments if d.score is not None]
+        if not rated:
+            return
+        best = max(rated, key=lambda d: d.score).solve_share
+        for d in self.departments:
+            d.solve_share += learning * max(0.0, best - d.solve_share)
 
     # --- organisations, monthly -------------------------------------------------------------
 
@@ -498,6 +634,19 @@ class CoGovModel(mesa.Model):
         self.pop.member[members] = org.unique_id
         self.self_orgs.append(org)
 
+    def _sanshe_projects(self, day: int) -> None:
+        """三社联动: every social worker runs a project recruiting volunteers street-wide, every
+        social organisation one in its own neighbourhood (Poisson(sanshe.project_volunteers)
+        residents each, this month)."""
+        k = self.p["sanshe.project_volunteers"]
+        everyone = np.arange(self.net.n)
+        for _ in range(int(self.p["sanshe.social_workers"])):
+            self.hub.engaged += self.pop.recruit(everyone, int(self.rng.poisson(k)), day)
+        for org in self.self_orgs:
+            if org.social:
+                self.hub.engaged += self.pop.recruit(self._nb_members[org.neighbourhood],
+                                                     int(self.rng.poisson(k)), day)
+
     def _index_orgs(self) -> None:
         self._orgs_by_nb: dict[int, list[SelfOrganisation]] = {}
         for o in self.self_orgs:
@@ -513,22 +662,25 @@ class CoGovModel(mesa.Model):
         for org in self.self_orgs:
             if day > 0:
                 org.activity = float(active[org.members].mean()) if len(org.members) else 0.0
-            else:  # no history yet: assume a third of the members are active
-                org.activity = 1.0 / 3.0
+            else:  # no history yet
+                org.activity = p["selforg.initial_activity"]
             fading = org.activity < p["selforg.fade_activity"] and day > 0
-            if fading and org.busy == 0 and rng.random() < 0.5:
+            if fading and org.busy == 0 and rng.random() < p["selforg.fade_chance"]:
                 self.pop.member[org.members] = -1
                 org.remove()
                 continue
             survivors.append(org)
             org.account(self.time)
-            n_active = int(active[org.members].sum()) if day > 0 else len(org.members) // 3
+            n_active = (int(active[org.members].sum()) if day > 0
+                        else int(len(org.members) * org.activity))
             org.servers = int(n_active // p["selforg.members_per_job"])
             if (p["mechanisms.sanshe"] and not org.social
-                    and org.activity >= 2 * p["selforg.fade_activity"]
+                    and org.activity >= p["sanshe.cultivation_activity"]
                     and rng.random() < p["sanshe.cultivation_rate"]):
                 org.social = True
         self.self_orgs = survivors
+        if p["mechanisms.sanshe"] and day > 0:
+            self._sanshe_projects(day - 1)
         if day > 0:
             any_active = self.pop.active(day - 1)
             for nb, members in enumerate(self._nb_members):
@@ -570,9 +722,9 @@ class CoGovModel(mesa.Model):
         self._first_open = lo
         status = L.status[lo:n]
         openm = status == Status.OPEN
-        stage_counts = np.bincount(L.stage[lo:n][openm], minlength=6)
+        stage_counts = np.bincount(L.stage[lo:n][openm], minlength=len(Stage))
         recent = self._recent
-        while recent and recent[0][0] <= t - 30:
+        while recent and recent[0][0] <= t - MONTH:
             recent.popleft()
         day = t - 1 if t > 0 else 0
         values = {
@@ -580,7 +732,8 @@ class CoGovModel(mesa.Model):
             "resolved": float(self.counts[Status.RESOLVED]),
             "abandoned": float(self.counts[Status.ABANDONED]),
             "backlog": float(openm.sum()),
-            **{f"stage_{s.name.lower()}": float(stage_counts[s]) for s in list(Stage)[:5]},
+            **{f"stage_{s.name.lower()}": float(stage_counts[s]) for s in Stage
+               if s != Stage.CLOSED},
             "participation": self.pop.active_share(day) if t > 0 else 0.0,
             **{f"participation_{k}": self.pop.active_share(day, k) if t > 0 else 0.0
                for k in KINDS},
@@ -589,6 +742,7 @@ class CoGovModel(mesa.Model):
             else float("nan"),
             "solved_30d": float(np.mean([ok for _, _, ok in recent])) if recent
             else float("nan"),
+            "solve_share": self.solve_share(),
             "self_orgs": float(len(self.self_orgs)),
             "self_org_members": float((self.pop.member >= 0).sum()),
             "social_orgs": float(sum(o.social for o in self.self_orgs)),

@@ -84,7 +84,7 @@ def build(p: dict[str, Any], rng: np.random.Generator) -> Community:
     household = household.astype(np.int32).ravel()
     hh_nb = np.zeros(household.max() + 1, dtype=np.int32)
     hh_nb[household] = nb
-    per_building = np.where(nb_rural[hh_nb], max(1, p["community.building_households"] // 4),
+    per_building = np.where(nb_rural[hh_nb], p["community.cluster_households"],
                             p["community.building_households"])
     # buildings: consecutive households of one neighbourhood
     hh_building = np.zeros(len(hh_nb), dtype=np.int64)

@@ -13,10 +13,27 @@ from typing import Any
 import numpy as np
 
 from cogov_sim.network import Community
+from cogov_sim.params import table
 
 KINDS = ("report", "council", "volunteer", "selforg")
 WINDOW = 30
+"""Days a resident counts as active after taking part (the observation window)."""
 NEVER = -(10**6)
+TRUST_MIN, TRUST_MAX = 0.01, 0.99
+"""Trust is kept off 0 and 1 so that its logit (in the reporting hazard) stays finite."""
+
+
+MAX_COST = table()["residents.participation_cost"].high
+"""The table's upper bound of a cost: taking part is never impossible."""
+
+
+def centre_distance(n_nb: int, n: int, per_centre: float) -> np.ndarray:
+    """Per neighbourhood, the steps to the nearest party-mass service centre: the street has
+    max(1, round(n / per_centre)) centres, spread evenly over its neighbourhoods (which lie in
+    a row, rural ones at the edge)."""
+    k = min(n_nb, max(1, round(n / per_centre)))
+    at = (np.arange(k) * n_nb + n_nb // 2) // k
+    return np.abs(np.arange(n_nb)[:, None] - at[None, :]).min(axis=1)
 
 
 def logit(x: np.ndarray | float) -> np.ndarray | float:
@@ -39,8 +56,9 @@ class Population:
         self.base = logit(p["residents.propensity"]) + rng.normal(
             0.0, p["residents.propensity_spread"], n)
         self.L = self.base.copy()
-        self.trust = np.clip(rng.normal(p["residents.trust"], 0.1, n), 0.01, 0.99)
-        self.efficacy = np.full(n, 0.5)
+        self.trust = np.clip(rng.normal(p["residents.trust"], p["residents.trust_spread"], n),
+                             TRUST_MIN, TRUST_MAX)
+        self.efficacy = np.full(n, p["residents.efficacy"])
         self.member = np.full(n, -1, dtype=np.int32)
         self.last = {k: np.full(n, NEVER, dtype=np.int32) for k in KINDS}
         self.last_any = np.full(n, NEVER, dtype=np.int32)
@@ -56,11 +74,14 @@ class Population:
     def set_params(self, p: dict[str, Any]) -> None:
         """(Re)derive what depends on parameters that may change mid-run."""
         self.p = p
-        cost = p["residents.participation_cost"] * np.where(
-            self.net.rural, p["residents.rural_cost_factor"], 1.0)
+        rural = np.where(self.net.rural, p["residents.rural_cost_factor"], 1.0)
+        cost = p["residents.participation_cost"] * rural
         if p["mechanisms.service_centres"]:
-            cost = cost * 0.5
-        self.cost = np.clip(cost, 0.0, 0.99)
+            steps = centre_distance(self.net.n_neighbourhoods, self.net.n,
+                                    p["centres.residents_per_centre"])[self.net.neighbourhood]
+            near = (p["centres.participation_cost"] + p["centres.distance_cost"] * steps) * rural
+            cost = np.minimum(cost, near)
+        self.cost = np.clip(cost, 0.0, MAX_COST)
         if p["mechanisms.party_mobilisation"]:
             self.mobilisation = p["party.intensity"] * (
                 self.net.party + p["party.spillover"] * self.party_neighbour)
@@ -102,12 +123,13 @@ class Population:
             return self.last[kind] >= since
         return self.last_any >= since
 
-    def daily(self, day: int, council_today: bool, sanshe: bool) -> None:
-        """One day of participation and propensity dynamics, in bulk."""
+    def daily(self, day: int, council_today: bool) -> np.ndarray:
+        """One day of participation and propensity dynamics, in bulk. Returns who attended a
+        council today (empty on other days)."""
         p, rng, n = self.p, self.rng, self.net.n
         pi = self.propensity
-        vol = p["residents.volunteer_rate"] * (1.0 + (p["sanshe.volunteer_boost"] if sanshe
-                                                      else 0.0))
+        vol = p["residents.volunteer_rate"]
+        attend = np.empty(0, dtype=np.int64)
         u = rng.random(n)
         self._mark("volunteer", np.nonzero(u < vol * pi * (1.0 - self.cost))[0], day)
         members = self.member >= 0
@@ -116,14 +138,14 @@ class Population:
         self._mark("selforg", mem[u < p["selforg.activity_rate"] * pi[mem]], day)
         if council_today:
             u = rng.random(n)
-            attend = u < np.minimum(1.0, p["party.council_attendance"] * pi
-                                    * (1.0 + self.mobilisation) * (1.0 - self.cost))
-            self._mark("council", np.nonzero(attend)[0], day)
+            attend = np.nonzero(u < np.minimum(1.0, p["party.council_attendance"] * pi
+                                               * (1.0 + self.mobilisation) * (1.0 - self.cost)))[0]
+            self._mark("council", attend, day)
         self._apply_outcomes()
         share = (self.net.adj @ self.active(day).astype(float)) * self.inv_deg
         target = (
             self.base
-            + p["residents.efficacy_weight"] * (self.efficacy - 0.5)
+            + p["residents.efficacy_weight"] * (self.efficacy - p["residents.efficacy"])
             + p["residents.trust_weight"] * (self.trust - p["residents.trust"])
             + p["residents.influence_weight"] * (share - p["residents.influence_reference"])
             + p["residents.member_weight"] * members
@@ -131,6 +153,20 @@ class Population:
             - p["residents.cost_weight"] * self.cost
         )
         self.L += p["residents.adapt_rate"] * (target - self.L)
+        return attend
+
+    def recruit(self, pool: np.ndarray, k: int, day: int) -> int:
+        """A project engages up to k residents of `pool` as volunteers today, drawn without
+        replacement in proportion to propensity x (1 - cost). Returns how many."""
+        if k <= 0 or len(pool) == 0:
+            return 0
+        w = self.propensity[pool] * (1.0 - self.cost[pool])
+        k = min(k, int(np.count_nonzero(w)))
+        if k == 0:
+            return 0
+        who = self.rng.choice(pool, k, replace=False, p=w / w.sum())
+        self._mark("volunteer", who, day)
+        return k
 
     def _mark(self, kind: str, who: np.ndarray, day: int) -> None:
         """Bulk `note` for today (day is never older than what is recorded)."""
@@ -154,9 +190,10 @@ class Population:
         o = np.fromiter((x for _, x in self._outcomes), dtype=float)
         self._outcomes.clear()
         lr, wom = self.p["residents.learning_rate"], self.p["residents.word_of_mouth"]
+        lt = self.p["residents.trust_learning_rate"]
         for w, x in zip(who.tolist(), o.tolist(), strict=True):  # a few a day, in order
             self.efficacy[w] += lr * (x - self.efficacy[w])
-            self.trust[w] += 0.5 * lr * (x - self.trust[w])
+            self.trust[w] += lt * (x - self.trust[w])
         # word of mouth touches only the tellers' neighbours: gather their rows, not a mat-vec
         ptr, idx = self.net.adj.indptr, self.net.adj.indices
         lens = ptr[who + 1] - ptr[who]
@@ -167,5 +204,5 @@ class Population:
         mean_o = np.bincount(inv, weights=heard_o, minlength=len(uniq)) / np.maximum(count, 1.0)
         w = 1.0 - (1.0 - wom) ** count
         t = self.trust[uniq]
-        self.trust[uniq] = np.clip(t + w * (mean_o - t), 0.01, 0.99)
-        self.trust[who] = np.clip(self.trust[who], 0.01, 0.99)
+        self.trust[uniq] = np.clip(t + w * (mean_o - t), TRUST_MIN, TRUST_MAX)
+        self.trust[who] = np.clip(self.trust[who], TRUST_MIN, TRUST_MAX)

@@ -51,8 +51,8 @@ def summary_text(summary: dict[str, float], provenance: dict[str, Any]) -> str:
         f"{int(s['issues_resolved'])} resolved, {int(s['issues_abandoned'])} abandoned, "
         f"{int(s['issues_open'])} open; ledger balanced: "
         f"{'yes' if s['ledger_balanced'] == 1.0 else 'NO'}",
-        f"  resolution rate {_f(s['resolution_rate'])}, abandonment rate "
-        f"{_f(s['abandonment_rate'])}",
+        f"  resolution rate {_f(s['resolution_rate'])} (really solved "
+        f"{_f(s['solved_rate'])}), abandonment rate {_f(s['abandonment_rate'])}",
         f"Resolution time: mean {_f(s['resolution_mean_days'])} d, median "
         f"{_f(s['resolution_median_days'])} d, p90 {_f(s['resolution_p90_days'])} d; "
         f"from report: {_f(s['response_mean_days'])} d",
@@ -62,15 +62,16 @@ def summary_text(summary: dict[str, float], provenance: dict[str, Any]) -> str:
         f"2 -> {_f(s['resolution_mean_days_2dept'])} d, "
         f"3 -> {_f(s['resolution_mean_days_3dept'])} d",
         f"  transfers per issue {_f(s['transfers_per_issue'])}, bounces "
-        f"{_f(s['bounces_per_issue'])}, escalated {_f(s['escalated_share'])}, "
-        f"parts done by the pooled team {_f(s['pooled_part_share'])}",
+        f"{_f(s['bounces_per_issue'])}, lifted (escalated) {_f(s['escalated_share'])}; parts "
+        f"done by the pooled team {_f(s['pooled_part_share'])}, by another department's staff "
+        f"{_f(s['borrowed_part_share'])}",
         "Found by: " + ", ".join(
             f"{k} {_f(s[f'found_by_{k}_share'])}" for k in
             ("resident", "neighbour", "grid", "self_org")) +
         f", never found {_f(s['undiscovered_share'])}",
         "Handled by: " + ", ".join(
             f"{k} {_f(s[f'channel_{k}_share'])}" for k in
-            ("departments", "self_org", "sanshe", "enterprise")),
+            ("departments", "self_org", "council", "sanshe", "enterprise")),
         f"Participation (share active in 30 days): mean {_f(s['participation_mean'])}, "
         f"final {_f(s['participation_final'])}; reporting "
         f"{_f(s['participation_report_mean'])}, councils {_f(s['participation_council_mean'])},"

@@ -321,6 +321,23 @@ def _check_consistency(sc: Scenario, src: str) -> None:
     if sc.params["run.warmup_days"] >= days:
         raise InputError(src, f"value {sc.params['run.warmup_days']} must be below run.days "
                          f"({days})", key="run.warmup_days")
+    state = dict(sc.params)
+    for when, values in [(0, {}), *((c.day, c.values) for c in sc.changes)]:
+        state.update(values)
+        _check_staffing(state, src, when)
+
+
+def _check_staffing(p: dict[str, Any], src: str, day: int) -> None:
+    """Every department needs someone to serve it: its own staff, or a pooled team."""
+    staff, k = p["departments.staff"], p["issues.categories"]
+    pooled = round(p["mechanisms.pooled_fraction"] * staff)
+    if pooled == 0 and staff < k:
+        when = f" (from day {day})" if day else ""
+        raise InputError(
+            src, f"value {k} is more departments than departments.staff ({staff}) can staff, "
+            f"with no pooled team{when}; allowed: issues.categories <= departments.staff, or "
+            f"pool staff (mechanisms.pooled_fraction > 0)",
+            key="issues.categories")
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:

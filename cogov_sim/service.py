@@ -2,8 +2,11 @@
 
 A `Station` is anything that works on issues with a number of servers: a department, the
 pooled street team, the social-work hub, a social enterprise, a self-organisation. The
-`ServiceNetwork` starts, finishes and escalates jobs; the pooled team takes the oldest
-waiting job of any department (escalated jobs first) whenever one of its servers frees up.
+`ServiceNetwork` starts, finishes and lifts jobs; the pooled team takes the oldest waiting
+job of any department (lifted jobs first) whenever one of its servers frees up. A lifted
+(escalated, 督办) job is reassigned at once to idle staff -- the pooled team, else another
+department -- and otherwise waits at the front of its department's queue and in the street's
+overdue list, which idle department staff take from once their own queue is empty.
 """
 
 from __future__ import annotations
@@ -76,6 +79,8 @@ class ServiceNetwork:
         self.poolable: list[Station] = []
         self.live: set[Job] = set()
         self.deadline: float | None = None
+        self.overdue: deque[Job] = deque()
+        """Lifted department jobs still waiting, oldest lift first (stale entries skipped)."""
 
     def service_time(self, mean: float) -> float:
         cv = self.model.p["issues.service_cv"]
@@ -144,9 +149,17 @@ class ServiceNetwork:
         return lognormal(rnd, mean, p["issues.field_cv"])
 
     def _pull(self, station: Station) -> None:
-        """Give free servers of `station` the next waiting jobs."""
+        """Give free servers of `station` the next waiting jobs: its own (lifted first); a
+        department with nothing of its own left helps with other departments' lifted jobs."""
         while station.free():
-            nxt = self._next_for_pool() if station is self.pool else station.head()
+            if station is self.pool:
+                nxt = self._next_for_pool()
+            else:
+                nxt = station.head()
+                if nxt is None and station.poolable:
+                    nxt = self._next_overdue()
+                    if nxt is not None:
+                        self.model.on_borrow(nxt)
             if nxt is None:
                 return
             nxt.home.waiting -= 1
@@ -169,10 +182,40 @@ class ServiceNetwork:
         return best
 
     def escalate(self, job: Job) -> None:
-        """Deadline passed while waiting: the job moves to the escalated lane."""
+        """Lift a waiting department job (督办: deadline passed, or taken up by a meeting or a
+        council): reassign it to idle staff if there are any -- the pooled team first, else
+        the department with most free servers -- or else put it first in line at its own
+        department and in the street's overdue list."""
+        if job.state != Job.WAITING or job.escalated:
+            return
         job.escalated = True
-        job.home.urgent.append(job)  # its old queue entry is skipped later (state check)
         self.model.on_escalate(job)
+        helper = self._idle_for(job)
+        if helper is not None:
+            job.home.waiting -= 1
+            self._take(job)
+            if helper is not self.pool:
+                self.model.on_borrow(job)
+            self._start(job, helper)
+            return
+        job.home.urgent.append(job)  # its old queue entry is skipped later (state check)
+        self.overdue.append(job)
+
+    def _idle_for(self, job: Job) -> Station | None:
+        if self.pool is not None and self.pool.free():
+            return self.pool
+        best, spare = None, 0
+        for st in self.poolable:
+            free = st.servers - st.busy
+            if st is not job.home and free > spare:
+                best, spare = st, free
+        return best
+
+    def _next_overdue(self) -> Job | None:
+        q = self.overdue
+        while q and q[0].state != Job.WAITING:
+            q.popleft()
+        return q[0] if q else None
 
     def cancel(self, job: Job) -> None:
         if job.state == Job.WAITING:

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from cogov_sim import api
-from cogov_sim.model import CoGovModel
 from cogov_sim.scenario import load
 
 
@@ -30,30 +29,6 @@ def test_solved_share_is_q_to_the_number_of_departments() -> None:
     assert multi["solved"].mean() < dep[dep["n_departments"] == 1]["solved"].mean()
     community = res[res["channel"].astype(str) != "departments"]
     assert len(community) > 0 and community["solved"].all()
-
-
-def test_a_mature_supervised_system_solves_at_the_supervised_level() -> None:
-    res = _resolved(api.run("committee", seed=4, days=240).issues)
-    dep = res[res["channel"].astype(str) == "departments"]
-    qs = load("committee").params["supervision.solve_share"]
-    assert _within(dep["solved"].mean(), qs ** dep["n_departments"].to_numpy(dtype=float))
-
-
-def test_supervision_switched_on_mid_run_is_learned_gradually() -> None:
-    sc = load("fragmented").with_overrides({"run.days": 400})
-    on = type(sc)(sc.name, sc.description, sc.params,
-                  load("reform").changes[:1], sc.source, sc.overrides)  # day 180: committee
-    m = CoGovModel(on, rng=2)
-    assert m.solve_share() == m.p["departments.solve_share"]
-    for _ in range(181):
-        m.step()
-    q0, qs, tau = (m.p[k] for k in ("departments.solve_share", "supervision.solve_share",
-                                    "supervision.learning_days"))
-    assert abs(m.solve_share() - q0) < 0.01  # just switched on
-    for _ in range(200):
-        m.step()
-    expected = qs - (qs - q0) * np.exp(-(m.time - 180) / tau)
-    assert abs(m.solve_share() - expected) < 1e-9 and q0 < expected < qs
 
 
 def test_field_work_delays_issues_but_occupies_no_staff() -> None:

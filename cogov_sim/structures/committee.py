@@ -20,16 +20,16 @@ class Committee(Structure):
     params: ClassVar[list[Param]] = [
         P("committee.accuracy", "float", 0.95, "probability",
           "Chance the centre classifies an issue to the right department(s)",
-          "中心分类派单的准确率", low=0.0, high=1.0, degenerate=1.0),
+          "中心分类派单的准确率", low=0.0, high=1.0, degenerate=1.0, source="assumption"),
         P("committee.dispatch_days", "float", 0.5, "day",
           "Mean days from intake to dispatch", "从接件到派单的平均天数",
-          low=0.0, high=365.0, degenerate=0.0),
+          low=0.0, high=365.0, degenerate=0.0, source="assumption"),
         P("committee.redispatch_days", "float", 1.0, "day",
           "Mean delay when a misclassified issue is sent back and re-dispatched",
-          "错派事项退回重派的平均延迟", low=0.0, high=365.0, degenerate=0.0),
+          "错派事项退回重派的平均延迟", low=0.0, high=365.0, degenerate=0.0, source="assumption"),
         P("committee.coordination_days", "float", 0.5, "day",
           "Mean overhead of joint action for a multi-department issue", "多部门协同整治的平均额外耗时",
-          low=0.0, high=365.0, degenerate=0.0),
+          low=0.0, high=365.0, degenerate=0.0, source="assumption"),
     ]
 
     def route(self, multi: bool, rnd: random.Random) -> Route:

@@ -8,8 +8,6 @@ from typing import ClassVar
 from cogov_sim.params import P, Param
 from cogov_sim.structures.base import Route, Structure, exp
 
-MAX_HOPS = 50
-
 
 class Fragmented(Structure):
     """Whoever reports guesses the owning department; wrong guesses and 推诿 cost transfers;
@@ -22,23 +20,28 @@ class Fragmented(Structure):
     params: ClassVar[list[Param]] = [
         P("fragmented.door_days", "float", 1.0, "day",
           "Mean days to find a department's door and file the issue", "找到部门窗口并登记的平均天数",
-          low=0.0, high=365.0, degenerate=0.0),
+          low=0.0, high=365.0, degenerate=0.0, source="assumption"),
         P("fragmented.guess_accuracy", "float", 0.55, "probability",
           "Chance the reporter picks the owning department first time (政出多门)",
-          "上报人首次找对主管部门的概率（政出多门）", low=0.0, high=1.0, degenerate=1.0),
+          "上报人首次找对主管部门的概率（政出多门）", low=0.0, high=1.0, degenerate=1.0, source="assumption"),
         P("fragmented.transfer_accuracy", "float", 0.75, "probability",
           "Chance a department forwarding an issue picks the right one",
-          "部门转办时找对部门的概率", low=0.01, high=1.0),
+          "部门转办时找对部门的概率", low=0.01, high=1.0, source="assumption"),
         P("fragmented.transfer_days", "float", 3.0, "day",
           "Mean delay of one transfer between departments", "一次部门间转办的平均延迟",
-          low=0.0, high=365.0, degenerate=0.0),
+          low=0.0, high=365.0, degenerate=0.0, source="assumption"),
         P("fragmented.bounce_prob", "float", 0.2, "probability",
           "Chance the right department bounces a cross-cutting issue as 'not only ours' (推诿)",
           "主管部门以“非我一家”推回跨部门事项的概率（推诿）", low=0.0, high=0.95,
-          degenerate=0.0),
+          degenerate=0.0, source="assumption"),
         P("fragmented.handoff_days", "float", 3.0, "day",
           "Mean delay handing a cross-cutting issue to the next department",
-          "跨部门事项移交下一部门的平均延迟", low=0.0, high=365.0, degenerate=0.0),
+          "跨部门事项移交下一部门的平均延迟", low=0.0, high=365.0, degenerate=0.0, source="assumption"),
+        P("fragmented.max_transfers", "int", 50, "transfer",
+          "Transfers after which the issue is taken in wherever it is (a guard: rarely reached "
+          "unless departments almost never forward correctly)",
+          "转办达到该次数后就地受理（兜底：除非部门几乎从不转对，极少触及）", low=1, high=1000,
+          source="assumption"),
         P("fragmented.grid_efficiency", "float", 0.4, "ratio",
           "Discovery power of separate per-department grids relative to one integrated grid",
           "分散的多套网格相对统一网格的发现能力", low=0.0, high=1.0,
@@ -50,7 +53,7 @@ class Fragmented(Structure):
         t = exp(rnd, p["door_days"])
         transfers = bounces = 0
         right = rnd.random() < p["guess_accuracy"]
-        for _ in range(MAX_HOPS):
+        for _ in range(p["max_transfers"]):
             if right and not (multi and rnd.random() < p["bounce_prob"]):
                 break
             bounces += right

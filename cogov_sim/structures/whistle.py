@@ -20,19 +20,19 @@ class Whistle(Structure):
     params: ClassVar[list[Param]] = [
         P("whistle.accuracy", "float", 0.85, "probability",
           "Chance the street office summons the right department(s)", "街道吹哨找对部门的概率",
-          low=0.0, high=1.0, degenerate=1.0),
+          low=0.0, high=1.0, degenerate=1.0, source="assumption"),
         P("whistle.summon_days", "float", 1.0, "day",
           "Mean days from the street taking an issue to the summons", "街道接件到吹哨的平均天数",
-          low=0.0, high=365.0, degenerate=0.0),
+          low=0.0, high=365.0, degenerate=0.0, source="assumption"),
         P("whistle.redispatch_days", "float", 2.0, "day",
           "Mean delay when the wrong department was summoned", "吹哨叫错部门后重新吹哨的平均延迟",
-          low=0.0, high=365.0, degenerate=0.0),
+          low=0.0, high=365.0, degenerate=0.0, source="assumption"),
         P("whistle.coordination_days", "float", 1.0, "day",
           "Mean overhead of the joint on-site meeting for a multi-department issue",
-          "多部门现场会商的平均额外耗时", low=0.0, high=365.0, degenerate=0.0),
+          "多部门现场会商的平均额外耗时", low=0.0, high=365.0, degenerate=0.0, source="assumption"),
         P("whistle.report_days", "float", 2.0, "day",
           "Departments must start on a summoned issue within this deadline, or it is escalated",
-          "部门须在该时限内报到处置，否则升级督办", low=0.1, high=365.0, degenerate=1e9),
+          "部门须在该时限内报到处置，否则升级督办", low=0.1, high=365.0, degenerate=1e9, source="assumption"),
     ]
 
     def route(self, multi: bool, rnd: random.Random) -> Route:

@@ -117,8 +117,9 @@ PATTERNS: tuple[Pattern, ...] = (
             "(departments.solve_share).", scale=0.05),
     Pattern("beijing_level_after", "Beijing: resolution rate ~9 months after", 0.74, 0.69, 0.79,
             "share", "reform", "ramp_after9", BEIJING,
-            "Monthly resolution rate 9 months after the switch: how fast departments learn "
-            "under rated supervision (supervision.learning_days).", scale=0.05),
+            "Monthly resolution rate 9 months after the switch: how much departments learn "
+            "from the ratings since (supervision.rating_response, supervision.rating_days).",
+            scale=0.05),
     Pattern("beijing_satisfaction_before", "Beijing: satisfaction before the reform", 0.65,
             0.60, 0.70, "share", "reform", "satisfied_before", BEIJING,
             "Satisfaction proxy (as for Chengdu) over the 3 months before the switch. Callers "

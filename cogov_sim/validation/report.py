@@ -141,8 +141,9 @@ WHY = {
     "beijing_satisfaction_before": _SATISFACTION,
     "beijing_satisfaction_after": _SATISFACTION,
     "beijing_gradual": "The reform's mechanisms are phased in (scenarios/reform.toml) and "
-                       "departments learn under supervision (supervision.learning_days); a "
-                       "miss means the first month already shows most of the rise.",
+                       "departments learn from quarterly ratings (supervision.rating_days, "
+                       "supervision.rating_response); a miss means the first month already "
+                       "shows most of the rise.",
     "nyc_skew": "Closing times are right-skewed only through field work "
                 "(issues.field_share, issues.field_days); NYC's mix of categories has a heavier "
                 "tail than one lognormal family of field work gives.",

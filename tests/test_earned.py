@@ -1,0 +1,199 @@
+"""Every effect earned by a mechanism: no number that shapes results outside the parameter
+table, councils that decide, 三社联动 and service centres through their channels, staff that
+cannot vanish, rural scenarios that differ in one thing."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cogov_sim import api, cli
+from cogov_sim.model import CoGovModel
+from cogov_sim.population import centre_distance
+from cogov_sim.scenario import load
+from cogov_sim.stats import paired_diff_ci
+
+PKG = Path(__file__).resolve().parents[1] / "cogov_sim"
+MODEL_CODE = ("model.py", "population.py", "service.py", "agents.py", "issues.py", "network.py",
+              "structures/base.py", "structures/committee.py", "structures/fragmented.py",
+              "structures/whistle.py")
+
+# Numeric literals other than 0 and 1 that may appear in the model's code, each with why it is
+# not a model parameter. Anything else is a number that shapes results outside the table.
+ALLOWED: dict[tuple[str, float], str] = {
+    ("model.py", 30): "MONTH: days in a month (unit conversion)",
+    ("model.py", 365.0): "days in a year (unit conversion of per-year rates)",
+    ("model.py", 1000.0): "per-1,000 residents (unit conversion)",
+    ("model.py", 2): "'several departments' and 'a group' mean at least two (definitions); "
+                     "the surge bump x^2 e^(2(1-x)) is the form that peaks at 1 when x = 1",
+    ("model.py", 0.5): "the day's midpoint for the daily rate; the outcome halves every "
+                       "residents.satisfied_days (the parameter's definition)",
+    ("model.py", 1.3): "ledger capacity head-room (memory only)",
+    ("model.py", 64): "ledger capacity head-room (memory only)",
+    ("model.py", 1e8): "'no deadline / no patience' sentinel (the table's degenerate 1e9)",
+    ("population.py", 30): "WINDOW: participation is counted over a month (the patterns' unit)",
+    ("population.py", 0.01): "trust kept off 0 so its logit stays finite (numerical guard)",
+    ("population.py", 0.99): "trust kept off 1 so its logit stays finite (numerical guard)",
+    ("population.py", 10): "NEVER sentinel, -10**6 days",
+    ("population.py", 6): "NEVER sentinel, -10**6 days",
+    ("population.py", 1e-6): "logit clip (numerical guard)",
+    ("population.py", 36500): "default horizon = the table's largest run.days",
+    ("population.py", 2): "centres sit mid-way in their share of neighbourhoods; array head-room",
+    ("service.py", 2.0): "lognormal: mu = ln(mean) - sigma^2 / 2 (the distribution's algebra)",
+    ("issues.py", 1024): "ledger capacity (memory only)",
+    ("issues.py", 16): "ledger capacity (memory only)",
+    ("issues.py", 2): "ledger doubling (memory only)",
+    ("issues.py", 4): "the four job states (an enumeration)",
+    ("network.py", 2): "each tie is drawn from one end, so a mean per person halves; a "
+                       "household clique links each member to the next two; symmetrising",
+}
+
+
+def _literals(rel: str) -> list[tuple[int, float]]:
+    """Numeric literals in a module, outside the parameter table's rows (`P(...)` calls) and
+    enumeration bodies."""
+    tree = ast.parse((PKG / rel).read_text(encoding="utf-8"))
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        is_row = (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                  and node.func.id == "P")
+        is_enum = isinstance(node, ast.ClassDef) and any(
+            isinstance(b, ast.Name) and b.id == "IntEnum" for b in node.bases)
+        if is_row or is_enum:
+            skip.update(id(n) for n in ast.walk(node))
+    return [(n.lineno, n.value) for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and type(n.value) in (int, float)
+            and n.value not in (0, 1) and id(n) not in skip]
+
+
+def test_no_number_that_shapes_results_lives_outside_the_parameter_table() -> None:
+    stray = [f"{rel}:{line}: {value!r}" for rel in MODEL_CODE for line, value in _literals(rel)
+             if (rel, value) not in ALLOWED]
+    assert not stray, "numbers outside the parameter table:\n" + "\n".join(stray)
+
+
+def test_every_allowed_literal_is_still_there() -> None:
+    """The list above stays honest: an entry whose number is gone is removed."""
+    found = {(rel, v) for rel in MODEL_CODE for _, v in _literals(rel)}
+    assert not set(ALLOWED) - found, sorted(set(ALLOWED) - found)
+
+
+def test_every_row_of_the_table_has_a_source_or_says_assumption() -> None:
+    from cogov_sim.params import table
+
+    missing = [name for name, p in table().items() if not p.source.strip()]
+    assert not missing, f"rows with neither a source nor 'assumption': {missing}"
+
+
+# --- councils --------------------------------------------------------------------------------
+
+
+def test_councils_solve_community_issues_with_the_volunteers_they_mobilise() -> None:
+    res = api.run("committee", seed=3, days=240, keep_model=True)
+    m, df = res.model, res.issues
+    council = df[df["channel"].astype(str) == "council"]
+    assert len(council) > 0
+    assert council["community"].all() and (council["n_departments"] == 1).all()
+    done = council[council["status"].astype(str) == "resolved"]
+    assert len(done) > 0 and done["solved"].all()
+    parts = done[["discovery_days", "routing_days", "waiting_days", "coordination_days",
+                  "service_days"]].sum(axis=1)
+    assert np.allclose(parts, done["resolution_days"])  # the stages still add up
+    teams = [st for st in m.stations() if type(st).__name__ == "CouncilTeam"]
+    assert sum(t.served for t in teams) == len(done)
+    # each team's size is set by the last council's attendance in its neighbourhood
+    k = m.p["party.council_volunteers_per_issue"]
+    attended = np.bincount(m.net.neighbourhood[m.pop.last["council"] == m.pop.last[
+        "council"].max()], minlength=m.net.n_neighbourhoods)
+    assert [t.servers for t in teams] == list((attended // k).astype(int))
+
+
+def test_a_council_takes_waiting_community_issues_out_of_department_queues() -> None:
+    over = {"mechanisms.party_mobilisation": True, "departments.staff": 8}  # long queues
+    res = api.run("fragmented", seed=3, days=240, overrides=over, keep_model=True)
+    taken = sum(b.issues_taken for b in res.model.branches)
+    df = res.issues
+    council = df[df["channel"].astype(str) == "council"]
+    assert 0 < taken <= len(council)
+    assert (council["waiting_days"].dropna() > 0).sum() >= 1  # waited in a queue first
+
+
+def test_councils_that_cannot_mobilise_anyone_decide_nothing() -> None:
+    seeds = api.replication_seeds(8, 6)
+    on, off = [], []
+    for s in seeds:
+        for out, k in ((on, None), (off, 10_000.0)):
+            over = {} if k is None else {"party.council_volunteers_per_issue": k}
+            df = api.run("committee", seed=s, days=240, overrides=over).issues
+            assert k is None or not (df["channel"].astype(str) == "council").any()
+            res = df[(df["status"].astype(str) == "resolved") & df["community"]
+                     & (df["t_occur"] >= 30)]
+            out.append(res["resolution_days"].mean())
+    d, lo, hi = paired_diff_ci(np.array(off), np.array(on))
+    assert hi < 0, (d, lo, hi)
+
+
+# --- service centres and 三社联动 -----------------------------------------------------------
+
+
+def test_centres_cost_rises_with_distance_and_never_exceeds_the_cost_without() -> None:
+    assert list(centre_distance(6, 5000, 5000.0)) == [3, 2, 1, 0, 1, 2]
+    assert list(centre_distance(6, 10000, 5000.0)) == [1, 0, 1, 1, 0, 1]
+    sc = load("committee")
+    m = CoGovModel(sc, rng=1)
+    p, pop = m.p, m.pop
+    steps = centre_distance(m.net.n_neighbourhoods, m.net.n,
+                            p["centres.residents_per_centre"])[m.net.neighbourhood]
+    urban = ~m.net.rural
+    want = np.minimum(p["residents.participation_cost"], p["centres.participation_cost"]
+                      + p["centres.distance_cost"] * steps)
+    assert np.allclose(pop.cost[urban], want[urban])
+    off = CoGovModel(sc.with_overrides({"mechanisms.service_centres": False}), rng=1)
+    assert np.allclose(off.pop.cost[urban], p["residents.participation_cost"])
+    assert (pop.cost <= off.pop.cost).all()
+
+
+def test_sanshe_participation_comes_from_projects_engaging_residents() -> None:
+    seeds = api.replication_seeds(9, 5)
+    with_p, without = [], []
+    for s in seeds:
+        for out, k in ((with_p, 10.0), (without, 0.0)):
+            r = api.run("committee-sanshe", seed=s, days=180,
+                        overrides={"sanshe.project_volunteers": k}, keep_model=True)
+            assert (r.model.hub.engaged > 0) == (k > 0)
+            out.append(r.summary["participation_volunteer_mean"])
+    d, lo, hi = paired_diff_ci(np.array(without), np.array(with_p))
+    assert lo > 0, (d, lo, hi)
+
+
+# --- staff and scenarios ---------------------------------------------------------------------
+
+
+def test_departments_cannot_silently_lose_all_staff(capsys) -> None:
+    code = cli.main(["run", "fragmented", "--set", "issues.categories=16"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "issues.categories" in err[0] and "departments.staff" in err[0]
+    # a pooled team serves departments with no staff of their own: allowed
+    load("committee", {"issues.categories": 16})
+
+
+def test_a_timeline_that_would_leave_departments_unstaffed_is_refused(tmp_path) -> None:
+    from cogov_sim.errors import InputError
+
+    f = tmp_path / "s.toml"
+    f.write_text('extends = "committee"\n[issues]\ncategories = 16\n'
+                 '[[change]]\nday = 10\nmechanisms.pooled_fraction = 0.0\n')
+    with pytest.raises(InputError, match="from day 10"):
+        load(str(f))
+
+
+def test_rural_scenarios_differ_only_in_governance_not_in_the_street() -> None:
+    a, b = load("rural").params, load("rural-fragmented").params
+    committee, fragmented = load("committee").params, load("fragmented").params
+    differ = {k for k in a if a[k] != b[k]}
+    assert differ == {k for k in committee if committee[k] != fragmented[k]}
+    assert not any(k.startswith(("community.", "grid.")) for k in differ)
