@@ -5,15 +5,10 @@ Residents are not here: they live as arrays in `population.py`, updated in bulk.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
 
 from cogov_sim.service import Station
-
-if TYPE_CHECKING:
-    from cogov_sim.model import CoGovModel
 
 DEPARTMENT_NAMES = [
     ("housing & construction", "住建"), ("urban management", "城管"),
@@ -30,9 +25,10 @@ DEPARTMENT_NAMES = [
 class Department(Station, mesa.Agent):
     """A functional department (职能部门): owns one issue category, has its own staff."""
 
-    poolable = True
+    kind = "department"
+    pool_serves = liftable = field_work = helps_when_idle = True
 
-    def __init__(self, model: CoGovModel, index: int, servers: int, mean_days: float,
+    def __init__(self, model: mesa.Model, index: int, servers: int, mean_days: float,
                  solve_share: float):
         super().__init__(model)
         self.index = index
@@ -63,8 +59,9 @@ class StreetTeam(Station, mesa.Agent):
     """The pooled street-level team (一支队伍统管) of staff sunk from departments."""
 
     label, label_zh = "pooled street team", "街道综合队伍"
+    kind = "pooled team"
 
-    def __init__(self, model: CoGovModel, servers: int, mean_days: float):
+    def __init__(self, model: mesa.Model, servers: int, mean_days: float):
         super().__init__(model)
         self.init_station(servers, mean_days)
 
@@ -73,8 +70,9 @@ class CommunityHub(Station, mesa.Agent):
     """三社联动: social workers plus cultivated social organisations serving community issues."""
 
     label, label_zh = "social-work hub", "社工站（三社联动）"
+    kind = "hub"
 
-    def __init__(self, model: CoGovModel, servers: int, mean_days: float):
+    def __init__(self, model: mesa.Model, servers: int, mean_days: float):
         super().__init__(model)
         self.init_station(servers, mean_days)
         self.engaged = 0
@@ -85,8 +83,9 @@ class SocialEnterprise(Station, mesa.Agent):
     """A social enterprise (社会企业): paid services, capacity grows with revenue."""
 
     label, label_zh = "social enterprise", "社会企业"
+    kind = "enterprise"
 
-    def __init__(self, model: CoGovModel, mean_days: float, jobs_per_server: float,
+    def __init__(self, model: mesa.Model, mean_days: float, jobs_per_server: float,
                  max_servers: int):
         super().__init__(model)
         self.init_station(1, mean_days)
@@ -107,8 +106,9 @@ class SelfOrganisation(Station, mesa.Agent):
     """
 
     label, label_zh = "self-organisation", "社区自组织"
+    kind = "self-organisation"
 
-    def __init__(self, model: CoGovModel, neighbourhood: int, members: np.ndarray,
+    def __init__(self, model: mesa.Model, neighbourhood: int, members: np.ndarray,
                  mean_days: float):
         super().__init__(model)
         self.neighbourhood = neighbourhood
@@ -124,8 +124,9 @@ class CouncilTeam(Station, mesa.Agent):
     attendees, until the next council."""
 
     label, label_zh = "council volunteers", "议事会志愿队"
+    kind = "council"
 
-    def __init__(self, model: CoGovModel, neighbourhood: int, mean_days: float):
+    def __init__(self, model: mesa.Model, neighbourhood: int, mean_days: float):
         super().__init__(model)
         self.neighbourhood = neighbourhood
         self.init_station(0, mean_days)
@@ -136,7 +137,7 @@ class PartyBranch(mesa.Agent):
 
     label, label_zh = "party branch", "党支部"
 
-    def __init__(self, model: CoGovModel, neighbourhood: int, members: int):
+    def __init__(self, model: mesa.Model, neighbourhood: int, members: int):
         super().__init__(model)
         self.neighbourhood = neighbourhood
         self.members = members
@@ -145,14 +146,16 @@ class PartyBranch(mesa.Agent):
         """Community issues its councils took out of departments' queues and co-produced."""
 
 
-class Committee(mesa.Agent):
-    """社治委 and its dispatch centre: present when the structure is `committee`."""
+class UnitStation(Station, mesa.Agent):
+    """A station a governance structure brings (e.g. Shanghai's member units, Wuhan's 红色物业):
+    its kind names its channel in the ledger; the flags say what the street may do with it."""
 
-    label, label_zh = "coordinating committee", "社治委（指挥调度中心）"
-
-    def __init__(self, model: CoGovModel):
+    def __init__(self, model: mesa.Model, kind: str, label: str, label_zh: str, servers: int,
+                 mean_days: float, field_work: bool = True, liftable: bool = False):
         super().__init__(model)
-        self.dispatched = 0
+        self.kind, self.label, self.label_zh = kind, label, label_zh
+        self.field_work, self.liftable = field_work, liftable
+        self.init_station(servers, mean_days)
 
 
 class StreetOffice(mesa.Agent):
@@ -160,8 +163,7 @@ class StreetOffice(mesa.Agent):
 
     label, label_zh = "street office", "街道办事处"
 
-    def __init__(self, model: CoGovModel, grid_workers: int):
+    def __init__(self, model: mesa.Model, grid_workers: int):
         super().__init__(model)
         self.grid_workers = grid_workers
         self.discovered = 0
-        self.whistles = 0

@@ -16,7 +16,7 @@ import pandas as pd
 from cogov_sim import metrics
 from cogov_sim.issues import Status
 from cogov_sim.model import CoGovModel
-from cogov_sim.scenario import Scenario, load
+from cogov_sim.scenario import DEFAULT_SCENARIO, Scenario, load
 from cogov_sim.stats import mean_ci, paired_diff_ci
 
 try:
@@ -26,7 +26,8 @@ except PackageNotFoundError:  # running from a source tree without install
 
 
 def load_scenario(name_or_path: str | Path, **overrides: Any) -> Scenario:
-    """Load a scenario by name (``"committee"``) or path, with dotted-key overrides."""
+    """Load a scenario by name (e.g. ``load_scenario('committee')``) or path, with dotted-key
+    overrides."""
     return load(name_or_path, overrides or None)
 
 
@@ -78,7 +79,7 @@ def check_ledger(model: CoGovModel, issues: pd.DataFrame) -> bool:
     )
 
 
-def run(scenario: Scenario | str | Path = "committee", seed: int = 1, days: int | None = None,
+def run(scenario: Scenario | str | Path = DEFAULT_SCENARIO, seed: int = 1, days: int | None = None,
         overrides: dict[str, Any] | None = None, keep_model: bool = False) -> RunResult:
     """Run one scenario for one seed and return its summary and tables."""
     sc = _resolve(scenario)
@@ -93,10 +94,11 @@ def run(scenario: Scenario | str | Path = "committee", seed: int = 1, days: int 
     daily.insert(0, "time", np.arange(len(daily), dtype=float))
     stations = pd.DataFrame([
         {"name": getattr(st, "label", type(st).__name__), "name_zh": getattr(st, "label_zh", ""),
-         "kind": _kind(st), "servers": st.servers, "served": st.served,
+         "kind": st.kind, "servers": st.servers, "served": st.served,
          "busy_area": st.busy_area, "server_area": st.server_area}
         for st in model.stations()
     ])
+    stations["kind"] = stations["kind"].astype("category")
     residents = pd.DataFrame({
         "neighbourhood": model.net.neighbourhood, "rural": model.net.rural,
         "party": model.net.party, "member": model.pop.member >= 0,
@@ -108,12 +110,6 @@ def run(scenario: Scenario | str | Path = "committee", seed: int = 1, days: int 
     summary["ledger_balanced"] = float(check_ledger(model, issues))
     return RunResult(sc, seed, model.days, summary, issues, daily, stations, residents,
                      model if keep_model else None)
-
-
-def _kind(st: object) -> str:
-    return {"Department": "department", "StreetTeam": "pooled team", "CommunityHub": "hub",
-            "SocialEnterprise": "enterprise", "SelfOrganisation": "self-organisation",
-            "CouncilTeam": "council"}[type(st).__name__]
 
 
 def replication_seeds(seed: int, replications: int) -> list[int]:

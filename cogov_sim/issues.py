@@ -4,14 +4,19 @@ an issue and each department's part of it through Mesa's event schedule."""
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from cogov_sim.model import CoGovModel
-    from cogov_sim.service import Station
+
+class IssueHost(Protocol):
+    """What an issue's events call on (the model)."""
+
+    def on_known(self, issue: Issue) -> None: ...
+    def on_arrive(self, issue: Issue) -> None: ...
+    def on_patience(self, issue: Issue) -> None: ...
+    def close(self, issue: Issue, resolved: bool) -> None: ...
 
 
 class Status(IntEnum):
@@ -37,10 +42,13 @@ class Discoverer(IntEnum):
     NEIGHBOUR = 2
     GRID = 3
     SELF_ORG = 4
+    STRUCTURE = 5
+    """The structure's own people (e.g. in-service party members of member units)."""
 
 
 class Channel(IntEnum):
-    """Who works on the issue."""
+    """Who works on the issue: the built-in channels. A structure's own stations add channels
+    named after their kind, coded from 6 on (`Ledger.channel_names`)."""
 
     NONE = 0
     DEPARTMENTS = 1
@@ -90,6 +98,16 @@ class Ledger:
         self.n = 0
         self.cols: dict[str, np.ndarray] = {}
         self._alloc(max(capacity, 16))
+        self.structure_names: list[str] = ["none"]
+        """Names behind the `structure` codes (0: not routed by a structure)."""
+        self.channel_names: list[str] = [c.name.lower() for c in Channel]
+        """Names behind the `channel` codes (built-in first, then structures' stations)."""
+
+    def code(self, names: list[str], name: str) -> int:
+        """The code of `name` in a name list, appending it the first time."""
+        if name not in names:
+            names.append(name)
+        return names.index(name)
 
     def _alloc(self, capacity: int) -> None:
         for name, dtype in FIELDS.items():
@@ -115,9 +133,10 @@ class Ledger:
         """The ledger as a tidy table, one row per issue, with stage durations."""
         df = pd.DataFrame({k: v[: self.n] for k, v in self.cols.items()})
         df.insert(0, "issue", np.arange(self.n))
-        for col, enum in (("status", Status), ("stage", Stage),
-                          ("discovered_by", Discoverer), ("channel", Channel)):
+        for col, enum in (("status", Status), ("stage", Stage), ("discovered_by", Discoverer)):
             df[col] = pd.Categorical.from_codes(df[col], [e.name.lower() for e in enum])
+        for col, names in (("channel", self.channel_names), ("structure", self.structure_names)):
+            df[col] = pd.Categorical.from_codes(df[col].astype(np.int64), list(names))
         resolved = df["status"] == "resolved"
         df["resolution_days"] = np.where(resolved, df["t_closed"] - df["t_occur"], np.nan)
         df["discovery_days"] = df["t_known"] - df["t_occur"]
@@ -130,44 +149,24 @@ class Ledger:
         return df.drop(columns=["wait", "service"])
 
 
-class Job:
-    """One department's (or community actor's) part of an issue."""
-
-    __slots__ = ("issue", "home", "server", "t_enqueue", "t_start", "state", "escalated",
-                 "__weakref__")
-
-    WAITING, SERVING, DONE, CANCELLED = range(4)
-
-    def __init__(self, issue: Issue, home: Station, t: float) -> None:
-        self.issue, self.home, self.server = issue, home, None
-        self.t_enqueue, self.t_start = t, np.nan
-        self.state, self.escalated = Job.WAITING, False
-
-    def finish(self) -> None:
-        self.issue.model.service.finish(self)
-
-    def done(self) -> None:
-        self.issue.model.on_job_done(self)
-
-    def escalate(self) -> None:
-        if self.state == Job.WAITING:
-            self.issue.model.service.escalate(self)
-
-
 class Issue:
     """The live part of an issue: it owns the events that move it along."""
 
     __slots__ = ("i", "model", "structure", "depts", "parts_left", "jobs", "started", "homes",
-                 "__weakref__")
+                 "joint", "__weakref__")
 
-    def __init__(self, model: CoGovModel, i: int) -> None:
+    def __init__(self, model: IssueHost, i: int) -> None:
         self.model, self.i = model, i
-        self.structure = None
-        self.depts: list[int] = []
+        self.structure: Any = None
+        """The structure that routed it (its hand-offs and coordination), or None."""
+        self.depts: list[Any] = []
+        """Stations still to receive a part (sequential work)."""
         self.parts_left = 0
-        self.jobs: list[Job] = []
+        self.jobs: list[Any] = []
         self.started = False
-        self.homes: list[Station] = []
+        self.joint = True
+        """Its stations work at once (else one after another)."""
+        self.homes: list[Any] = []
         """Every station the issue's parts were sent to, in order (who answers for them)."""
 
     # each method is an event callback: it takes no arguments (Mesa's rule)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 STAGES = ("discovery", "routing", "waiting", "coordination", "service")
-FOUND_BY = ("resident", "neighbour", "grid", "self_org")
+FOUND_BY = ("resident", "neighbour", "grid", "self_org", "structure")
 CHANNELS = ("departments", "self_org", "sanshe", "enterprise", "council")
 
 # the headline outcomes, in the order tables show them
@@ -87,6 +87,7 @@ def issue_metrics(issues: pd.DataFrame, warmup: float = 0.0) -> dict[str, float]
     known = found != "none"
     for c in CHANNELS:
         out[f"channel_{c}_share"] = _share(channel == c, known)
+    out["channel_structure_share"] = _share(~channel.isin([*CHANNELS, "none"]), known)
     return out
 
 

@@ -2,7 +2,8 @@
 
 Residents' behaviour runs in daily steps (bulk arrays, `population.py`); an issue's life runs
 in continuous time on Mesa's event schedule (completions at fractional days). The governance
-structure is a plug-in (`structures/`) that decides routing and how departments cooperate.
+structure is a plug-in (`structures/`) that decides where issues go, how the stations they go
+to cooperate and what capacity it brings; it sees the model through `StructureContext` only.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import numpy as np
 
 from cogov_sim import network
 from cogov_sim.agents import (
-    Committee,
     CommunityHub,
     CouncilTeam,
     Department,
@@ -27,12 +27,13 @@ from cogov_sim.agents import (
     SocialEnterprise,
     StreetOffice,
     StreetTeam,
+    UnitStation,
 )
-from cogov_sim.issues import Channel, Discoverer, Issue, Job, Ledger, Stage, Status
+from cogov_sim.issues import Channel, Discoverer, Issue, Ledger, Stage, Status
 from cogov_sim.population import KINDS, Population
 from cogov_sim.scenario import Scenario, effective_params, from_dict
-from cogov_sim.service import ServiceNetwork, Station
-from cogov_sim.structures import make, registry
+from cogov_sim.service import Job, ServiceNetwork, Station
+from cogov_sim.structures import IssueInfo, Structure, make
 from cogov_sim.structures.base import exp
 
 MONTH = 30
@@ -93,7 +94,11 @@ class CoGovModel(mesa.Model):
                             for c in range(k)]
         self.pool = StreetTeam(self, 0, p["issues.service_days"])
         self.service.pool = self.pool
-        self.service.poolable = list(self.departments)
+        self.service.pool_sources = list(self.departments)
+        self.service.helpers = list(self.departments)
+        self.structure_stations: list[Station] = []
+        """Stations the structures in force so far brought (`StructureContext.add_station`)."""
+        self.structure_agents: list[mesa.Agent] = []
         self.hub = CommunityHub(self, 0, p["sanshe.service_days"])
         self.enterprises = [
             SocialEnterprise(self, p["enterprise.service_days"], p["enterprise.jobs_per_server"],
@@ -101,7 +106,6 @@ class CoGovModel(mesa.Model):
             for _ in range(int(p["enterprise.count"]))
         ]
         self.street = StreetOffice(self, math.ceil(self.net.n / p["grid.residents_per_worker"]))
-        self.committee = Committee(self) if p["structure"] == "committee" else None
         self.branches = [
             PartyBranch(self, b, int(self.net.party[self.net.neighbourhood == b].sum()))
             for b in range(self.net.n_neighbourhoods)
@@ -114,8 +118,9 @@ class CoGovModel(mesa.Model):
         self._found_initial_orgs()
         self.org_hazard = np.zeros(self.net.n_neighbourhoods)
 
-        self._structure_names = list(registry())
-        self.structure = make(p["structure"], p)
+        self.context = StructureContext(self)
+        self._structures: dict[str, Structure] = {}
+        self.structure: Structure = self._structure(p["structure"])
         self._rhythm_start: int | None = None  # the day supervision's rhythm started
         self._apply_params()
         self._month_update()
@@ -135,9 +140,7 @@ class CoGovModel(mesa.Model):
         """Derive everything that depends on parameters allowed to change mid-run."""
         p = self.p
         if self.structure.name != p["structure"]:
-            self.structure = make(p["structure"], p)
-            if p["structure"] == "committee" and self.committee is None:
-                self.committee = Committee(self)
+            self.structure = self._structure(p["structure"])
         deadlines = [d for d in (
             p["supervision.deadline_days"] if p["mechanisms.supervision"] else None,
             self.structure.report_deadline(),
@@ -159,13 +162,22 @@ class CoGovModel(mesa.Model):
         self.pool.account(self.time)
         self.pool.servers = pooled
         self._set_hub_servers()
-        self.pop.set_params(p)
+        self.pop.set_params(p, self.structure.mobilisation(self.context))
+        self.structure_hazard = self.structure.discovery_hazard(self.context)
         grid = p["mechanisms.grid_discovery"]
         self.grid_hazard = (self.structure.grid_efficiency()
                             * p["grid.reference_residents_per_worker"]
                             / p["grid.residents_per_worker"] / p["grid.discovery_days"]
                             ) if grid else 0.0
-        self.service.rebalance([*self.departments, self.pool, self.hub])
+        self.service.rebalance([*self.departments, self.pool, self.hub, *self.structure_stations])
+
+    def _structure(self, name: str) -> Structure:
+        """The named structure, made and attached to this model the first time it is in force
+        (kept for later switches back: its stations and agents stay)."""
+        if name not in self._structures:
+            self._structures[name] = make(name, self.p)
+            self._structures[name].attach(self.context)
+        return self._structures[name]
 
     def _set_hub_servers(self) -> None:
         self.hub.account(self.time)
@@ -226,7 +238,7 @@ class CoGovModel(mesa.Model):
 
     def stations(self) -> list[Station]:
         return [*self.departments, self.pool, self.hub, *self.enterprises, *self.self_orgs,
-                *self.council_teams]
+                *self.council_teams, *self.structure_stations]
 
     # --- issues occur and become known ------------------------------------------------------
 
@@ -293,7 +305,10 @@ class CoGovModel(mesa.Model):
                         * (self.net.adj[who] @ hz), 0.0)
         h_grid = np.where(L.visible[s], self.grid_hazard, 0.0)
         h_org = np.where(L.visible[s], self.org_hazard[L.neighbourhood[s]], 0.0)
-        h = np.stack([h_res, h_nb, h_grid, h_org])
+        rows = [h_res, h_nb, h_grid, h_org]
+        if self.structure_hazard > 0:
+            rows.append(np.where(L.visible[s], self.structure_hazard, 0.0))
+        h = np.stack(rows)
         total = h.sum(axis=0)
         with np.errstate(divide="ignore"):
             delay = rng.exponential(1.0, len(who)) / total
@@ -318,15 +333,23 @@ class CoGovModel(mesa.Model):
         self._undiscovered_next = i
 
     def on_known(self, issue: Issue) -> None:
+        """An issue becomes known: credit the report, let the community take what it can,
+        else the structure routes it."""
         i, L = issue.i, self.ledger
         if L.status[i] != Status.OPEN:
             return
         L.stage[i] = Stage.ROUTING
-        day = int(self.time)
+        if not self.queueing:
+            self._credit_discovery(i)
+            if self._community_channel(issue):
+                return
+        self._route(issue, self._departments_needed(i))
+
+    def _credit_discovery(self, i: int) -> None:
+        """A resident's or a neighbour's report is participation; the grid's is counted."""
+        L, day = self.ledger, int(self.time)
         by = L.discovered_by[i]
-        if self.queueing:
-            pass  # behaviour is off: reports are not participation
-        elif by == Discoverer.RESIDENT:
+        if by == Discoverer.RESIDENT:
             self.pop.note("report", int(L.resident[i]), day)
         elif by == Discoverer.NEIGHBOUR:
             r = int(L.resident[i])
@@ -335,26 +358,31 @@ class CoGovModel(mesa.Model):
                 self.pop.note("report", int(row[self.random.randrange(len(row))]), day)
         elif by == Discoverer.GRID:
             self.street.discovered += 1
-        if not self.queueing and self._community_channel(issue):
-            return
-        L.channel[i] = Channel.DEPARTMENTS
-        n = int(L.n_departments[i])
-        cat = int(L.category[i])
+
+    def _departments_needed(self, i: int) -> list[int]:
+        """The owning department, then n - 1 others drawn uniformly without replacement."""
+        n, cat = int(self.ledger.n_departments[i]), int(self.ledger.category[i])
         cats = [cat]
         if n > 1:
             others = [c for c in range(len(self.departments)) if c != cat]
             cats += self.random.sample(others, n - 1)
-        issue.depts = [self.departments[c] for c in cats]
-        issue.homes = list(issue.depts)
-        issue.structure = self.structure
-        L.structure[i] = self._structure_names.index(self.structure.name)
-        route = self.structure.route(n > 1, self.random)
+        return cats
+
+    def _route(self, issue: Issue, cats: list[int]) -> None:
+        """The structure in force decides the journey and who serves; the issue arrives after
+        the journey's delay."""
+        i, L = issue.i, self.ledger
+        info = IssueInfo(i, cats[0], tuple(cats), int(L.neighbourhood[i]), bool(L.rural[i]),
+                         bool(L.public[i]), self.time)
+        route = self.structure.route(info, self.random, self.context)
+        to = list(route.to) if route.to is not None else [self.departments[c] for c in cats]
+        L.channel[i] = (Channel.DEPARTMENTS if all(isinstance(st, Department) for st in to)
+                        else L.code(L.channel_names, _channel_name(to[0])))
+        issue.depts, issue.homes = to, list(to)
+        issue.structure, issue.joint = self.structure, self.structure.parallel(info)
+        L.structure[i] = L.code(L.structure_names, self.structure.name)
         L.transfers[i] = route.transfers
         L.bounces[i] = route.bounces
-        if self.committee is not None and self.structure.name == "committee":
-            self.committee.dispatched += 1
-        if self.structure.name == "whistle":
-            self.street.whistles += 1
         if route.delay > 0:
             self.schedule_event(issue.arrive, after=route.delay)
         else:
@@ -417,7 +445,7 @@ class CoGovModel(mesa.Model):
         if np.isnan(L.t_routed[i]):
             L.t_routed[i] = self.time
         L.stage[i] = Stage.WAITING
-        parallel = issue.structure is None or issue.structure.parallel
+        parallel = issue.joint
         batch = issue.depts if parallel else issue.depts[:1]
         issue.depts = [] if parallel else issue.depts[1:]
         issue.parts_left = len(batch)
@@ -453,7 +481,7 @@ class CoGovModel(mesa.Model):
             self.schedule_event(issue.arrive, after=issue.structure.handoff(self.random))
         elif L.n_departments[i] > 1 and issue.structure is not None:
             L.stage[i] = Stage.COORDINATION
-            delay = issue.structure.coordination(self.random) if issue.structure.parallel else 0.0
+            delay = issue.structure.coordination(self.random) if issue.joint else 0.0
             if delay > 0:
                 self.schedule_event(issue.close, after=delay)
             else:
@@ -502,7 +530,8 @@ class CoGovModel(mesa.Model):
         if resolved:
             L.stage[i] = Stage.CLOSED
             days = self.time - L.t_occur[i]
-            solved = self._solved(issue) if L.channel[i] == Channel.DEPARTMENTS else True
+            solved = (self._solved(issue) if L.channel[i] == Channel.DEPARTMENTS
+                      or L.channel[i] > Channel.COUNCIL else True)
             L.solved[i] = solved
             self._recent.append((self.time, days, solved))
             outcome = 0.5 ** (days / self.p["residents.satisfied_days"]) if solved else 0.0
@@ -517,9 +546,14 @@ class CoGovModel(mesa.Model):
         when it is 1); the callback tells each department whether its own part was."""
         solved = True
         for d in issue.homes:
-            ok = d.solve_share >= 1.0 or self.random.random() < d.solve_share
-            d.rated_closed += 1
-            d.rated_solved += ok
+            q = getattr(d, "solve_share", None)
+            if q is None:  # a structure's own station: as the owning department would
+                q = self.departments[int(self.ledger.category[issue.i])].solve_share
+                ok = q >= 1.0 or self.random.random() < q
+            else:
+                ok = q >= 1.0 or self.random.random() < q
+                d.rated_closed += 1
+                d.rated_solved += ok
             solved = solved and ok
         return solved
 
@@ -758,3 +792,62 @@ class CoGovModel(mesa.Model):
 def observed_value(model: CoGovModel, name: str) -> float:
     """DataCollector reporter (picklable, unlike a lambda) for one observed value."""
     return model.observed[name]
+
+
+def _channel_name(station: Any) -> str:
+    return str(getattr(station, "kind", type(station).__name__)).replace(" ", "_").lower()
+
+
+class StructureContext:
+    """The documented surface of the model a governance structure may use (the protocol is
+    `structures.base.Context`; docs/structures.md): parameters, the random stream, time, the
+    departments, and adding stations or agents of its own. Nothing private."""
+
+    def __init__(self, model: CoGovModel) -> None:
+        self._m = model
+        self.p = model.p
+        self.random = model.random
+
+    @property
+    def time(self) -> float:
+        return self._m.time
+
+    @property
+    def residents(self) -> int:
+        return self._m.net.n
+
+    @property
+    def party_members(self) -> int:
+        return int(self._m.net.party.sum())
+
+    @property
+    def neighbourhoods(self) -> int:
+        return self._m.net.n_neighbourhoods
+
+    @property
+    def departments(self) -> list[Department]:
+        return list(self._m.departments)
+
+    def add_station(self, kind: str, label: str, label_zh: str, servers: int,
+                    mean_days: float, *, field_work: bool = True,
+                    liftable: bool = False) -> Station:
+        """A station of the structure's own (capacity it brings): its parts go to the ledger
+        channel named after `kind`; `field_work`: its parts may need field work; `liftable`:
+        parts still waiting at a deadline are lifted to idle staff."""
+        st = UnitStation(self._m, kind, label, label_zh, servers, mean_days, field_work,
+                         liftable)
+        self._m.structure_stations.append(st)
+        self._m.ledger.code(self._m.ledger.channel_names, _channel_name(st))
+        return st
+
+    def add_agent(self, cls: type, *args: Any) -> mesa.Agent:
+        """A Mesa agent of the structure's own (e.g. a dispatch centre that keeps counts)."""
+        agent = cls(self._m, *args)
+        self._m.structure_agents.append(agent)
+        return agent
+
+    def waiting(self, station: Station) -> int:
+        return int(station.waiting)
+
+    def free(self, station: Station) -> bool:
+        return station.free()

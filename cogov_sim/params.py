@@ -444,24 +444,26 @@ CORE: list[Param] = [
 ]
 
 
-def _structure_params() -> list[Param]:
+def table() -> dict[str, Param]:
+    """Every parameter by name: the core rows, then each registered structure's own rows (a
+    structure found later, e.g. on $COGOV_STRUCTURE_PATH, is in the next call's table)."""
     from cogov_sim.structures import registry
 
-    return [p for cls in registry().values() for p in cls.params]
+    return _table(tuple(registry()))
 
 
 @cache
-def table() -> dict[str, Param]:
-    """Every parameter by name: the core rows, then each registered structure's rows."""
+def _table(names: tuple[str, ...]) -> dict[str, Param]:
     from cogov_sim.structures import registry
 
+    reg = registry()
     rows = [
         P(STRUCTURE_KEY, "choice", "fragmented", "",
           "Governance structure: where issues go and how departments work together",
-          "治理结构：事项去向与部门协同方式", choices=tuple(registry()), live=True,
+          "治理结构：事项去向与部门协同方式", choices=names, live=True,
           source="run setting (not a model assumption)"),
         *CORE,
-        *_structure_params(),
+        *(p for n in names for p in reg[n].own_params()),
     ]
     out: dict[str, Param] = {}
     for p in rows:

@@ -71,8 +71,9 @@ class Population:
         self._outcomes: list[tuple[int, float]] = []
         self.set_params(p)
 
-    def set_params(self, p: dict[str, Any]) -> None:
-        """(Re)derive what depends on parameters that may change mid-run."""
+    def set_params(self, p: dict[str, Any], extra_mobilisation: float = 0.0) -> None:
+        """(Re)derive what depends on parameters that may change mid-run; a structure may add a
+        mobilising push of its own for everyone (`Structure.mobilisation`)."""
         self.p = p
         rural = np.where(self.net.rural, p["residents.rural_cost_factor"], 1.0)
         cost = p["residents.participation_cost"] * rural
@@ -87,6 +88,8 @@ class Population:
                 self.net.party + p["party.spillover"] * self.party_neighbour)
         else:
             self.mobilisation = np.zeros(self.net.n)
+        if extra_mobilisation:
+            self.mobilisation = self.mobilisation + extra_mobilisation
         self.ref_L = logit(p["residents.propensity"])
         self.ref_trust = logit(p["residents.trust"])
 

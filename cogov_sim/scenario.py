@@ -18,6 +18,8 @@ from cogov_sim.errors import InputError, did_you_mean, show
 from cogov_sim.params import Param, defaults, table
 
 META_KEYS = ("name", "description", "extends", "change")
+DEFAULT_SCENARIO = "committee"
+"""What `api.run` runs when no scenario is named."""
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,53 @@ from __future__ import annotations
 import math
 import random
 from collections import deque
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from cogov_sim.issues import Job
+from cogov_sim.issues import Issue
 
-if TYPE_CHECKING:
-    from cogov_sim.model import CoGovModel
+
+class ServiceHost(Protocol):
+    """What the service network needs of the model."""
+
+    p: dict[str, Any]
+    random: random.Random
+
+    @property
+    def time(self) -> float: ...
+    def schedule_event(self, function: Callable, *, at: float | None = None,
+                       after: float | None = None) -> Any: ...
+    def on_job_start(self, job: Job) -> None: ...
+    def on_job_done(self, job: Job) -> None: ...
+    def on_escalate(self, job: Job) -> None: ...
+    def on_borrow(self, job: Job) -> None: ...
+
+
+class Job:
+    """One department's (or community actor's, or a structure's station's) part of an issue."""
+
+    __slots__ = ("issue", "home", "server", "t_enqueue", "t_start", "state", "escalated",
+                 "__weakref__")
+
+    WAITING, SERVING, DONE, CANCELLED = range(4)
+
+    def __init__(self, issue: Issue, home: Station, t: float) -> None:
+        self.issue, self.home, self.server = issue, home, None
+        self.t_enqueue, self.t_start = t, np.nan
+        self.state, self.escalated = Job.WAITING, False
+
+    # event callbacks (no arguments: Mesa's rule)
+    def finish(self) -> None:
+        self.issue.model.service.finish(self)
+
+    def done(self) -> None:
+        self.issue.model.on_job_done(self)
+
+    def escalate(self) -> None:
+        if self.state == Job.WAITING:
+            self.issue.model.service.escalate(self)
 
 
 def lognormal(rnd: random.Random, mean: float, cv: float) -> float:
@@ -31,9 +70,19 @@ def lognormal(rnd: random.Random, mean: float, cv: float) -> float:
 
 
 class Station:
-    """Servers, a FIFO queue with an escalated lane, and busy-time accounting."""
+    """Servers, a FIFO queue with a lane for lifted parts, and busy-time accounting. What the
+    street may do with its parts is stated by four flags (a department has them all)."""
 
-    poolable = False
+    kind: ClassVar[str] = "station"
+    """What it is, for tables (the stations table's `kind`)."""
+    pool_serves = False
+    """The pooled street team may take its waiting parts."""
+    liftable = False
+    """Its parts still waiting at a deadline are lifted (督办) to idle staff."""
+    field_work = False
+    """Its parts may need field work after the staff time (ODD 7.7)."""
+    helps_when_idle = False
+    """Its idle staff take other stations' lifted parts."""
 
     def init_station(self, servers: int, mean_days: float) -> None:
         self.servers = int(servers)
@@ -73,10 +122,13 @@ class Station:
 class ServiceNetwork:
     """Moves jobs through stations for one model."""
 
-    def __init__(self, model: CoGovModel) -> None:
+    def __init__(self, model: ServiceHost) -> None:
         self.model = model
         self.pool: Station | None = None
-        self.poolable: list[Station] = []
+        self.pool_sources: list[Station] = []
+        """Stations whose queues the pooled team serves."""
+        self.helpers: list[Station] = []
+        """Stations whose idle staff may take lifted parts."""
         self.live: set[Job] = set()
         self.deadline: float | None = None
         self.overdue: deque[Job] = deque()
@@ -100,12 +152,12 @@ class ServiceNetwork:
         self.live.add(job)
         if home.free():
             self._start(job, home)
-        elif home.poolable and self.pool is not None and self.pool.free():
+        elif home.pool_serves and self.pool is not None and self.pool.free():
             self._start(job, self.pool)
         else:
             home.queue.append(job)
             home.waiting += 1
-            if self.deadline is not None and home.poolable:
+            if self.deadline is not None and home.liftable:
                 self.model.schedule_event(job.escalate, after=self.deadline)
 
     def submit_now_or_never(self, job: Job) -> bool:
@@ -133,7 +185,7 @@ class ServiceNetwork:
         job.state = Job.DONE
         self.live.discard(job)
         self._pull(station)
-        lag = self.field_time() if job.home.poolable else 0.0
+        lag = self.field_time() if job.home.field_work else 0.0
         if lag > 0:
             self.model.schedule_event(job.done, after=lag)
         else:
@@ -156,7 +208,7 @@ class ServiceNetwork:
                 nxt = self._next_for_pool()
             else:
                 nxt = station.head()
-                if nxt is None and station.poolable:
+                if nxt is None and station.helps_when_idle:
                     nxt = self._next_overdue()
                     if nxt is not None:
                         self.model.on_borrow(nxt)
@@ -173,7 +225,7 @@ class ServiceNetwork:
 
     def _next_for_pool(self) -> Job | None:
         best, best_key = None, None
-        for st in self.poolable:
+        for st in self.pool_sources:
             job = st.head()
             if job is not None:
                 key = (not job.escalated, job.t_enqueue)
@@ -202,10 +254,10 @@ class ServiceNetwork:
         self.overdue.append(job)
 
     def _idle_for(self, job: Job) -> Station | None:
-        if self.pool is not None and self.pool.free():
+        if self.pool is not None and self.pool.free() and job.home.pool_serves:
             return self.pool
         best, spare = None, 0
-        for st in self.poolable:
+        for st in self.helpers:
             free = st.servers - st.busy
             if st is not job.home and free > spare:
                 best, spare = st, free

@@ -46,7 +46,7 @@ ALLOWED: dict[tuple[str, float], str] = {
     ("issues.py", 1024): "ledger capacity (memory only)",
     ("issues.py", 16): "ledger capacity (memory only)",
     ("issues.py", 2): "ledger doubling (memory only)",
-    ("issues.py", 4): "the four job states (an enumeration)",
+    ("service.py", 4): "the four job states (an enumeration)",
     ("network.py", 2): "each tie is drawn from one end, so a mean per person halves; a "
                        "household clique links each member to the next two; symmetrising",
 }

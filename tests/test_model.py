@@ -62,8 +62,8 @@ def test_reform_switches_structure_on_its_day_and_phases_in_mechanisms() -> None
     known = df[df.t_known.notna() & (df.channel.astype(str) == "departments")]
     before = known[known.t_known < 180]
     after = known[known.t_known >= 181]
-    assert set(before.structure) == {1}  # registry order: committee, fragmented, whistle
-    assert set(after.structure) == {0}
+    assert set(before.structure) == {"fragmented"}  # the ledger stores names
+    assert set(after.structure) == {"committee"}
     assert after.transfers.mean() < 0.5 * before.transfers.mean()
     d = res.daily.set_index("time")
     assert d.loc[150:299, "pooled_servers"].max() == 0  # the street team comes on day 300

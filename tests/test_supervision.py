@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from cogov_sim import api
-from cogov_sim.issues import Channel, Job
+from cogov_sim.issues import Channel
 from cogov_sim.model import CoGovModel
 from cogov_sim.scenario import load
-from cogov_sim.service import ServiceNetwork
+from cogov_sim.service import Job, ServiceNetwork
 from cogov_sim.stats import paired_diff_ci
 
 SEEDS = api.replication_seeds(16, 6)

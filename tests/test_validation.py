@@ -235,6 +235,10 @@ def test_cogov_calibrate_small(tmp_path: Path, capsys) -> None:
     ('[[block]]\npatterns = ["beijing_rise"]\n[block.ranges]\n"issues.rate" = [0.2, 0.3]\n',
      "needs scenario 'reform'"),
     ('seeds = 3\n', "did you mean 'seed'"),
+    ('[start]\n"issues.rat" = 0.3\n[[block]]\npatterns = ["chengdu_reply"]\n[block.ranges]\n'
+     '"issues.rate" = [0.2, 0.3]\n', "did you mean 'issues.rate'"),
+    ('[start]\n"issues.rate" = -1\n[[block]]\npatterns = ["chengdu_reply"]\n[block.ranges]\n'
+     '"issues.rate" = [0.2, 0.3]\n', "out of range"),
 ])
 def test_bad_calibration_file_is_one_line_exit_2(tmp_path: Path, capsys, text: str,
                                                  needle: str) -> None:

@@ -91,7 +91,7 @@ def test_page_controls_step_language_and_seed(page):
     for name in ses.MECHANISMS:
         rc.find(v.Checkbox, label=param_label(name, "zh")).assert_single()
     sliders = [w.label for w in rc.find(v.Slider).widgets]
-    for name, *_ in ses.KEY_PARAMS:
+    for name, *_ in ses.sliders("fragmented"):
         assert param_label(name, "zh") in sliders
         assert table()[name].zh in param_label(name, "zh")
     rc.find(v.Select, label="情景").assert_single()

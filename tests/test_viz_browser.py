@@ -109,7 +109,7 @@ def test_app_in_headless_chromium_offline(server, tmp_path):
             day_is("第 0 / 365 天")
             for label in ("▶ 播放", "单步", "重置", "English"):
                 assert page.get_by_role("button", name=label).count() == 1
-            assert page.locator(".cogov-slider .v-slider").count() == len(ses.KEY_PARAMS)
+            assert page.locator(".cogov-slider .v-slider").count() == len(ses.sliders("fragmented"))
             assert page.locator("input[type=checkbox]").count() >= len(ses.MECHANISMS) + 1
 
             # change a slider (the first key parameter: the issue rate): the run restarts

@@ -5,8 +5,16 @@ from __future__ import annotations
 import random
 from typing import ClassVar
 
+import mesa
+
 from cogov_sim.params import P, Param
-from cogov_sim.structures.base import Route, Structure, exp
+from cogov_sim.structures.base import Context, IssueInfo, Route, Structure, exp
+
+
+class DispatchCentre(mesa.Agent):
+    """社治委 and its dispatch centre (指挥调度中心): one door for every issue."""
+
+    label, label_zh = "coordinating committee", "社治委（指挥调度中心）"
 
 
 class Committee(Structure):
@@ -14,9 +22,13 @@ class Committee(Structure):
     jointly (集中派单、协同整治) at a small coordination cost."""
 
     name = "committee"
+    title = "coordinating committee"
     title_zh = "社治委一元统领"
     summary = "one door: central intake and classified dispatch, departments act jointly"
-    parallel = True
+    summary_zh = "一号通：中心接件、分类派单，部门协同整治"
+    joint = True
+    marker, colour = "*", "#ffd700"
+    key_params = ("committee.accuracy", "committee.dispatch_days")
     params: ClassVar[list[Param]] = [
         P("committee.accuracy", "float", 0.95, "probability",
           "Chance the centre classifies an issue to the right department(s)",
@@ -32,7 +44,11 @@ class Committee(Structure):
           low=0.0, high=365.0, degenerate=0.0, source="assumption"),
     ]
 
-    def route(self, multi: bool, rnd: random.Random) -> Route:
+    def attach(self, ctx: Context) -> None:
+        self.centre = ctx.add_agent(DispatchCentre)
+
+    def route(self, issue: IssueInfo, rnd: random.Random, ctx: Context) -> Route:
+        self.routed += 1
         t = exp(rnd, self.p["dispatch_days"])
         if rnd.random() < self.p["accuracy"]:
             return Route(t)

@@ -6,7 +6,7 @@ import random
 from typing import ClassVar
 
 from cogov_sim.params import P, Param
-from cogov_sim.structures.base import Route, Structure, exp
+from cogov_sim.structures.base import Context, IssueInfo, Route, Structure, exp
 
 
 class Fragmented(Structure):
@@ -14,9 +14,13 @@ class Fragmented(Structure):
     a cross-cutting issue passes through its departments one after another."""
 
     name = "fragmented"
+    title = "fragmented (nine dragons)"
     title_zh = "九龙治水（条块分割）"
     summary = "many doors: guess the department, transfers and bounces, sequential hand-offs"
-    parallel = False
+    summary_zh = "多头受理：自行找部门，错转推诿，跨部门事项依次移交"
+    joint = False
+    marker, colour = "", "#999999"
+    key_params = ("fragmented.guess_accuracy", "fragmented.handoff_days")
     params: ClassVar[list[Param]] = [
         P("fragmented.door_days", "float", 1.0, "day",
           "Mean days to find a department's door and file the issue", "找到部门窗口并登记的平均天数",
@@ -48,8 +52,8 @@ class Fragmented(Structure):
           source="Pidu before the reform: 15 separate grid systems (issue 7)"),
     ]
 
-    def route(self, multi: bool, rnd: random.Random) -> Route:
-        p = self.p
+    def route(self, issue: IssueInfo, rnd: random.Random, ctx: Context) -> Route:
+        p, multi = self.p, issue.multi
         t = exp(rnd, p["door_days"])
         transfers = bounces = 0
         right = rnd.random() < p["guess_accuracy"]

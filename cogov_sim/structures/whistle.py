@@ -6,7 +6,7 @@ import random
 from typing import ClassVar
 
 from cogov_sim.params import P, Param
-from cogov_sim.structures.base import Route, Structure, exp
+from cogov_sim.structures.base import Context, IssueInfo, Route, Structure, exp
 
 
 class Whistle(Structure):
@@ -14,9 +14,13 @@ class Whistle(Structure):
     summoned at once and must start within a deadline, but staff stay in their silos."""
 
     name = "whistle"
+    title = "street whistle"
     title_zh = "街乡吹哨、部门报到"
     summary = "the street summons all departments at once, with a report deadline; silos stay"
-    parallel = True
+    summary_zh = "街道吹哨，所需部门同时报到，限时处置；力量仍在各部门"
+    joint = True
+    marker, colour = "*", "#ff7f0e"
+    key_params = ("whistle.accuracy", "whistle.report_days")
     params: ClassVar[list[Param]] = [
         P("whistle.accuracy", "float", 0.85, "probability",
           "Chance the street office summons the right department(s)", "街道吹哨找对部门的概率",
@@ -35,7 +39,8 @@ class Whistle(Structure):
           "部门须在该时限内报到处置，否则升级督办", low=0.1, high=365.0, degenerate=1e9, source="assumption"),
     ]
 
-    def route(self, multi: bool, rnd: random.Random) -> Route:
+    def route(self, issue: IssueInfo, rnd: random.Random, ctx: Context) -> Route:
+        self.routed += 1
         t = exp(rnd, self.p["summon_days"])
         if rnd.random() < self.p["accuracy"]:
             return Route(t)

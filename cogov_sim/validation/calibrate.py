@@ -52,7 +52,7 @@ from . import patterns as pat
 from .runs import simulate
 
 KEYS = ("name", "description", "scenarios", "replications", "seed", "confirm_replications",
-        "block")
+        "start", "block")
 BLOCK_KEYS = ("name", "patterns", "n", "ranges", "choices", "refine", "shrink", "finalists")
 
 
@@ -86,6 +86,9 @@ class Calibration:
     confirm_replications: int = 20
     source: str = ""
     text: str = ""
+    start: dict[str, Any] = field(default_factory=dict)
+    """Values the blocks' parameters take until their own block fits them, so the result
+    depends on this file alone, not on the table's defaults (which carry the result)."""
 
     def patterns(self) -> tuple[pat.Pattern, ...]:
         """Every calibrated pattern, in block order."""
@@ -200,11 +203,25 @@ def load_calibration(path: str | Path) -> Calibration:
             raise InputError(src, f"parameter {sorted(seen & set(b.keys))[0]!r} is in two blocks",
                              key="block")
         seen |= set(b.keys)
+    start = _start(doc.get("start", {}), src, seen)
     return Calibration(
         name=str(doc.get("name", p.stem)), scenarios=scs,
         replications=_int(doc, "replications", src, 3), seed=_int(doc, "seed", src, 0, low=0),
         blocks=blocks, confirm_replications=_int(doc, "confirm_replications", src, 20),
-        source=src, text=text)
+        source=src, text=text, start=start)
+
+
+def _start(raw: Any, src: str, fitted: set[str]) -> dict[str, Any]:
+    """The [start] table: values of fitted parameters, each checked against the table."""
+    if not isinstance(raw, dict):
+        raise InputError(src, "must be a table of parameter = value", key="start")
+    out = {}
+    for k, v in _flat(raw).items():
+        if k not in fitted:
+            raise InputError(src, f"is not fitted by any block{did_you_mean(k, fitted)}; "
+                             f"allowed: {', '.join(sorted(fitted))}", key=f"start.{k}")
+        out[k] = validate_value(k, v, src)
+    return out
 
 
 def lhs(ranges: dict[str, tuple[float, float]], n: int, seed: int) -> list[dict[str, Any]]:
@@ -310,7 +327,7 @@ def calibrate(cal: Calibration, out: Path, executor: Executor | None = None,
     from cogov_sim.api import __version__
 
     out.mkdir(parents=True, exist_ok=True)
-    best: dict[str, Any] = {}
+    best: dict[str, Any] = dict(cal.start)
     frames, scores, blocks = [], [], []
     offset = 0
     for i, block in enumerate(cal.blocks):
@@ -347,6 +364,7 @@ def calibrate(cal: Calibration, out: Path, executor: Executor | None = None,
         "confirm_replications": cal.confirm_replications,
         "distance": f"RMS miss outside the bands + {pat.CENTRE_WEIGHT} x RMS offset from "
                     "two-sided bands' centres, in units of each pattern's scale, equal weights",
+        "start": cal.start,
         "blocks": blocks,
         "best": best,
         "distance_confirm": _clean(pat.distance(means, cal.patterns())),

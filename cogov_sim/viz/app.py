@@ -232,7 +232,7 @@ def Page() -> None:
                                     on_value=lambda v, n=name: change(n, bool(v)))
                 Section("parameters", L)
                 solara.Text(t("restart_note", L), style=SMALL)
-                for name, low, high, stp in ses.KEY_PARAMS:
+                for name, low, high, stp in ses.sliders(settings.value("structure")):
                     ParamSlider(name, low, high, stp, settings, L, change)
 
                 Section("save", L)

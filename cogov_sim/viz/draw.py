@@ -144,9 +144,10 @@ def open_issues(model: CoGovModel) -> tuple[np.ndarray, np.ndarray]:
     return L.resident[idx], L.stage[idx]
 
 
-def hub_kind(model: CoGovModel) -> str | None:
-    name = model.structure.name
-    return name if name in ("committee", "whistle") else None
+def hub_kind(model: CoGovModel) -> type | None:
+    """The structure's class when it draws a hub (a marker of its own), else None."""
+    cls = type(model.structure)
+    return cls if cls.marker else None
 
 
 class NetworkView(Blitted):
@@ -199,12 +200,10 @@ class NetworkView(Blitted):
             self.pool_text = ax.text(self.dept_x + 0.1, 0.1, "", fontsize=6.5, va="center")
             hub = hub_kind(model)
             if hub:
-                ax.scatter([lay.cols + 0.14], [lay.rows / 2], s=260, marker="*",
-                           facecolors="#ffd700" if hub == "committee" else "#ff7f0e",
-                           edgecolors="k", linewidths=0.8, zorder=6)
-                ax.text(lay.cols + 0.14, lay.rows / 2 - 0.12,
-                        "社治委" if hub == "committee" else "吹哨", fontsize=7, ha="center",
-                        va="top", zorder=6)
+                ax.scatter([lay.cols + 0.14], [lay.rows / 2], s=260, marker=hub.marker,
+                           facecolors=hub.colour, edgecolors="k", linewidths=0.8, zorder=6)
+                ax.text(lay.cols + 0.14, lay.rows / 2 - 0.12, hub.title_zh.split("（")[0],
+                        fontsize=7, ha="center", va="top", zorder=6)
             self.title = ax.set_title("", loc="left", fontsize=9.5)
             self._legend(fig, hub)
             self._init_blit([self.residents, self.party, self.orgs, self.issues, self.depts,
@@ -216,7 +215,7 @@ class NetworkView(Blitted):
                 cax.tick_params(labelsize=6, length=2, pad=1)
                 cax.set_title(t("by_propensity", lang), fontsize=6.5, pad=2)
 
-    def _legend(self, fig: Figure, hub: str | None) -> None:
+    def _legend(self, fig: Figure, hub: type | None) -> None:
         lang = self.lang
 
         def mark(marker: str, face: str, size: float, edge: str = "k", label: str = "") -> Line2D:
@@ -234,8 +233,8 @@ class NetworkView(Blitted):
                    mark("s", WAIT_CMAP(0.3), 7, "k", t("leg_dept", lang)),
                    mark("D", "#ffb000", 7, "k", t("leg_pool", lang))]
         if hub:
-            handles.append(mark("*", "#ffd700" if hub == "committee" else "#ff7f0e", 11, "k",
-                                t("leg_hub_" + hub, lang)))
+            label = hub.title_zh if lang == "zh" else hub.title
+            handles.append(mark(hub.marker, hub.colour, 11, "k", label))
         handles += [mark("^", STAGE_COLOURS[s], 6, "k", t("leg_issue", lang, stage=stage_name(s, lang)))
                     for s in STAGE_KEYS]
         fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=6.5, frameon=False,

@@ -96,8 +96,6 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "leg_selforg": ("居民自组织", "self-organisation"),
     "leg_dept": ("职能部门", "department"),
     "leg_pool": ("街道综合队伍（下沉力量）", "pooled street team"),
-    "leg_hub_committee": ("社治委（一号通、集中派单）", "committee: one door"),
-    "leg_hub_whistle": ("街道吹哨", "street blows the whistle"),
     "leg_issue": ("事项·{stage}", "issue: {stage}"),
     "neighbourhood": ("小区", "nbhd"),
     "village": ("村组", "village"),
@@ -137,13 +135,11 @@ def stage_name(stage: str, lang: str) -> str:
 
 
 def structure_name(name: str, lang: str) -> str:
-    """A structure's display name: its own Chinese title, or an English name (the key for a
-    structure added later)."""
+    """A structure's display name, from its class: the Chinese title, or both titles."""
     cls = registry()[name]
     if lang == "zh":
         return cls.title_zh
-    return {"fragmented": "九龙治水 — fragmented", "committee": "社治委 — coordinating committee",
-            "whistle": "吹哨报到 — street whistle"}.get(name, name)
+    return f"{cls.title_zh} — {getattr(cls, 'title', name)}"
 
 
 def unit(p: Param, lang: str) -> str:

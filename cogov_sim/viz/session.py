@@ -17,6 +17,7 @@ from cogov_sim.errors import InputError
 from cogov_sim.model import CoGovModel
 from cogov_sim.params import table
 from cogov_sim.scenario import Scenario, load
+from cogov_sim.structures import registry
 from cogov_sim.viz.draw import ChartsView, FlowView, NetworkView, Track
 from cogov_sim.viz.i18n import structure_name
 from cogov_sim.viz.layout import layout_for
@@ -28,12 +29,28 @@ KEY_PARAMS: tuple[tuple[str, float, float, float], ...] = (
     ("departments.staff", 2, 60, 1),
     ("mechanisms.pooled_fraction", 0.0, 0.8, 0.05),
     ("issues.multi_share", 0.0, 0.8, 0.05),
-    ("fragmented.guess_accuracy", 0.1, 1.0, 0.05),
     ("residents.propensity", 0.02, 0.6, 0.01),
     ("residents.participation_cost", 0.0, 0.95, 0.05),
     ("supervision.deadline_days", 0.5, 20.0, 0.5),
     ("community.residents", 500, 20_000, 500),
 )
+
+
+def sliders(structure: str) -> list[tuple[str, float, float, float]]:
+    """The general sliders, then the structure's own key parameters (`Structure.key_params`),
+    over the table's range capped at four times the default."""
+    out = list(KEY_PARAMS)
+    for name in registry()[structure].key_params:
+        p = table()[name]
+        low = p.low if p.low is not None else 0.0
+        high = p.high if p.high is not None else 4 * p.default
+        if p.default and p.default > 0:
+            high = min(high, max(4 * p.default, low + 1))
+        step = 1 if p.kind == "int" else round((high - low) / 40, 3) or 0.001
+        out.append((name, low, high, step))
+    return out
+
+
 MECHANISMS: tuple[str, ...] = tuple(
     n for n, p in table().items() if n.startswith("mechanisms.") and p.kind == "bool")
 SEED_COMMENT = re.compile(r"^#.*--seed (\d+)", re.MULTILINE)
@@ -208,5 +225,5 @@ def initial_settings(scenario: str | Path = "fragmented", seed: int | None = Non
     return Settings(sc, seed=seed)
 
 
-__all__ = ["KEY_PARAMS", "MECHANISMS", "Frame", "InputError", "Session", "Settings",
+__all__ = ["KEY_PARAMS", "MECHANISMS", "sliders", "Frame", "InputError", "Session", "Settings",
            "batch_loader", "initial_settings", "parse_seed", "settings_from_toml"]
