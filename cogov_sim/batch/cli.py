@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from cogov_sim.cli import _int_at_least, git_commit
+from cogov_sim.errors import InputError, safe_name, show, writable_folder
 
 from . import executors
 from .experiment import load_experiment
@@ -14,10 +15,21 @@ from .progress import Progress
 from .runner import run_batch
 
 
+def output_folder(out: str | None, name: object, source: str) -> Path:
+    """--out, or results/NAME: checked before anything runs (a file in the way, no permission,
+    a name that would lead outside results/)."""
+    if out:
+        return writable_folder(out)
+    if not isinstance(name, str):
+        raise InputError(source, f"value {show(name)} has the wrong type; allowed: a string",
+                         key="name")
+    return writable_folder(Path("results") / safe_name(name, source), "results folder")
+
+
 def cmd_batch(a: argparse.Namespace) -> int:
     """Run (or resume) an experiment into its folder; exit 1 if any run failed."""
     exp = load_experiment(a.experiment)
-    out = Path(a.out) if a.out else Path("results") / exp.name
+    out = output_folder(a.out, exp.name, exp.source)
     executor = executors.make(a.workers, a.scheduler)
     try:
         progress = Progress(0, interval=a.interval)
@@ -52,7 +64,7 @@ def cmd_report(a: argparse.Namespace) -> int:
     """Write the report of a batch folder."""
     from .report import report
 
-    path = report(Path(a.folder), Path(a.out) if a.out else None)
+    path = report(Path(a.folder), writable_folder(a.out) if a.out else None)
     print(f"wrote {path} with its tables and figures")
     return 0
 

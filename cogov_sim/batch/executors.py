@@ -155,6 +155,10 @@ class Dask:
 
 def make(workers: int | None = None, scheduler: Any = None) -> Executor:
     """Dask if a scheduler is given, else `workers` local processes (all cores; 1: in-process)."""
+    if scheduler is not None and workers is not None:
+        raise InputError("--workers", f"value {workers} cannot be used with --scheduler: the Dask "
+                         "cluster's own workers run the batch (start them with `dask worker "
+                         "ADDRESS --nworkers N --nthreads 1`); give one of the two")
     if scheduler is not None:
         try:
             return Dask(scheduler)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cogov_sim.errors import InputError, did_you_mean, show
+from cogov_sim.errors import InputError, did_you_mean, safe_name, show
 from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
 from cogov_sim.scenario import _flatten as flatten
 
@@ -101,6 +101,8 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
     model = _model(doc.get("model", "cogov"), src)
     cogov = models.is_cogov(model)
     name = _string(doc, "name", src, Path(src).stem)
+    if "name" in doc:  # the default (the file's stem) is checked where it becomes a folder
+        safe_name(name, src)
     description = _string(doc, "description", src, "")
     replications = _int(doc, "replications", src, 1, low=1)
     seed = _int(doc, "seed", src, 0, low=0)
