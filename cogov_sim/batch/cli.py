@@ -11,8 +11,9 @@ from cogov_sim.errors import InputError, safe_name, show, writable_folder
 
 from . import executors
 from .experiment import load_experiment
+from .integrity import describe
 from .progress import Progress
-from .runner import run_batch
+from .runner import BatchResult, run_batch
 
 
 def output_folder(out: str | None, name: object, source: str) -> Path:
@@ -40,6 +41,7 @@ def cmd_batch(a: argparse.Namespace) -> int:
             progress.close()
     finally:
         executor.close()
+    say_set_aside(res)
     done = res.ok + res.failed
     print(f"{exp.name}: {res.planned} runs planned, {res.skipped} already stored, {done} run now "
           f"in {res.wall_s:.1f} s on {executor.label} ({res.workers} workers): "
@@ -58,6 +60,14 @@ def cmd_batch(a: argparse.Namespace) -> int:
               "runs them again", file=sys.stderr)
     print(f"results: {out}/ (runs.parquet, manifest.json); `cogov report {out}` for tables and plots")
     return 1 if failed_total or res.lost else 0
+
+
+def say_set_aside(res: BatchResult) -> None:
+    """One line on stderr when a resume found damaged files and set them aside."""
+    if res.set_aside:
+        dest, damaged = res.set_aside
+        print(f"cogov batch: set aside {len(damaged)} damaged file(s) in {dest}/: "
+              f"{describe(damaged)}; rebuilt them or ran their runs again", file=sys.stderr)
 
 
 def cmd_report(a: argparse.Namespace) -> int:

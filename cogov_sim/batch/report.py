@@ -31,6 +31,7 @@ from cogov_sim.metrics import KEY_METRICS, STAGES  # noqa: E402
 from cogov_sim.render import LABELS  # noqa: E402
 from cogov_sim.stats import mean_ci  # noqa: E402
 
+from .integrity import describe  # noqa: E402
 from .store import VOLATILE, Store, read_runs  # noqa: E402
 
 ID_COLUMNS = ("run_id", "scenario", "point", "replication", "seed", "status", "error", *VOLATILE)
@@ -229,10 +230,15 @@ def provenance_md(m: dict[str, Any], runs: pd.DataFrame) -> str:
 def report(folder: Path, out: Path | None = None) -> Path:
     """Write tables, figures and report.md for a batch folder; return report.md's path."""
     store = Store(folder)
-    if not store.manifest_path.exists():
+    if not store.is_batch():
         raise InputError(str(folder), "is not a batch folder (no manifest.json); give a folder "
                          "written by `cogov batch`")
     manifest = store.manifest()
+    damaged = store.damaged()
+    if damaged:
+        raise InputError(str(folder), f"is damaged: {describe(damaged)}; run the batch again "
+                         f"(`cogov batch {manifest['experiment']['file']} --out {folder}`): it "
+                         "sets damaged files aside and redoes their runs")
     runs = read_runs(folder)
     out = out or folder / "report"
     figs = out / "figures"

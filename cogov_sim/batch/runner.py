@@ -15,6 +15,7 @@ from cogov_sim.scenario import Scenario, load
 
 from . import executors, models
 from .experiment import Experiment
+from .integrity import Damage
 from .plan import Plan, Run, expand
 from .progress import Progress
 from .store import Store, now
@@ -36,6 +37,7 @@ class BatchResult:
     runs: pd.DataFrame | None = None
     lost: list[Record] = field(default_factory=list)
     startup_s: float = 0.0
+    set_aside: tuple[Path, list[Damage]] | None = None  # damaged files found on resume
 
     @property
     def overhead(self) -> float:
@@ -102,7 +104,8 @@ def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
     manifest = store.open(exp, plan, git)
     stored = store.statuses()
     pending = [r for r in plan.runs
-               if stored.get(r.run_id) is None or (retry_failed and stored[r.run_id] != "ok")]
+               if stored.get(r.run_id) is None or r.run_id in store.redo
+               or (retry_failed and stored[r.run_id] != "ok")]
     session = {"started": now(), "executor": executor.label, "workers": executor.workers,
                "runs": len(pending), "finished": None}
     manifest["sessions"].append(session)
@@ -139,7 +142,7 @@ def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
         store.save_manifest(manifest)
         store.close()
     return BatchResult(store.folder, len(plan.runs), len(plan.runs) - len(pending), ok, failed,
-                       wall, model_s, executor.workers, runs, missing, startup)
+                       wall, model_s, executor.workers, runs, missing, startup, store.set_aside)
 
 
 def require_ok(df: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cogov_sim.batch import evaluate, executors, read_runs, run_batch
-from cogov_sim.batch.cli import add_executor_options, output_folder
+from cogov_sim.batch.cli import add_executor_options, output_folder, say_set_aside
 from cogov_sim.batch.progress import Progress
 from cogov_sim.cli import git_commit
 from cogov_sim.sensitivity.analyse import analyse, indices_table, plain_summary
@@ -76,6 +76,7 @@ def cmd_sweep(a: argparse.Namespace) -> int:
             res = run_batch(exp, out, executor, git=git_commit(), progress=progress)
         finally:
             progress.close()
+        say_set_aside(res)
     finally:
         executor.close()
     runs = res.runs if res.runs is not None else read_runs(out)
