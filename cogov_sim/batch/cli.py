@@ -44,7 +44,8 @@ def cmd_batch(a: argparse.Namespace) -> int:
     say_set_aside(res)
     done = res.ok + res.failed
     print(f"{exp.name}: {res.planned} runs planned, {res.skipped} already stored, {done} run now "
-          f"in {res.wall_s:.1f} s on {executor.label} ({res.workers} workers): "
+          f"in {res.wall_s:.1f} s on {executor.label} ({res.workers} "
+          f"worker{'s' if res.workers != 1 else ''}): "
           f"{res.ok} ok, {res.failed} failed")
     if res.model_s >= 10:
         print(f"model time {res.model_s:.1f} s over {done} runs; batch overhead {res.overhead:+.1%} "
@@ -55,8 +56,10 @@ def cmd_batch(a: argparse.Namespace) -> int:
               "run the same command again to run them", file=sys.stderr)
     failed_total = 0 if res.runs is None else int((res.runs["status"] != "ok").sum())
     if failed_total:
-        print(f"{failed_total} runs failed in all: see the 'status' and 'error' columns of "
-              f"{out / 'runs.parquet'}; `cogov batch {a.experiment} --out {out} --retry-failed` "
+        first = str(res.runs.loc[res.runs["status"] != "ok", "error"].iloc[0]).splitlines()[0]
+        print(f"{failed_total} runs failed in all (first: {first}): see the 'status' and 'error' "
+              f"columns of {out / 'runs.parquet'}; `cogov batch {a.experiment} --out {out} "
+              "--retry-failed` "
               "runs them again", file=sys.stderr)
     print(f"results: {out}/ (runs.parquet, manifest.json); `cogov report {out}` for tables and plots")
     return 1 if failed_total or res.lost else 0

@@ -19,7 +19,7 @@ from .integrity import Damage
 from .plan import Plan, Run, expand
 from .progress import Progress
 from .store import Store, now
-from .worker import LOST, Chunk, Record, lost, run_chunk
+from .worker import LOST, Chunk, Record, died, lost, run_chunk, split
 
 
 @dataclass
@@ -89,7 +89,7 @@ def chunks(exp: Experiment, runs: Sequence[Run], size: Callable[[int], int]) -> 
 def _execute(exp: Experiment, runs: Sequence[Run], executor: executors.Executor,
              chunk: int | None) -> Iterator[list[Record]]:
     sizer = Sizer(executor.workers, chunk)
-    for records in executor.imap(run_chunk, chunks(exp, runs, sizer), lost):
+    for records in executor.imap(run_chunk, chunks(exp, runs, sizer), lost, split=split, died=died):
         sizer.observe(records)
         yield records
 
@@ -113,6 +113,7 @@ def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
     if progress is not None:
         progress.start(len(plan.runs), len(plan.runs) - len(pending))
     t0, model_s, ok, failed, missing, startup = time.perf_counter(), 0.0, 0, 0, [], 0.0
+    workers = executor.workers
     try:
         for records in _execute(exp, pending, executor, chunk):
             if not startup:
@@ -124,8 +125,9 @@ def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
             missing += gone
             ok, failed = ok + n_ok, failed + len(records) - n_ok - len(gone)
             model_s += sum(r.wall_s for r in records if not math.isnan(r.wall_s))
+            workers = max(workers, executor.workers)  # a cluster may shrink: count its peak
             if progress is not None:
-                progress.update(n_ok, len(records) - n_ok)
+                progress.update(n_ok, len(records) - n_ok - len(gone), len(gone))
             if on_records is not None:
                 on_records(records)
     finally:
@@ -142,7 +144,7 @@ def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
         store.save_manifest(manifest)
         store.close()
     return BatchResult(store.folder, len(plan.runs), len(plan.runs) - len(pending), ok, failed,
-                       wall, model_s, executor.workers, runs, missing, startup, store.set_aside)
+                       wall, model_s, workers, runs, missing, startup, store.set_aside)
 
 
 def require_ok(df: pd.DataFrame, name: str) -> pd.DataFrame:
