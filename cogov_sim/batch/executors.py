@@ -268,7 +268,8 @@ class Dask:
         try:
             yield from _windowed(lambda it: self.client.submit(fn, it, pure=False), first, items,
                                  lambda: 2 * self.threads(), on_error)
-        except (cf.CancelledError, OSError, TimeoutError) as e:
+        except (cf.CancelledError, OSError, TimeoutError, ValueError) as e:
+            # cancelled futures, a closed comm, or "no clients" once the client gave up
             if self.client.status == "running" and "connection" not in str(e):
                 raise
             raise SchedulerLost(

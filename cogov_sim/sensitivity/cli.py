@@ -58,8 +58,8 @@ def _hms(s: float) -> str:
 
 def cmd_sweep(a: argparse.Namespace) -> int:
     sweep = load_sweep(a.experiment)
+    out = output_folder(a.out, sweep.name, sweep.source)  # before sampling or running anything
     X = sweep.design()
-    out = output_folder(a.out, sweep.name, sweep.source)
     executor = executors.make(a.workers, a.scheduler)
     try:
         if a.estimate:
