@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from cogov_sim import api, metrics, render
-from cogov_sim.errors import InputError, did_you_mean, os_error_line, writable_folder
+from cogov_sim.errors import InputError, did_you_mean, one_line, os_error_line, writable_folder
 from cogov_sim.params import table
 from cogov_sim.scenario import Scenario, available, load, parse_assignment
 
@@ -75,7 +75,8 @@ class Parser(argparse.ArgumentParser):
         if m := re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message):
             options = re.findall(r"'?([\w.-]+)'?", m.group(2))
             message = f"{message}{did_you_mean(m.group(1), options)}"
-        sys.stderr.write(f"cogov: error: {message}; `{self.prog} --help` shows the usage\n")
+        sys.stderr.write(one_line(f"cogov: error: {message}; `{self.prog} --help` shows the usage")
+                         + "\n")
         sys.exit(2)
 
 
@@ -255,12 +256,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except InputError as e:
-        print(f"cogov: error: {e}", file=sys.stderr)
+        print(one_line(f"cogov: error: {e}"), file=sys.stderr)
         return 2
     except OSError as e:  # a file or folder the command could not read or write
         if isinstance(e, BrokenPipeError):
             return 0
-        print(f"cogov: error: {os_error_line(e)}", file=sys.stderr)
+        print(one_line(f"cogov: error: {os_error_line(e)}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cogov: interrupted", file=sys.stderr)

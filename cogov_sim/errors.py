@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -83,3 +84,13 @@ def os_error_line(err: OSError) -> str:
     """An OSError as one line naming the file: for failures that are not the user's input."""
     name = err.filename if err.filename is not None else ""
     return f"{name}: {err.strerror or err}" if name else str(err.strerror or err)
+
+
+def one_line(message: str) -> str:
+    """A message safe to print as one line: control characters (a newline in a value, a
+    stray escape) shown escaped, as Python writes them."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) in LINE_BREAKING
+                   or unicodedata.category(c).startswith("C") else c for c in message)
+
+
+LINE_BREAKING = ("Zl", "Zp")  # line and paragraph separators
