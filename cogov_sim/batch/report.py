@@ -128,7 +128,8 @@ def plot_ecdf(folder: Path, groups: pd.Series, order: list[str], warmup: dict[st
             ax.step(x, np.arange(1, len(x) + 1) / len(x), where="post", color=col[g],
                     label=f"{g} (n = {len(x):,})")
     ax.set(xlabel="resolution time (days)", ylabel="share of resolved issues ≤ x",
-           title="Resolution time, all resolved issues of all runs")
+           title="Resolution time of resolved issues that occurred after warm-up\n"
+                 "(runs pooled; open and abandoned issues not included)")
     ax.set_xscale("symlog", linthresh=1)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -141,13 +142,20 @@ def plot_stages(runs: pd.DataFrame, order: list[str], out: Path) -> str | None:
     if not set(cols) <= set(runs.columns):
         return None
     means = runs.groupby("group")[cols].mean().reindex(order)
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(order) + 2), 4))
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(order) + 2) + 1.5, 4))
     bottom = np.zeros(len(order))
     for s, c in zip(STAGES, cols, strict=True):
         ax.bar(order, means[c].to_numpy(), bottom=bottom, label=s)
         bottom += np.nan_to_num(means[c].to_numpy())
-    ax.set(ylabel="mean days per resolved issue", title="Where the time goes, by stage")
-    ax.legend(fontsize=8, loc="upper right")
+    # the total's 95% CI over runs (per-stage CIs would overlap in a stack)
+    totals = runs[cols].sum(axis=1, min_count=1)
+    ci = [mean_ci(totals[runs["group"] == g].to_numpy()) for g in order]
+    err = np.array([[m - lo for m, lo, _ in ci], [hi - m for m, _, hi in ci]])
+    ax.errorbar(order, [m for m, _, _ in ci], yerr=np.nan_to_num(err), fmt="none", ecolor="black",
+                capsize=4, lw=1, label="total: 95% CI")
+    ax.set(ylabel="mean days per resolved issue",
+           title="Where the time goes, by stage (total with its 95% CI)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.tick_params(axis="x", rotation=20 if len(order) > 3 else 0)
     return _save(fig, out, "time_by_stage")
 
