@@ -247,6 +247,8 @@ def render(r: dict[str, Any]) -> str:
 
 def cmd_bench(a: argparse.Namespace) -> int:
     r = measure(quick=a.quick)
+    if a.json and r["pipeline"]["simpy_s"] != r["pipeline"]["simpy_s"]:  # no SimPy: null, and why
+        r["pipeline"].update(simpy_s=None, ratio_to_simpy=None, simpy="not installed")
     print(json.dumps(r) if a.json else render(r))
     return 0
 

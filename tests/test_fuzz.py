@@ -272,3 +272,33 @@ def test_fuzzed_damage_is_refused_by_report_and_repaired_by_batch(work: Path, da
     assert code == 0 and "Traceback" not in err, err
     pd.testing.assert_frame_equal(_stable(pd.read_parquet(copy / "runs.parquet")),
                                   _stable(pd.read_parquet(ref / "runs.parquet")))
+
+
+# --- issue 15's reproductions, against an existing results folder ------------------------------
+
+
+@pytest.mark.parametrize("case", [
+    "workers-and-scheduler", "chunk-0", "workers-0", "seed-abc", "other-experiment", "escape",
+    "report-out-file", "sweep-into-it", "out-under-a-file"])
+def test_issue_cases_leave_a_results_folder_unchanged(work: Path, case: str) -> None:
+    results, exp = str(work / "results"), str(work / "exp.toml")
+    other = work / "other.toml"
+    other.write_text((work / "exp.toml").read_text().replace("n = 4", "n = 5"))
+    escape = work / "escape.toml"
+    escape.write_text('name = "../../escape"\n' + (work / "exp.toml").read_text().split("\n", 1)[1])
+    argv = {
+        "workers-and-scheduler": ["batch", exp, "--out", results, "--workers", "2",
+                                  "--scheduler", "tcp://127.0.0.1:1"],
+        "chunk-0": ["batch", exp, "--out", results, "--chunk", "0"],
+        "workers-0": ["batch", exp, "--out", results, "--workers", "0"],
+        "seed-abc": ["compare", "committee", "--seed", "abc", "--out", results],
+        "other-experiment": ["batch", str(other), "--out", results, "--workers", "1"],
+        "escape": ["batch", str(escape), "--workers", "1"],
+        "report-out-file": ["report", results, "--out", str(work / "a-file")],
+        "sweep-into-it": ["sweep", str(SWEEPS[0]), "--out", results, "--workers", "1"],
+        "out-under-a-file": ["run", "committee", "--out", str(work / "a-file" / "x")],
+    }[case]
+    before = snapshot(work / "results")
+    assert_refused(*invoke(argv))
+    assert snapshot(work / "results") == before
+    assert not (work.parent / "escape").exists() and not (work / "escape").exists()

@@ -128,7 +128,7 @@ class Store:
         self.backup_path = self.folder / "manifest.backup.json"
         self._lock: Any = None
         self._manifest: dict[str, Any] | None = None
-        self._saved = 0.0
+        self._saved, self._save_s = 0.0, 0.0
         self.files: dict[str, list[int | str]] = {}  # relative path -> [size, sha256]
         self.redo: set[str] = set()  # runs whose stored files were damaged: run them again
         self.set_aside: tuple[Path, list[integrity.Damage]] | None = None
@@ -297,13 +297,18 @@ class Store:
         self._manifest = manifest
         manifest["files"] = dict(sorted(self.files.items()))
         text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
+        t = time.monotonic()
         write_text(self.manifest_path, text)
         write_text(self.backup_path, text)
         self._saved = time.monotonic()
+        self._save_s = self._saved - t
 
     def checkpoint(self) -> None:
-        """Save the manifest if the last save is a while ago (it records the new files)."""
-        if self._manifest is not None and time.monotonic() - self._saved >= CHECKPOINT_S:
+        """Save the manifest if the last save is a while ago (it records the new files): every
+        2 s, or less often when saving takes long (a folder of many files), so that saving
+        stays under ~2% of the time."""
+        wait = max(CHECKPOINT_S, 50 * self._save_s)
+        if self._manifest is not None and time.monotonic() - self._saved >= wait:
             self.save_manifest(self._manifest)
 
     # --- the journal -----------------------------------------------------------------------
