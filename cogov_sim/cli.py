@@ -90,13 +90,23 @@ def warn_late_changes(sc: Scenario) -> None:
               "effect", file=sys.stderr)
 
 
+def output_folder(out: str) -> Path:
+    """--out of `run` and `compare`: writable, and not a batch's results folder (whose
+    runs.parquet it would overwrite)."""
+    path = writable_folder(out)
+    if (path / "manifest.json").exists() or (path / "manifest.backup.json").exists():
+        raise InputError(f"--out {path}", "is a batch results folder (it has a manifest.json); "
+                         "its runs.parquet would be overwritten: give another folder")
+    return path
+
+
 def cmd_run(a: argparse.Namespace) -> int:
     sc = load(a.scenario, _overrides(a.set) or None)
     if a.days is not None:
         sc = sc.with_overrides({"run.days": a.days}, source="--days")
     warn_late_changes(sc)
     if a.out:
-        writable_folder(a.out)  # before the run: a bad --out costs nothing
+        output_folder(a.out)  # before the run: a bad --out costs nothing
     res = api.run(sc, seed=a.seed)
     prov = {**res.provenance, "git": git_commit()}
     if a.out:
@@ -133,7 +143,7 @@ def cmd_compare(a: argparse.Namespace) -> int:
     for s in scs:
         warn_late_changes(s)
     if a.out:
-        writable_folder(a.out)
+        output_folder(a.out)
     total = len(scs) * a.replications
     done = [0]
 

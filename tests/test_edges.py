@@ -84,6 +84,17 @@ def test_out_that_is_a_file_is_one_line_and_costs_nothing(
     assert f"'{f}' is a file" in line
 
 
+@pytest.mark.parametrize("cmd", ["run", "compare"])
+def test_run_and_compare_never_write_into_a_batch_folder(
+        cmd: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = commands(tmp_path, str(tmp_path / "done"))[cmd]
+    before = {p: p.read_bytes() for p in (tmp_path / "done").rglob("*") if p.is_file()}
+    capsys.readouterr()
+    line = error_line(capsys, call(argv))
+    assert "is a batch results folder" in line
+    assert {p: p.read_bytes() for p in (tmp_path / "done").rglob("*") if p.is_file()} == before
+
+
 @pytest.mark.parametrize("cmd", ["run", "compare", "batch", "report", "sweep"])
 def test_out_where_nothing_can_be_written_is_one_line(
         cmd: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
