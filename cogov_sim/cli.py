@@ -138,6 +138,12 @@ def write_run(out: Path, res: api.RunResult, prov: dict[str, Any]) -> None:
 def cmd_compare(a: argparse.Namespace) -> int:
     overrides = _overrides(a.set)
     scs = [load(name, overrides or None) for name in a.scenarios]  # validate all first
+    seen: dict[str, str] = {}
+    for given, sc in zip(a.scenarios, scs, strict=True):
+        if sc.name in seen:
+            raise InputError("compare", f"scenario '{sc.name}' is given twice ('{seen[sc.name]}' "
+                             f"and '{given}'); give each scenario once")
+        seen[sc.name] = given
     if a.days is not None:
         scs = [s.with_overrides({"run.days": a.days}, source="--days") for s in scs]
     for s in scs:

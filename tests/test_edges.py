@@ -149,6 +149,7 @@ def test_workers_with_a_scheduler_is_refused(tmp_path: Path, capsys: pytest.Capt
     (["viz", "--port", "99999"], "--port: value 99999 is out of range; allowed: an integer from 1 to 65535"),
     (["run", "committee", "--sed", "1"], "unrecognized arguments: --sed"),
     (["rn", "committee"], "invalid choice: 'rn'"),
+    (["compare", "committee", "committee"], "scenario 'committee' is given twice"),
 ])
 def test_flag_errors_are_one_line(argv: list[str], flag: str, capsys: pytest.CaptureFixture[str]) -> None:
     line = error_line(capsys, call(argv))

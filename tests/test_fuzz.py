@@ -302,3 +302,19 @@ def test_issue_cases_leave_a_results_folder_unchanged(work: Path, case: str) -> 
     assert_refused(*invoke(argv))
     assert snapshot(work / "results") == before
     assert not (work.parent / "escape").exists() and not (work / "escape").exists()
+
+
+@settings(max_examples=N, deadline=None, derandomize=True)
+@given(names=st.lists(st.one_of(st.sampled_from([p.stem for p in SCENARIOS]),
+                                st.sampled_from([str(p) for p in SCENARIOS]),
+                                st.sampled_from(["comittee", "whistel", "", "-", ".", "/", "nosuch"]),
+                                st.text(max_size=6)), min_size=1, max_size=4),
+       sets=st.lists(st.sampled_from(["issues.rate=0.4", "issues.rat=1", "run.days=0", "x", "=",
+                                      "issues.rate=[1]", "structure=\"whistle\"", "a.b.c=1"]),
+                     max_size=2))
+def test_fuzzed_scenario_lists(work: Path, names: list[str], sets: list[str]) -> None:
+    """`cogov compare` with any scenario names and overrides: checked before anything runs."""
+    argv = ["compare", "--", *names] if any(n.startswith("-") for n in names) else ["compare", *names]
+    for s in sets:
+        argv += ["--set", s]
+    assert_refused(*invoke([*argv[:1], *(["--out", str(work / "a-file")]), *argv[1:]]))
