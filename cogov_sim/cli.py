@@ -109,13 +109,14 @@ def cmd_run(a: argparse.Namespace) -> int:
         output_folder(a.out)  # before the run: a bad --out costs nothing
     res = api.run(sc, seed=a.seed)
     prov = {**res.provenance, "git": git_commit()}
+    # printed before anything is written: if writing fails, the results are still on screen
+    if a.json:
+        print(json.dumps(_clean({"provenance": prov, "summary": res.summary})), flush=True)
+    else:
+        print(render.summary_text(res.summary, prov), flush=True)
     if a.out:
         write_run(Path(a.out), res, prov)
-    if a.json:
-        print(json.dumps(_clean({"provenance": prov, "summary": res.summary})))
-    else:
-        print(render.summary_text(res.summary, prov))
-        if a.out:
+        if not a.json:
             print(f"\nwrote issue ledger, daily series and stations to {a.out}/")
     return 0
 
@@ -169,17 +170,18 @@ def cmd_compare(a: argparse.Namespace) -> int:
             executor.close()
     if sys.stderr.isatty():
         print(file=sys.stderr)
+    # printed before anything is written: if writing fails, the results are still on screen
+    if a.json:
+        print(json.dumps(_clean({**cmp.to_dict(), "git": git_commit()})), flush=True)
+    else:
+        print(render.comparison_text(cmp.table, a.replications, a.seed))
+        print(f"\ncogov-sim {api.__version__}, git {git_commit() or 'n/a'}; scenarios: " +
+              ", ".join(f"{s.name} ({s.source}, hash {s.hash})" for s in scs), flush=True)
     if a.out:
         out = Path(a.out)
         out.mkdir(parents=True, exist_ok=True)
         cmp.runs.to_parquet(out / "runs.parquet", index=False)
         cmp.table.reset_index().to_parquet(out / "comparison.parquet", index=False)
-    if a.json:
-        print(json.dumps(_clean({**cmp.to_dict(), "git": git_commit()})))
-    else:
-        print(render.comparison_text(cmp.table, a.replications, a.seed))
-        print(f"\ncogov-sim {api.__version__}, git {git_commit() or 'n/a'}; scenarios: " +
-              ", ".join(f"{s.name} ({s.source}, hash {s.hash})" for s in scs))
     return 0
 
 

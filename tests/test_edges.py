@@ -252,3 +252,17 @@ def test_a_lost_dask_scheduler_is_one_line_and_the_batch_resumes(
         for p in procs:
             p.kill()
             p.wait()
+
+
+def test_a_write_that_fails_after_the_run_keeps_the_results_on_screen(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+
+    def full(out: Path, *_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(out / "issues.parquet"))
+
+    monkeypatch.setattr(cli, "write_run", full)
+    code = call(["run", "committee", "--days", "40", "--json", "--out", str(tmp_path / "o")])
+    out = capsys.readouterr()
+    assert code == 2 and '"summary"' in out.out
+    assert out.err.strip() == f"cogov: error: {tmp_path / 'o' / 'issues.parquet'}: No space left on device"
