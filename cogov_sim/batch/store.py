@@ -3,7 +3,9 @@
 Layout::
 
     manifest.json        provenance: experiment text and hash, plan hash, seed tree, scenarios,
-                         package versions, git commit, machine, sessions with start/end times
+                         package versions, git commit, machine, sessions with start/end times,
+                         and every file's size and sha256 (`integrity`)
+    manifest.backup.json the same (a damaged manifest is restored from it on resume)
     experiment.toml      the experiment file as run
     plan.parquet         every planned run: run_id, scenario, point, replication, seed, overrides
     scenarios/NAME.toml  each scenario as run (every value explicit)
@@ -12,6 +14,7 @@ Layout::
                          latest wins, and they are identical)
     runs.parquet         the runs table: the journal compacted, one row per run, in plan order
     issues/scenario=NAME/RUN_ID.parquet, daily/scenario=NAME/RUN_ID.parquet  (if kept)
+    damaged/STAMP/...    files a resume found damaged, set aside; their runs were run again
 
 Every file is written to a temporary name, synced to disk, and moved into place with
 `os.replace`, so a kill or a power cut at any moment leaves either the old file or the new
