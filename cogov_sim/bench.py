@@ -107,7 +107,7 @@ def pipeline_figures(repeat: int, quick: bool) -> dict[str, float]:
     n = runs[0].ledger.n
     try:
         simpy_t = best_of(lambda: simpy_mmc(lam, 1.0, servers, days, 1), repeat)
-    except ImportError:
+    except ImportError:  # SimPy is a dev extra: say so rather than print a NaN ratio
         simpy_t = float("nan")
     return {"issues": n, "issues_per_s": n / ours, "pipeline_s": ours, "whole_run_s": whole,
             "simpy_s": simpy_t, "ratio_to_simpy": ours / simpy_t}
@@ -200,6 +200,15 @@ def measure(quick: bool = False) -> dict[str, Any]:
     }
 
 
+def simpy_text(pipe: dict[str, float]) -> str:
+    """The SimPy comparison, or what is missing for it (SimPy is a dev extra)."""
+    if pipe["simpy_s"] != pipe["simpy_s"]:  # NaN: SimPy could not be imported
+        return ("no SimPy reference: SimPy is not installed (`pip install simpy`, or "
+                "`pip install -e '.[dev]'`), so there is no ratio to SimPy's time")
+    return (f"SimPy {pipe['simpy_s']:.3f} s  ->  {pipe['ratio_to_simpy']:.2f}x SimPy's time "
+            "(target <= 1x)")
+
+
 def render(r: dict[str, Any]) -> str:
     res, pipe, run = r["residents"], r["pipeline"], r["default_run"]
     lines = [
@@ -212,8 +221,7 @@ def render(r: dict[str, Any]) -> str:
         f"  (target <= 3x)",
         "2. issue pipeline (queueing mode, M/M/50 at load 0.8)",
         f"   {pipe['issues_per_s']:,.0f} issues/s ({pipe['issues']} issues in "
-        f"{pipe['pipeline_s']:.3f} s; whole run {pipe['whole_run_s']:.3f} s); SimPy "
-        f"{pipe['simpy_s']:.3f} s  ->  {pipe['ratio_to_simpy']:.2f}x SimPy's time (target <= 1x)",
+        f"{pipe['pipeline_s']:.3f} s; whole run {pipe['whole_run_s']:.3f} s); " + simpy_text(pipe),
         "3. one default run (committee), by phase",
         "   " + ", ".join(f"{k} {run[k]:.3f} s" for k in
                          ("setup", "residents", "issues", "collect", "summaries"))
@@ -239,6 +247,8 @@ def render(r: dict[str, Any]) -> str:
 
 def cmd_bench(a: argparse.Namespace) -> int:
     r = measure(quick=a.quick)
+    if a.json and r["pipeline"]["simpy_s"] != r["pipeline"]["simpy_s"]:  # no SimPy: null, and why
+        r["pipeline"].update(simpy_s=None, ratio_to_simpy=None, simpy="not installed")
     print(json.dumps(r) if a.json else render(r))
     return 0
 

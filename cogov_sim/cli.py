@@ -6,13 +6,14 @@ import argparse
 import importlib
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from cogov_sim import api, metrics, render
-from cogov_sim.errors import InputError
+from cogov_sim.errors import InputError, did_you_mean, one_line, os_error_line, writable_folder
 from cogov_sim.params import table
 from cogov_sim.scenario import Scenario, available, load, parse_assignment
 
@@ -48,17 +49,35 @@ def _overrides(items: list[str] | None) -> dict[str, Any]:
     return dict(parse_assignment(s) for s in items or [])
 
 
-def _int_at_least(name: str, low: int):
-    """An argparse type: an integer >= low, with a message naming the option."""
+def _int_at_least(name: str, low: int, high: int | None = None):
+    """An argparse type: an integer >= low (and <= high), with a message naming the option."""
+    allowed = f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
+
     def check(text: str) -> int:
         try:
             v = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got '{text}'") from None
-        if v < low:
-            raise argparse.ArgumentTypeError(f"{name} must be at least {low}, got {v}")
+            raise argparse.ArgumentTypeError(f"{name}: value '{text}' is not an integer; "
+                                             f"allowed: {allowed}") from None
+        if v < low or (high is not None and v > high):
+            raise argparse.ArgumentTypeError(f"{name}: value {v} is out of range; allowed: {allowed}")
         return v
     return check
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the project's error format: one line `cogov: error: ...`, exit code 2
+    (the usage is one `--help` away, not printed with every mistake)."""
+
+    def error(self, message: str) -> NoReturn:
+        message = re.sub(r"^argument command: ", "", message)
+        message = re.sub(r"^argument (--?[\w-]+)(?:/--?[\w-]+)*: (\1: |\1 )", r"\2", message)
+        if m := re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message):
+            options = re.findall(r"'?([\w.-]+)'?", m.group(2))
+            message = f"{message}{did_you_mean(m.group(1), options)}"
+        sys.stderr.write(one_line(f"cogov: error: {message}; `{self.prog} --help` shows the usage")
+                         + "\n")
+        sys.exit(2)
 
 
 def warn_late_changes(sc: Scenario) -> None:
@@ -71,20 +90,33 @@ def warn_late_changes(sc: Scenario) -> None:
               "effect", file=sys.stderr)
 
 
+def output_folder(out: str) -> Path:
+    """--out of `run` and `compare`: writable, and not a batch's results folder (whose
+    runs.parquet it would overwrite)."""
+    path = writable_folder(out)
+    if (path / "manifest.json").exists() or (path / "manifest.backup.json").exists():
+        raise InputError(f"--out {path}", "is a batch results folder (it has a manifest.json); "
+                         "its runs.parquet would be overwritten: give another folder")
+    return path
+
+
 def cmd_run(a: argparse.Namespace) -> int:
     sc = load(a.scenario, _overrides(a.set) or None)
     if a.days is not None:
         sc = sc.with_overrides({"run.days": a.days}, source="--days")
     warn_late_changes(sc)
+    if a.out:
+        output_folder(a.out)  # before the run: a bad --out costs nothing
     res = api.run(sc, seed=a.seed)
     prov = {**res.provenance, "git": git_commit()}
+    # printed before anything is written: if writing fails, the results are still on screen
+    if a.json:
+        print(json.dumps(_clean({"provenance": prov, "summary": res.summary})), flush=True)
+    else:
+        print(render.summary_text(res.summary, prov), flush=True)
     if a.out:
         write_run(Path(a.out), res, prov)
-    if a.json:
-        print(json.dumps(_clean({"provenance": prov, "summary": res.summary})))
-    else:
-        print(render.summary_text(res.summary, prov))
-        if a.out:
+        if not a.json:
             print(f"\nwrote issue ledger, daily series and stations to {a.out}/")
     return 0
 
@@ -107,10 +139,18 @@ def write_run(out: Path, res: api.RunResult, prov: dict[str, Any]) -> None:
 def cmd_compare(a: argparse.Namespace) -> int:
     overrides = _overrides(a.set)
     scs = [load(name, overrides or None) for name in a.scenarios]  # validate all first
+    seen: dict[str, str] = {}
+    for given, sc in zip(a.scenarios, scs, strict=True):
+        if sc.name in seen:
+            raise InputError("compare", f"scenario '{sc.name}' is given twice ('{seen[sc.name]}' "
+                             f"and '{given}'); give each scenario once")
+        seen[sc.name] = given
     if a.days is not None:
         scs = [s.with_overrides({"run.days": a.days}, source="--days") for s in scs]
     for s in scs:
         warn_late_changes(s)
+    if a.out:
+        output_folder(a.out)
     total = len(scs) * a.replications
     done = [0]
 
@@ -130,17 +170,18 @@ def cmd_compare(a: argparse.Namespace) -> int:
             executor.close()
     if sys.stderr.isatty():
         print(file=sys.stderr)
+    # printed before anything is written: if writing fails, the results are still on screen
+    if a.json:
+        print(json.dumps(_clean({**cmp.to_dict(), "git": git_commit()})), flush=True)
+    else:
+        print(render.comparison_text(cmp.table, a.replications, a.seed))
+        print(f"\ncogov-sim {api.__version__}, git {git_commit() or 'n/a'}; scenarios: " +
+              ", ".join(f"{s.name} ({s.source}, hash {s.hash})" for s in scs), flush=True)
     if a.out:
         out = Path(a.out)
         out.mkdir(parents=True, exist_ok=True)
         cmp.runs.to_parquet(out / "runs.parquet", index=False)
         cmp.table.reset_index().to_parquet(out / "comparison.parquet", index=False)
-    if a.json:
-        print(json.dumps(_clean({**cmp.to_dict(), "git": git_commit()})))
-    else:
-        print(render.comparison_text(cmp.table, a.replications, a.seed))
-        print(f"\ncogov-sim {api.__version__}, git {git_commit() or 'n/a'}; scenarios: " +
-              ", ".join(f"{s.name} ({s.source}, hash {s.hash})" for s in scs))
     return 0
 
 
@@ -191,7 +232,7 @@ def _register_extensions(sub: argparse._SubParsersAction) -> None:
 def parser() -> argparse.ArgumentParser:
     from cogov_sim.batch.cli import add_worker_options  # imports this module: not at the top
 
-    ap = argparse.ArgumentParser(
+    ap = Parser(
         prog="cogov", description="Simulate community co-governance: 九龙治水 vs 社治委.")
     ap.add_argument("--version", action="version", version=f"cogov-sim {api.__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -234,13 +275,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except InputError as e:
-        print(f"cogov: error: {e}", file=sys.stderr)
+        print(one_line(f"cogov: error: {e}"), file=sys.stderr)
+        return 2
+    except OSError as e:  # a file or folder the command could not read or write
+        if isinstance(e, BrokenPipeError):
+            return 0
+        print(one_line(f"cogov: error: {os_error_line(e)}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cogov: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import os
+import tempfile
+import unicodedata
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 
@@ -39,3 +43,54 @@ def show(value: Any) -> str:
     if isinstance(value, str):
         return f'"{value}"'
     return repr(value)
+
+
+def writable_folder(path: str | Path, flag: str = "--out") -> Path:
+    """`path` as an output folder, or an InputError naming `flag`, the path and what is wrong
+    (a file in the way, no permission, a read-only file system).
+
+    Called before any computing, so a bad --out costs nothing. Creates nothing: it probes the
+    folder, or the nearest existing folder above it, with a temporary file."""
+    p = Path(path)
+    where = f"{flag} {p}" if flag else str(p)
+    if p.exists() and not p.is_dir():
+        raise InputError(where, "is a file, not a folder; give a folder (it is created if missing)")
+    base = next((q for q in (p, *p.parents) if q.exists()), Path("."))
+    if not base.is_dir():
+        raise InputError(where, f"cannot be created: '{base}' is a file, not a folder; give "
+                         "another folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".cogov-probe-", dir=base)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise InputError(where, f"cannot write in '{base}' ({e.strerror or e}); give a folder "
+                         "you can write to") from None
+    return p
+
+
+def safe_name(name: str, source: str, key: str = "name") -> str:
+    """A name used as a folder under results/: plain letters, digits, '.', '_' and '-' only,
+    so that results/NAME can never point outside results/."""
+    if not name or name in (".", "..") or name.startswith(".") or not all(
+            c.isalnum() or c in "._-" for c in name):
+        raise InputError(source, f"value {show(name)} is not allowed: it names the folder "
+                         "results/NAME; allowed: letters, digits, '.', '_' and '-', not starting "
+                         "with '.' (e.g. \"headline-2\")", key=key)
+    return name
+
+
+def os_error_line(err: OSError) -> str:
+    """An OSError as one line naming the file: for failures that are not the user's input."""
+    name = err.filename if err.filename is not None else ""
+    return f"{name}: {err.strerror or err}" if name else str(err.strerror or err)
+
+
+def one_line(message: str) -> str:
+    """A message safe to print as one line: control characters (a newline in a value, a
+    stray escape) shown escaped, as Python writes them."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) in LINE_BREAKING
+                   or unicodedata.category(c).startswith("C") else c for c in message)
+
+
+LINE_BREAKING = ("Zl", "Zp")  # line and paragraph separators

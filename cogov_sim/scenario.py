@@ -232,6 +232,9 @@ def _load_chain(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Chan
         if not isinstance(doc["description"], str):
             raise InputError(src, "must be a string", key="description")
         description = doc["description"]
+    if "name" in doc and not isinstance(doc["name"], str):
+        raise InputError(src, f"value {show(doc['name'])} has the wrong type; allowed: a string",
+                         key="name")
     own = {k: validate_value(k, v, src) for k, v in _flatten(
         {k: v for k, v in doc.items() if k not in META_KEYS}).items()}
     if "change" in doc:

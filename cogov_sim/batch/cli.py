@@ -7,17 +7,30 @@ import sys
 from pathlib import Path
 
 from cogov_sim.cli import _int_at_least, git_commit
+from cogov_sim.errors import InputError, safe_name, show, writable_folder
 
 from . import executors
 from .experiment import load_experiment
+from .integrity import describe
 from .progress import Progress
-from .runner import run_batch
+from .runner import BatchResult, run_batch
+
+
+def output_folder(out: str | None, name: object, source: str) -> Path:
+    """--out, or results/NAME: checked before anything runs (a file in the way, no permission,
+    a name that would lead outside results/)."""
+    if out:
+        return writable_folder(out)
+    if not isinstance(name, str):
+        raise InputError(source, f"value {show(name)} has the wrong type; allowed: a string",
+                         key="name")
+    return writable_folder(Path("results") / safe_name(name, source), "results folder")
 
 
 def cmd_batch(a: argparse.Namespace) -> int:
     """Run (or resume) an experiment into its folder; exit 1 if any run failed."""
     exp = load_experiment(a.experiment)
-    out = Path(a.out) if a.out else Path("results") / exp.name
+    out = output_folder(a.out, exp.name, exp.source)
     executor = executors.make(a.workers, a.scheduler)
     try:
         progress = Progress(0, interval=a.interval)
@@ -28,9 +41,11 @@ def cmd_batch(a: argparse.Namespace) -> int:
             progress.close()
     finally:
         executor.close()
+    say_set_aside(res)
     done = res.ok + res.failed
     print(f"{exp.name}: {res.planned} runs planned, {res.skipped} already stored, {done} run now "
-          f"in {res.wall_s:.1f} s on {executor.label} ({res.workers} workers): "
+          f"in {res.wall_s:.1f} s on {executor.label} ({res.workers} "
+          f"worker{'s' if res.workers != 1 else ''}): "
           f"{res.ok} ok, {res.failed} failed")
     if res.model_s >= 10:
         print(f"model time {res.model_s:.1f} s over {done} runs; batch overhead {res.overhead:+.1%} "
@@ -41,18 +56,28 @@ def cmd_batch(a: argparse.Namespace) -> int:
               "run the same command again to run them", file=sys.stderr)
     failed_total = 0 if res.runs is None else int((res.runs["status"] != "ok").sum())
     if failed_total:
-        print(f"{failed_total} runs failed in all: see the 'status' and 'error' columns of "
-              f"{out / 'runs.parquet'}; `cogov batch {a.experiment} --out {out} --retry-failed` "
+        first = str(res.runs.loc[res.runs["status"] != "ok", "error"].iloc[0]).splitlines()[0]
+        print(f"{failed_total} runs failed in all (first: {first}): see the 'status' and 'error' "
+              f"columns of {out / 'runs.parquet'}; `cogov batch {a.experiment} --out {out} "
+              "--retry-failed` "
               "runs them again", file=sys.stderr)
     print(f"results: {out}/ (runs.parquet, manifest.json); `cogov report {out}` for tables and plots")
     return 1 if failed_total or res.lost else 0
+
+
+def say_set_aside(res: BatchResult) -> None:
+    """One line on stderr when a resume found damaged files and set them aside."""
+    if res.set_aside:
+        dest, damaged = res.set_aside
+        print(f"cogov batch: set aside {len(damaged)} damaged file(s) in {dest}/: "
+              f"{describe(damaged)}; rebuilt them or ran their runs again", file=sys.stderr)
 
 
 def cmd_report(a: argparse.Namespace) -> int:
     """Write the report of a batch folder."""
     from .report import report
 
-    path = report(Path(a.folder), Path(a.out) if a.out else None)
+    path = report(Path(a.folder), writable_folder(a.out) if a.out else None)
     print(f"wrote {path} with its tables and figures")
     return 0
 

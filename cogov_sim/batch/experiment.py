@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cogov_sim.errors import InputError, did_you_mean, show
+from cogov_sim.errors import InputError, did_you_mean, safe_name, show
 from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
 from cogov_sim.scenario import _flatten as flatten
 
@@ -101,9 +101,11 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
     model = _model(doc.get("model", "cogov"), src)
     cogov = models.is_cogov(model)
     name = _string(doc, "name", src, Path(src).stem)
+    if "name" in doc:  # the default (the file's stem) is checked where it becomes a folder
+        safe_name(name, src)
     description = _string(doc, "description", src, "")
     replications = _int(doc, "replications", src, 1, low=1)
-    seed = _int(doc, "seed", src, 0, low=0)
+    seed = _int(doc, "seed", src, 0, low=0, high=MAX_SEED)
     fixed = check_overrides(model, flatten(_table(doc, "set", src)), src, "set")
     if "days" in doc:
         if not cogov:
@@ -143,10 +145,16 @@ def _string(doc: dict[str, Any], key: str, src: str, default: str) -> str:
     return v
 
 
-def _int(doc: dict[str, Any], key: str, src: str, default: int, low: int) -> int:
+MOST_RUNS = 10_000_000  # replications or sample points: more is a typo, not a batch
+MAX_SEED = 2**63 - 1
+
+
+def _int(doc: dict[str, Any], key: str, src: str, default: int, low: int,
+         high: int = MOST_RUNS) -> int:
     v = doc.get(key, default)
-    if isinstance(v, bool) or not isinstance(v, int) or v < low:
-        raise InputError(src, f"value {show(v)} is not allowed; allowed: an integer >= {low}", key=key)
+    if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+        raise InputError(src, f"value {show(v)} is not allowed; allowed: an integer from {low} "
+                         f"to {high:,}", key=key)
     return v
 
 
@@ -169,7 +177,7 @@ def _keep(doc: dict[str, Any], src: str, model: str) -> tuple[str, ...]:
     for x in v:
         if x not in allowed:
             hint = did_you_mean(x, allowed) if isinstance(x, str) else ""
-            if not hint and x in KEEP_ALIASES:
+            if not hint and isinstance(x, str) and x in KEEP_ALIASES:
                 hint = f" (did you mean '{KEEP_ALIASES[x]}'?)"
             raise InputError(src, f"value {show(x)} is not allowed{hint}; allowed: {', '.join(allowed)}",
                              key="keep")
@@ -246,7 +254,7 @@ def _sample(doc: dict[str, Any], src: str, model: str, seed: int) -> Sample:
         hint = did_you_mean(str(method), SAMPLE_METHODS)
         raise InputError(src, f"value {show(method)} is not allowed{hint}; allowed: "
                          f"{', '.join(SAMPLE_METHODS)}", key="sample.method")
-    sseed = _int(s, "seed", src, seed, low=0)
+    sseed = _int(s, "seed", src, seed, low=0, high=MAX_SEED)
     ranges = flatten(s.get("ranges", {})) if isinstance(s.get("ranges", {}), dict) else None
     if not ranges:
         raise InputError(src, "missing or empty: give each sampled parameter [low, high]",

@@ -15,7 +15,7 @@ class Progress:
     def __init__(self, total: int, done: int = 0, stream: TextIO | None = None,
                  interval: float = 10.0, bar: bool | None = None) -> None:
         self.stream = stream or sys.stderr
-        self.total, self.done, self.failed = total, done, 0
+        self.total, self.done, self.failed, self.lost = total, done, 0, 0
         self.start_time, self.done0 = time.monotonic(), done
         self.interval, self.last = interval, 0.0
         self.tty = self.stream.isatty() if bar is None else bar
@@ -28,7 +28,7 @@ class Progress:
 
     def start(self, total: int, done: int) -> None:
         """Set the batch's size and the runs already stored (a resumed batch starts part-way)."""
-        self.total, self.done, self.done0, self.failed = total, done, done, 0
+        self.total, self.done, self.done0, self.failed, self.lost = total, done, done, 0, 0
         self.start_time = time.monotonic()
         if self.bar is not None:
             self.bar.reset(total=total)
@@ -36,13 +36,16 @@ class Progress:
         elif self.tty:
             self._open(total, done)
 
-    def update(self, ok: int, failed: int) -> None:
-        """Record finished runs."""
-        self.done += ok + failed
+    def update(self, ok: int, failed: int, lost: int = 0) -> None:
+        """Record finished runs, failed runs, and runs that did not run (their worker was lost:
+        not stored, the next invocation runs them)."""
+        self.done += ok + failed + lost
         self.failed += failed
+        self.lost += lost
         if self.bar is not None:
-            self.bar.set_postfix(failed=self.failed, refresh=False)
-            self.bar.update(ok + failed)
+            extra = {"did_not_run": self.lost} if self.lost else {}
+            self.bar.set_postfix(failed=self.failed, **extra, refresh=False)
+            self.bar.update(ok + failed + lost)
             return
         t = time.monotonic()
         if t - self.last >= self.interval or self.done == self.total:
@@ -55,7 +58,8 @@ class Progress:
         rate = (self.done - self.done0) / elapsed if elapsed > 0 else 0.0
         left = self.total - self.done
         eta = time.strftime("%H:%M:%S", time.gmtime(left / rate)) if rate > 0 else "?"
-        return (f"cogov batch: {self.done}/{self.total} runs, {self.failed} failed, "
+        lost = f", {self.lost} did not run" if self.lost else ""
+        return (f"cogov batch: {self.done}/{self.total} runs, {self.failed} failed{lost}, "
                 f"{rate * 60:.1f} runs/min, ETA {eta}")
 
     def close(self) -> None:

@@ -31,6 +31,7 @@ from cogov_sim.metrics import KEY_METRICS, STAGES  # noqa: E402
 from cogov_sim.render import LABELS  # noqa: E402
 from cogov_sim.stats import mean_ci  # noqa: E402
 
+from .integrity import describe  # noqa: E402
 from .store import VOLATILE, Store, read_runs  # noqa: E402
 
 ID_COLUMNS = ("run_id", "scenario", "point", "replication", "seed", "status", "error", *VOLATILE)
@@ -127,7 +128,8 @@ def plot_ecdf(folder: Path, groups: pd.Series, order: list[str], warmup: dict[st
             ax.step(x, np.arange(1, len(x) + 1) / len(x), where="post", color=col[g],
                     label=f"{g} (n = {len(x):,})")
     ax.set(xlabel="resolution time (days)", ylabel="share of resolved issues ≤ x",
-           title="Resolution time, all resolved issues of all runs")
+           title="Resolution time of resolved issues that occurred after warm-up\n"
+                 "(runs pooled; open and abandoned issues not included)")
     ax.set_xscale("symlog", linthresh=1)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -140,13 +142,20 @@ def plot_stages(runs: pd.DataFrame, order: list[str], out: Path) -> str | None:
     if not set(cols) <= set(runs.columns):
         return None
     means = runs.groupby("group")[cols].mean().reindex(order)
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(order) + 2), 4))
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(order) + 2) + 1.5, 4))
     bottom = np.zeros(len(order))
     for s, c in zip(STAGES, cols, strict=True):
         ax.bar(order, means[c].to_numpy(), bottom=bottom, label=s)
         bottom += np.nan_to_num(means[c].to_numpy())
-    ax.set(ylabel="mean days per resolved issue", title="Where the time goes, by stage")
-    ax.legend(fontsize=8, loc="upper right")
+    # the total's 95% CI over runs (per-stage CIs would overlap in a stack)
+    totals = runs[cols].sum(axis=1, min_count=1)
+    ci = [mean_ci(totals[runs["group"] == g].to_numpy()) for g in order]
+    err = np.array([[m - lo for m, lo, _ in ci], [hi - m for m, _, hi in ci]])
+    ax.errorbar(order, [m for m, _, _ in ci], yerr=np.nan_to_num(err), fmt="none", ecolor="black",
+                capsize=4, lw=1, label="total: 95% CI")
+    ax.set(ylabel="mean days per resolved issue",
+           title="Where the time goes, by stage (total with its 95% CI)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.tick_params(axis="x", rotation=20 if len(order) > 3 else 0)
     return _save(fig, out, "time_by_stage")
 
@@ -229,10 +238,15 @@ def provenance_md(m: dict[str, Any], runs: pd.DataFrame) -> str:
 def report(folder: Path, out: Path | None = None) -> Path:
     """Write tables, figures and report.md for a batch folder; return report.md's path."""
     store = Store(folder)
-    if not store.manifest_path.exists():
+    if not store.is_batch():
         raise InputError(str(folder), "is not a batch folder (no manifest.json); give a folder "
                          "written by `cogov batch`")
     manifest = store.manifest()
+    damaged = store.damaged()
+    if damaged:
+        raise InputError(str(folder), f"is damaged: {describe(damaged)}; run the batch again "
+                         f"(`cogov batch {manifest['experiment']['file']} --out {folder}`): it "
+                         "sets damaged files aside and redoes their runs")
     runs = read_runs(folder)
     out = out or folder / "report"
     figs = out / "figures"

@@ -15,10 +15,11 @@ from cogov_sim.scenario import Scenario, load
 
 from . import executors, models
 from .experiment import Experiment
+from .integrity import Damage
 from .plan import Plan, Run, expand
 from .progress import Progress
 from .store import Store, now
-from .worker import LOST, Chunk, Record, lost, run_chunk
+from .worker import LOST, Chunk, Record, died, lost, run_chunk, split
 
 
 @dataclass
@@ -36,6 +37,7 @@ class BatchResult:
     runs: pd.DataFrame | None = None
     lost: list[Record] = field(default_factory=list)
     startup_s: float = 0.0
+    set_aside: tuple[Path, list[Damage]] | None = None  # damaged files found on resume
 
     @property
     def overhead(self) -> float:
@@ -87,7 +89,7 @@ def chunks(exp: Experiment, runs: Sequence[Run], size: Callable[[int], int]) -> 
 def _execute(exp: Experiment, runs: Sequence[Run], executor: executors.Executor,
              chunk: int | None) -> Iterator[list[Record]]:
     sizer = Sizer(executor.workers, chunk)
-    for records in executor.imap(run_chunk, chunks(exp, runs, sizer), lost):
+    for records in executor.imap(run_chunk, chunks(exp, runs, sizer), lost, split=split, died=died):
         sizer.observe(records)
         yield records
 
@@ -102,7 +104,8 @@ def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
     manifest = store.open(exp, plan, git)
     stored = store.statuses()
     pending = [r for r in plan.runs
-               if stored.get(r.run_id) is None or (retry_failed and stored[r.run_id] != "ok")]
+               if stored.get(r.run_id) is None or r.run_id in store.redo
+               or (retry_failed and stored[r.run_id] != "ok")]
     session = {"started": now(), "executor": executor.label, "workers": executor.workers,
                "runs": len(pending), "finished": None}
     manifest["sessions"].append(session)
@@ -110,6 +113,7 @@ def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
     if progress is not None:
         progress.start(len(plan.runs), len(plan.runs) - len(pending))
     t0, model_s, ok, failed, missing, startup = time.perf_counter(), 0.0, 0, 0, [], 0.0
+    workers = executor.workers
     try:
         for records in _execute(exp, pending, executor, chunk):
             if not startup:
@@ -121,8 +125,9 @@ def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
             missing += gone
             ok, failed = ok + n_ok, failed + len(records) - n_ok - len(gone)
             model_s += sum(r.wall_s for r in records if not math.isnan(r.wall_s))
+            workers = max(workers, executor.workers)  # a cluster may shrink: count its peak
             if progress is not None:
-                progress.update(n_ok, len(records) - n_ok)
+                progress.update(n_ok, len(records) - n_ok - len(gone), len(gone))
             if on_records is not None:
                 on_records(records)
     finally:
@@ -139,7 +144,7 @@ def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
         store.save_manifest(manifest)
         store.close()
     return BatchResult(store.folder, len(plan.runs), len(plan.runs) - len(pending), ok, failed,
-                       wall, model_s, executor.workers, runs, missing, startup)
+                       wall, model_s, workers, runs, missing, startup, store.set_aside)
 
 
 def require_ok(df: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -3,7 +3,9 @@
 Layout::
 
     manifest.json        provenance: experiment text and hash, plan hash, seed tree, scenarios,
-                         package versions, git commit, machine, sessions with start/end times
+                         package versions, git commit, machine, sessions with start/end times,
+                         and every file's size and sha256 (`integrity`)
+    manifest.backup.json the same (a damaged manifest is restored from it on resume)
     experiment.toml      the experiment file as run
     plan.parquet         every planned run: run_id, scenario, point, replication, seed, overrides
     scenarios/NAME.toml  each scenario as run (every value explicit)
@@ -12,6 +14,7 @@ Layout::
                          latest wins, and they are identical)
     runs.parquet         the runs table: the journal compacted, one row per run, in plan order
     issues/scenario=NAME/RUN_ID.parquet, daily/scenario=NAME/RUN_ID.parquet  (if kept)
+    damaged/STAMP/...    files a resume found damaged, set aside; their runs were run again
 
 Every file is written to a temporary name, synced to disk, and moved into place with
 `os.replace`, so a kill or a power cut at any moment leaves either the old file or the new
@@ -43,6 +46,7 @@ import pyarrow.parquet as pq
 from cogov_sim.errors import InputError, did_you_mean
 from cogov_sim.scenario import Change, Scenario
 
+from . import integrity
 from .experiment import Experiment
 from .plan import Plan
 from .worker import LOST, Record
@@ -53,6 +57,8 @@ PACKAGES = ("cogov-sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "network
 VOLATILE = ("wall_s", "worker")  # differ between identical batches: timing and placement
 MERGE_AT = 128  # journal parts merged into one once this many small ones exist
 SETUP = ("experiment.toml", "scenarios", "plan.parquet", "runs")  # written before the manifest
+CHECKPOINT_S = 2.0  # the manifest (with the files' checksums) is saved at most this often
+MANIFEST_KEYS = ("format", "experiment", "plan", "seeds", "scenarios", "sessions", "counts")
 
 
 def now() -> str:
@@ -122,7 +128,13 @@ class Store:
         self.folder = Path(folder)
         self.parts = self.folder / "runs"
         self.manifest_path = self.folder / "manifest.json"
+        self.backup_path = self.folder / "manifest.backup.json"
         self._lock: Any = None
+        self._manifest: dict[str, Any] | None = None
+        self._saved, self._save_s = 0.0, 0.0
+        self.files: dict[str, list[int | str]] = {}  # relative path -> [size, sha256]
+        self.redo: set[str] = set()  # runs whose stored files were damaged: run them again
+        self.set_aside: tuple[Path, list[integrity.Damage]] | None = None
 
     def lock(self) -> None:
         """Hold the folder for this process (released at exit, even on kill -9)."""
@@ -145,39 +157,63 @@ class Store:
 
     # --- opening ---------------------------------------------------------------------------
 
-    def manifest(self) -> dict[str, Any]:
-        """The folder's manifest."""
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+    def is_batch(self) -> bool:
+        """Whether the folder holds a batch (a manifest or its backup)."""
+        return self.manifest_path.exists() or self.backup_path.exists()
+
+    def _read_manifest(self, path: Path) -> tuple[dict[str, Any] | None, str]:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None, "missing"
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            return None, f"not valid JSON: {e}"
+        if not isinstance(doc, dict) or not all(k in doc for k in MANIFEST_KEYS):
+            return None, "not a batch manifest (keys missing)"
+        return doc, ""
+
+    def manifest(self, repair: bool = False) -> dict[str, Any]:
+        """The folder's manifest; its backup when it is damaged. With `repair`, a damaged
+        manifest is set aside (and rewritten at the next save); without, it is an error."""
+        doc, why = self._read_manifest(self.manifest_path)
+        if doc is not None:
+            return doc
+        backup, why_backup = self._read_manifest(self.backup_path)
+        if backup is None or not repair:
+            fix = ("run the same `cogov batch` command again to repair it from its backup"
+                   if backup is not None else
+                   f"its backup is {why_backup} too, so the folder cannot be resumed; the runs "
+                   "stored so far are in runs/*.parquet")
+            raise InputError(str(self.folder), f"manifest.json is damaged ({why}); {fix}")
+        if self.manifest_path.exists():
+            self.set_aside = (integrity.set_aside(
+                self.folder, [integrity.Damage("manifest.json", why)]),
+                [integrity.Damage("manifest.json", why)])
+        return backup
+
+    def damaged(self) -> list[integrity.Damage]:
+        """The folder's damaged files (`cogov report` refuses such a folder)."""
+        doc, why = self._read_manifest(self.manifest_path)
+        if doc is None:
+            return [integrity.Damage("manifest.json", why)]
+        return integrity.check(self.folder, doc.get("files", {}))
 
     def open(self, exp: Experiment, plan: Plan, git: str | None) -> dict[str, Any]:
-        """Create the folder (the manifest last: it commits the start) or reopen it to resume."""
-        if self.manifest_path.exists():
-            old = self.manifest()
-            if old["plan"]["hash"] != plan.hash:
-                raise InputError(
-                    str(self.folder),
-                    f"holds the results of a different experiment ('{old['experiment']['name']}' "
-                    f"from {old['experiment']['file']}, plan {old['plan']['hash'][:12]}; this is "
-                    f"'{exp.name}' from {exp.source}, plan {plan.hash[:12]}); give another --out, "
-                    "or delete the folder to start over")
-        elif self.folder.exists() and any(not p.name.startswith(".") and p.name not in SETUP
-                                          for p in self.folder.iterdir()):
+        """Create the folder (the manifest last: it commits the start) or reopen it to resume,
+        setting damaged files aside (their runs are then run again)."""
+        if not self.is_batch() and self.folder.exists() and any(
+                not p.name.startswith(".") and p.name not in SETUP for p in self.folder.iterdir()):
             raise InputError(str(self.folder), "exists and is not a batch folder (no manifest.json); "
                              "give another --out")
         self.lock()
-        if self.manifest_path.exists():
-            return self.manifest()
+        if self.is_batch():
+            try:
+                return self._reopen(exp, plan)
+            except BaseException:
+                self.close()
+                raise
         self.parts.mkdir(parents=True, exist_ok=True)
-        write_text(self.folder / "experiment.toml", exp.text)
-        scen = self.folder / "scenarios"
-        scen.mkdir(exist_ok=True)
-        for name, sc in exp.scenarios.items():
-            if sc is not None:
-                write_text(scen / f"{name}.toml", sc.to_toml())
-        write_frame(self.folder / "plan.parquet", pd.DataFrame([
-            {"run_id": r.run_id, "scenario": r.scenario, "point": r.point,
-             "replication": r.replication, "seed": r.seed,
-             "overrides": json.dumps(r.overrides, sort_keys=True)} for r in plan.runs]))
+        self._write_setup(exp, plan, exp.text, ("experiment.toml", "scenarios", "plan.parquet"))
         manifest = {
             "format": FORMAT,
             "experiment": {"name": exp.name, "description": exp.description, "file": exp.source,
@@ -201,8 +237,82 @@ class Store:
         self.save_manifest(manifest)
         return manifest
 
+    def _write_setup(self, exp: Experiment, plan: Plan, text: str, which: Iterable[str]) -> None:
+        """Write (or rewrite) the experiment file, the scenario files and the plan."""
+        which = set(which)
+        if "experiment.toml" in which:
+            self._put_text("experiment.toml", text)
+        for name, sc in exp.scenarios.items():
+            if sc is not None and ("scenarios" in which or f"scenarios/{name}.toml" in which):
+                (self.folder / "scenarios").mkdir(exist_ok=True)
+                self._put_text(f"scenarios/{name}.toml", sc.to_toml())
+        if "plan.parquet" in which:
+            self._put_frame("plan.parquet", pd.DataFrame([
+                {"run_id": r.run_id, "scenario": r.scenario, "point": r.point,
+                 "replication": r.replication, "seed": r.seed,
+                 "overrides": json.dumps(r.overrides, sort_keys=True)} for r in plan.runs]))
+
+    def _reopen(self, exp: Experiment, plan: Plan) -> dict[str, Any]:
+        """Resume: the same experiment only; damaged files set aside, rebuilt or their runs redone."""
+        old = self.manifest(repair=True)
+        if old["plan"]["hash"] != plan.hash:
+            raise InputError(
+                str(self.folder),
+                f"holds the results of a different experiment ('{old['experiment']['name']}' "
+                f"from {old['experiment']['file']}, plan {old['plan']['hash'][:12]}; this is "
+                f"'{exp.name}' from {exp.source}, plan {plan.hash[:12]}); give another --out, "
+                "or delete the folder to start over")
+        self._manifest = old
+        self.files = {}
+        for rel, rec in old.get("files", {}).items():
+            if (self.folder / rel).exists():
+                self.files[rel] = rec
+            elif rel.startswith(("issues/", "daily/")):  # a stored run's table is gone: redo it
+                self.redo.add(Path(rel).stem)
+        damaged = integrity.check(self.folder, self.files)
+        if damaged:
+            dest = integrity.set_aside(self.folder, damaged)
+            earlier = self.set_aside[1] if self.set_aside else []
+            self.set_aside = (dest, earlier + damaged)
+            for d in damaged:
+                self.files.pop(d.rel, None)
+                if d.rel.startswith(("issues/", "daily/")):
+                    self.redo.add(Path(d.rel).stem)
+            self._write_setup(exp, plan, old["experiment"]["text"], [d.rel for d in damaged])
+        self.parts.mkdir(parents=True, exist_ok=True)
+        if self.set_aside or not self.backup_path.exists():
+            self.save_manifest(old)
+        return old
+
+    def _record(self, rel: str) -> None:
+        self.files[rel] = integrity.digest(self.folder / rel)
+
+    def _put_text(self, rel: str, text: str) -> None:
+        write_text(self.folder / rel, text)
+        self._record(rel)
+
+    def _put_frame(self, rel: str, df: pd.DataFrame) -> None:
+        write_frame(self.folder / rel, df)
+        self._record(rel)
+
     def save_manifest(self, manifest: dict[str, Any]) -> None:
-        write_text(self.manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
+        """Save the manifest, with every file's size and sha256, and its backup beside it."""
+        self._manifest = manifest
+        manifest["files"] = dict(sorted(self.files.items()))
+        text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
+        t = time.monotonic()
+        write_text(self.manifest_path, text)
+        write_text(self.backup_path, text)
+        self._saved = time.monotonic()
+        self._save_s = self._saved - t
+
+    def checkpoint(self) -> None:
+        """Save the manifest if the last save is a while ago (it records the new files): every
+        2 s, or less often when saving takes long (a folder of many files), so that saving
+        stays under ~2% of the time."""
+        wait = max(CHECKPOINT_S, 50 * self._save_s)
+        if self._manifest is not None and time.monotonic() - self._saved >= wait:
+            self.save_manifest(self._manifest)
 
     # --- the journal -----------------------------------------------------------------------
 
@@ -226,9 +336,9 @@ class Store:
                 continue
             r = rec.run
             for name, df in rec.tables.items():
-                d = self.folder / name / f"scenario={r.scenario}"
-                d.mkdir(parents=True, exist_ok=True)
-                write_frame(d / f"{r.run_id}.parquet", df.assign(run_id=r.run_id))
+                (self.folder / name / f"scenario={r.scenario}").mkdir(parents=True, exist_ok=True)
+                self._put_frame(f"{name}/scenario={r.scenario}/{r.run_id}.parquet",
+                                df.assign(run_id=r.run_id))
             rows.append({"run_id": r.run_id, "scenario": r.scenario, "point": r.point,
                          "replication": r.replication, "seed": r.seed,
                          **{k: r.overrides.get(k) for k in varied}, **rec.summary,
@@ -236,17 +346,21 @@ class Store:
                          "worker": rec.worker})
         if rows:
             name = f"part-{time.time_ns():020d}-{os.getpid()}.parquet"
-            write_frame(self.parts / name, pd.DataFrame(rows))
+            self._put_frame(f"runs/{name}", pd.DataFrame(rows))
             small = [f for f in self.part_files() if not f.stem.endswith("-m")]
             if len(small) >= MERGE_AT:
                 self.merge(small)
+        self.checkpoint()
 
     def merge(self, parts: list[Path]) -> None:
         """Merge journal parts into one (named after the newest), so long batches keep few files."""
         table = pa.concat_tables([pq.read_table(f) for f in parts], promote_options="permissive")
-        atomic_write(self.parts / f"{parts[-1].stem}-m.parquet", lambda p: pq.write_table(table, p))
+        merged = self.parts / f"{parts[-1].stem}-m.parquet"
+        atomic_write(merged, lambda p: pq.write_table(table, p))
+        self._record(f"runs/{merged.name}")
         for f in parts:
             f.unlink()
+            self.files.pop(f"runs/{f.name}", None)
 
     def compact(self, order: list[str]) -> pd.DataFrame | None:
         """Merge the journal into runs.parquet: one row per run (latest attempt), plan order."""
@@ -259,7 +373,7 @@ class Store:
         df = df.assign(_rank=df["run_id"].map(rank)).sort_values("_rank").drop(columns="_rank")
         cols = [c for c in df.columns if c not in ("status", "error", *VOLATILE)]
         df = df[[*cols, "status", "error", *VOLATILE]].reset_index(drop=True)
-        write_frame(self.folder / "runs.parquet", df)
+        self._put_frame("runs.parquet", df)
         return df
 
 

@@ -12,7 +12,7 @@ import socket
 import time
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -86,3 +86,13 @@ def lost(chunk: Chunk, error: BaseException) -> list[Record]:
     """Records for a chunk whose worker died: not stored, so the next invocation runs them."""
     msg = f"{type(error).__name__}: {error}"
     return [Record(r, {}, LOST, msg, math.nan) for r in chunk.runs]
+
+
+def split(chunk: Chunk) -> list[Chunk]:
+    """A chunk as one chunk per run (to find the run that kills its worker)."""
+    return [replace(chunk, runs=(r,)) for r in chunk.runs] if len(chunk.runs) > 1 else [chunk]
+
+
+def died(chunk: Chunk, cause: str) -> list[Record]:
+    """Failed records for runs that kill their worker process every time they are tried."""
+    return [Record(r, {}, "failed", f"WorkerDied: {cause}", math.nan) for r in chunk.runs]

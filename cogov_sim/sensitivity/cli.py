@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from cogov_sim.batch import evaluate, executors, read_runs, run_batch
-from cogov_sim.batch.cli import add_executor_options
+from cogov_sim.batch.cli import add_executor_options, output_folder, say_set_aside
 from cogov_sim.batch.progress import Progress
 from cogov_sim.cli import git_commit
 from cogov_sim.sensitivity.analyse import analyse, indices_table, plain_summary
@@ -59,8 +58,8 @@ def _hms(s: float) -> str:
 
 def cmd_sweep(a: argparse.Namespace) -> int:
     sweep = load_sweep(a.experiment)
+    out = output_folder(a.out, sweep.name, sweep.source)  # before sampling or running anything
     X = sweep.design()
-    out = Path(a.out) if a.out else Path("results") / sweep.name
     executor = executors.make(a.workers, a.scheduler)
     try:
         if a.estimate:
@@ -77,6 +76,7 @@ def cmd_sweep(a: argparse.Namespace) -> int:
             res = run_batch(exp, out, executor, git=git_commit(), progress=progress)
         finally:
             progress.close()
+        say_set_aside(res)
     finally:
         executor.close()
     runs = res.runs if res.runs is not None else read_runs(out)

@@ -44,7 +44,7 @@ def plot_results(sweep: Sweep, results: list[OutputResult], folder: Path) -> lis
                         xerr=df.get(f"{c}_conf"), label=c, capsize=2)
             ax.set_yticks(list(y), df.index)
             ax.set_xlabel("index (95% bootstrap CI)")
-            ax.legend()
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # clear of bars
         ax.set_title(f"{r.output}: {sweep.method.name}, n = {sweep.n}, "
                      f"{sweep.replications} replications")
         files += _save(fig, folder / f"{r.output}_{sweep.method.name}")

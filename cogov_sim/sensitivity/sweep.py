@@ -140,17 +140,25 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
     if len(params) < 2:
         raise InputError(src, "needs at least two parameters to vary", key="parameters")
     bounds, ints = _bounds(params, src, cogov, fn)
-    fixed = dict(doc.get("set", {}))
+    fixed = doc.get("set", {})
+    if not isinstance(fixed, dict):
+        raise InputError(src, "must be a table: write [set] with one 'name = value' per line",
+                         key="set")
+    fixed = dict(fixed)
     if "days" in doc:
         fixed["run.days"] = doc["days"]
     scenarios: dict[str, Scenario | None]
     contrast = None
     if cogov:
         names = doc.get("contrast") or [doc.get("scenario", "committee")]
-        if "contrast" in doc and (not isinstance(names, list) or len(names) != 2):
+        if "contrast" in doc and (not isinstance(names, list) or len(names) != 2
+                                  or not all(isinstance(x, str) for x in names)):
             raise InputError(src, "must name two scenarios, e.g. contrast = "
                              '["fragmented", "committee"] (output: first minus second)',
                              key="contrast")
+        if not isinstance(names[0], str):
+            raise InputError(src, f"value {show(names[0])} is not a scenario name; allowed: a "
+                             "name from `cogov scenarios` or a .toml path", key="scenario")
         scenarios = {}
         for nm in names:
             try:
@@ -166,6 +174,9 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
     outputs = doc.get("outputs", ["resolution_mean_days"] if cogov else ["y"])
     if isinstance(outputs, str):
         outputs = [outputs]
+    if not isinstance(outputs, list) or not outputs or not all(isinstance(o, str) for o in outputs):
+        raise InputError(src, f"value {show(outputs)} is not allowed; allowed: a list of output "
+                         'names, e.g. ["resolution_mean_days"]', key="outputs")
     return Sweep(name, doc.get("description", ""), model, scenarios, contrast, bounds,
                  frozenset(ints), make(method_name, second), n, replications, seed,
                  tuple(outputs), fixed if not cogov else {}, src, text)

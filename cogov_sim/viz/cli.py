@@ -8,11 +8,14 @@ Binds 127.0.0.1 unless told otherwise; a classroom server is an explicit `--host
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import socket
 import sys
 from pathlib import Path
 
+from cogov_sim.cli import _int_at_least
+from cogov_sim.errors import InputError
 from cogov_sim.scenario import load
 
 APP = Path(__file__).resolve().parent / "app.py"
@@ -53,7 +56,29 @@ def _addresses(host: str, port: int) -> list[str]:
     return out
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail fast, in one line, when the server could not listen there (the port is taken, the
+    host is not an address of this machine), instead of solara's traceback seconds later."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as e:
+        raise InputError("--host", f"value '{host}' is not an address of this machine ({e}); "
+                         "allowed: e.g. 127.0.0.1, 0.0.0.0, localhost") from None
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            s.bind(addr)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                other = port + 1 if port < 65535 else 8766
+                raise InputError("--port", f"port {port} on {host} is already in use (another "
+                                 f"`cogov viz`?); give another, e.g. --port {other}") from None
+            raise InputError("--host", f"cannot listen on {host}:{port} ({e.strerror or e})") from None
+
+
 def cmd_viz(a: argparse.Namespace) -> int:
+    check_port(a.host, a.port)
     if a.scenario:
         load(a.scenario)  # a bad name or file fails here, with the usual one-line message
         scenario = str(Path(a.scenario).resolve()) if Path(a.scenario).is_file() else a.scenario
@@ -75,7 +100,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(default: fragmented)")
     v.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; 0.0.0.0 for a classroom)")
-    v.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    v.add_argument("--port", type=_int_at_least("--port", 1, 65535), default=8765,
+                   help="port (default 8765)")
     v.add_argument("--lang", choices=("zh", "en"), default="zh",
                    help="starting language (the page has a switch)")
     v.set_defaults(func=cmd_viz)
