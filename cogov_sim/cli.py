@@ -9,6 +9,7 @@ import math
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -49,7 +50,7 @@ def _overrides(items: list[str] | None) -> dict[str, Any]:
     return dict(parse_assignment(s) for s in items or [])
 
 
-def _int_at_least(name: str, low: int, high: int | None = None):
+def int_at_least(name: str, low: int, high: int | None = None) -> Callable[[str], int]:
     """An argparse type: an integer >= low (and <= high), with a message naming the option."""
     allowed = f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
 
@@ -239,8 +240,8 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="one run of a scenario")
     r.add_argument("scenario", help="scenario name (see `cogov scenarios`) or .toml path")
-    r.add_argument("--seed", type=_int_at_least("--seed", 0), default=1)
-    r.add_argument("--days", type=_int_at_least("--days", 1))
+    r.add_argument("--seed", type=int_at_least("--seed", 0), default=1)
+    r.add_argument("--days", type=int_at_least("--days", 1))
     r.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter, e.g. --set issues.rate=0.4 (repeatable)")
     r.add_argument("--json", action="store_true", help="print the summary as one JSON object")
@@ -249,9 +250,9 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="replicated runs of several scenarios, with 95%% CIs")
     c.add_argument("scenarios", nargs="+")
-    c.add_argument("--replications", "-r", type=_int_at_least("--replications", 1), default=10)
-    c.add_argument("--seed", type=_int_at_least("--seed", 0), default=1)
-    c.add_argument("--days", type=_int_at_least("--days", 1))
+    c.add_argument("--replications", "-r", type=int_at_least("--replications", 1), default=10)
+    c.add_argument("--seed", type=int_at_least("--seed", 0), default=1)
+    c.add_argument("--days", type=int_at_least("--days", 1))
     c.add_argument("--set", action="append", metavar="KEY=VALUE")
     c.add_argument("--json", action="store_true")
     c.add_argument("--out", metavar="DIR", help="write per-run rows and the table (Parquet)")

@@ -140,13 +140,13 @@ def cmd_mechanisms(a: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `mechanisms` to the `cogov` command."""
     from cogov_sim.batch.cli import add_worker_options
-    from cogov_sim.cli import _int_at_least
+    from cogov_sim.cli import int_at_least
 
     m = sub.add_parser("mechanisms", help="each mechanism's effect, switched off in a scenario")
     m.add_argument("base", nargs="?", default="committee", help="scenario (default committee)")
-    m.add_argument("-r", "--replications", type=_int_at_least("--replications", 2), default=10)
-    m.add_argument("--seed", type=_int_at_least("--seed", 0), default=1)
-    m.add_argument("--days", type=_int_at_least("--days", 1), default=None)
+    m.add_argument("-r", "--replications", type=int_at_least("--replications", 2), default=10)
+    m.add_argument("--seed", type=int_at_least("--seed", 0), default=1)
+    m.add_argument("--days", type=int_at_least("--days", 1), default=None)
     m.add_argument("--write", metavar="FILE", help="write the table between the markers in FILE")
     add_worker_options(m)
     m.set_defaults(func=cmd_mechanisms)

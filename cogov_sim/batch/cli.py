@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cogov_sim.cli import _int_at_least, git_commit
+from cogov_sim.cli import git_commit, int_at_least
 from cogov_sim.errors import InputError, safe_name, show, writable_folder
 
 from . import executors
@@ -84,7 +84,7 @@ def cmd_report(a: argparse.Namespace) -> int:
 
 def add_worker_options(p: argparse.ArgumentParser) -> None:
     """--workers and --scheduler: where runs go (local processes or a Dask cluster)."""
-    p.add_argument("--workers", type=_int_at_least("--workers", 1),
+    p.add_argument("--workers", type=int_at_least("--workers", 1),
                    help="local worker processes (default: all cores; 1 runs in this process)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
@@ -103,7 +103,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("batch", help="run an experiment's runs into a results folder (resumable)")
     b.add_argument("experiment", help="experiment file, e.g. experiments/headline.toml")
     add_executor_options(b)
-    b.add_argument("--chunk", type=_int_at_least("--chunk", 1),
+    b.add_argument("--chunk", type=int_at_least("--chunk", 1),
                    help="runs per task (default: about 1 s of model time, smaller near the end)")
     b.add_argument("--retry-failed", action="store_true", help="run failed runs again")
     b.set_defaults(func=cmd_batch)

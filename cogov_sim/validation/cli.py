@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cogov_sim.batch import executors
 from cogov_sim.batch.cli import add_worker_options
-from cogov_sim.cli import _int_at_least, git_commit
+from cogov_sim.cli import git_commit, int_at_least
 
 ROOT = Path(__file__).resolve().parents[2]
 CALIBRATE = ROOT / "experiments" / "calibrate.toml"
@@ -63,6 +63,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="experiment file (default: experiments/validation.toml)")
     add_worker_options(v)
     v.add_argument("--out", metavar="DIR", help="where to write (default: results/validation)")
-    v.add_argument("--replications", "-r", type=_int_at_least("--replications", 1),
+    v.add_argument("--replications", "-r", type=int_at_least("--replications", 1),
                    help="replications per scenario (default: the file's)")
     v.set_defaults(func=cmd_validate)

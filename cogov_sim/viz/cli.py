@@ -14,7 +14,7 @@ import socket
 import sys
 from pathlib import Path
 
-from cogov_sim.cli import _int_at_least
+from cogov_sim.cli import int_at_least
 from cogov_sim.errors import InputError
 from cogov_sim.scenario import load
 
@@ -100,7 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(default: fragmented)")
     v.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; 0.0.0.0 for a classroom)")
-    v.add_argument("--port", type=_int_at_least("--port", 1, 65535), default=8765,
+    v.add_argument("--port", type=int_at_least("--port", 1, 65535), default=8765,
                    help="port (default 8765)")
     v.add_argument("--lang", choices=("zh", "en"), default="zh",
                    help="starting language (the page has a switch)")
