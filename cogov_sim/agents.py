@@ -46,12 +46,13 @@ class Department(Station, mesa.Agent):
 
     def rate(self, ceiling: float, response: float) -> None:
         """A rating (督导, on callbacks): make up `response` of the shortfall of the rated
-        solved share from the ceiling; nothing to rate, nothing changes."""
+        solved share from the ceiling, never beyond it (a share already above the ceiling
+        stays); nothing to rate, nothing changes."""
         if self.rated_closed == 0:
             return
         self.score = self.rated_solved / self.rated_closed
-        self.solve_share = min(ceiling, self.solve_share + response * max(0.0, ceiling
-                                                                          - self.score))
+        step = response * max(0.0, ceiling - self.score)
+        self.solve_share = max(self.solve_share, min(ceiling, self.solve_share + step))
         self.rated_closed = self.rated_solved = 0
 
 
@@ -156,6 +157,7 @@ class UnitStation(Station, mesa.Agent):
         self.kind, self.label, self.label_zh = kind, label, label_zh
         self.field_work, self.liftable = field_work, liftable
         self.init_station(servers, mean_days)
+        self._t = float(model.time)  # busy and server time count from when it was added
 
 
 class StreetOffice(mesa.Agent):

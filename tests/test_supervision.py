@@ -107,7 +107,7 @@ def _rated(m: CoGovModel, q: list[float]) -> list[float]:
     p = m.p
     top, r = p["departments.solve_ceiling"], p["supervision.rating_response"]
     return [qi if d.rated_closed == 0 else
-            min(top, qi + r * max(0.0, top - d.rated_solved / d.rated_closed))
+            max(qi, min(top, qi + r * max(0.0, top - d.rated_solved / d.rated_closed)))
             for d, qi in zip(m.departments, q, strict=True)]
 
 
@@ -201,3 +201,16 @@ def test_parts_are_solved_with_their_own_departments_share() -> None:
                      & (res.issues["channel"].astype(str) == "departments")]
     p = q ** dep["n_departments"].to_numpy(dtype=float)
     assert abs(dep["solved"].sum() - p.sum()) <= 4 * np.sqrt((p * (1 - p)).sum()) + 1
+
+
+def test_a_rating_never_lowers_a_share_and_never_passes_the_ceiling() -> None:
+    m = _supervised()
+    d = m.departments[0]
+    d.solve_share, d.rated_closed, d.rated_solved = 0.99, 10, 5  # above the ceiling (0.985)
+    d.rate(0.985, 0.5)
+    assert d.solve_share == 0.99 and d.score == 0.5
+    d.solve_share, d.rated_closed, d.rated_solved = 0.9, 10, 0
+    d.rate(0.985, 0.5)
+    assert d.solve_share == 0.985  # 0.9 + 0.5 x 0.985 would pass it
+    d.rate(0.985, 0.5)  # nothing rated since: no change
+    assert d.solve_share == 0.985
