@@ -20,7 +20,8 @@ from cogov_sim.params import table
 from cogov_sim.scenario import load
 from cogov_sim.viz import app, draw
 from cogov_sim.viz import session as ses
-from cogov_sim.viz.i18n import param_label, t
+from cogov_sim.structures import registry
+from cogov_sim.viz.i18n import param_label, structure_name, t
 from cogov_sim.viz.layout import compute, layout_for
 
 
@@ -265,3 +266,17 @@ def test_reform_switch_redraws_the_hub_and_file_seed_is_used(tmp_path):
     path.write_text(ses.initial_settings("committee", seed=23).to_toml(), encoding="utf-8")
     assert ses.initial_settings(path).seed == 23
     assert ses.initial_settings(path, seed=4).seed == 4
+
+
+@pytest.mark.parametrize("name", sorted(registry()))
+def test_every_structure_renders_with_its_own_labels_and_sliders(name):
+    """Labels, hub marker and sliders come from the structure's class (docs/structures.md)."""
+    settings = dataclasses.replace(ses.initial_settings("fragmented"),
+                                   overrides={"structure": name})
+    s = ses.Session(settings)
+    for lang in ("zh", "en"):
+        f = s.render(lang)
+        assert all(img.startswith(b"\x89PNG") for img in f.images.values())
+    cls = registry()[name]
+    assert structure_name(name, "zh") == cls.title_zh
+    assert [n for n, *_ in ses.sliders(name)][len(ses.KEY_PARAMS):] == list(cls.key_params)
