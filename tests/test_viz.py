@@ -18,9 +18,9 @@ from cogov_sim import api, cli
 from cogov_sim.errors import InputError
 from cogov_sim.params import table
 from cogov_sim.scenario import load
+from cogov_sim.structures import registry
 from cogov_sim.viz import app, draw
 from cogov_sim.viz import session as ses
-from cogov_sim.structures import registry
 from cogov_sim.viz.i18n import param_label, structure_name, t
 from cogov_sim.viz.layout import compute, layout_for
 
