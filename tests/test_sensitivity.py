@@ -142,6 +142,12 @@ def test_shipped_sweeps_are_valid() -> None:
      '"departments.staff" = [9, 12]\n', "sweep.n", "power of 2"),
     ('[sweep]\nmethod = "sobol"\nn = 16\n[parameters]\n"mechanisms.sanshe" = [0, 1]\n'
      '"departments.staff" = [9, 12]\n', "parameters.mechanisms.sanshe", "varies numbers only"),
+    ('outputs = ["participation_meen"]\n[sweep]\nmethod = "sobol"\nn = 16\n[parameters]\n'
+     '"issues.rate" = [0.1, 0.2]\n"departments.staff" = [9, 12]\n', "outputs",
+     "did you mean 'participation_mean'"),
+    ('contrast = ["fragmented", "committee"]\n[sweep]\nmethod = "sobol"\nn = 16\n'
+     '[parameters]\n"issues.rate" = [0.1, 0.2]\n"departments.staff" = [9, 12]\n', "contrast",
+     "not both"),
 ])
 def test_bad_sweep_files_exit_2_with_one_line(tmp_path: Path, capsys, body: str, key: str,
                                               says: str) -> None:
@@ -156,3 +162,33 @@ def test_estimate_prints_runs_and_time(tmp_path: Path, capsys) -> None:
     assert main(["sweep", str(f), "--estimate", "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "320 runs" in out and "Estimated time" in out
+
+
+def test_bad_outputs_fail_before_any_run_even_with_estimate(tmp_path: Path, capsys) -> None:
+    f = _write(tmp_path, 'outputs = ["z"]' + ISHIGAMI.format(model="ishigami", method="sobol",
+                                                               n=64))
+    assert main(["sweep", str(f), "--estimate", "--workers", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "outputs" in err[0] and err[0].endswith("the model gives: y")
+
+
+def test_indices_that_cannot_be_are_flagged_and_not_summed() -> None:
+    from cogov_sim.sensitivity.analyse import OutputResult, impossible, plain_summary
+
+    idx = pd.DataFrame({"S1": [1.56, 0.2, 0.1], "S1_conf": [0.1, 0.05, 0.05],
+                        "ST": [1.28, 0.3, 0.1], "ST_conf": [0.1, 0.05, 0.05]},
+                       index=["a", "b", "c"])
+    assert impossible(idx) == ["a"]
+    ok = idx.loc[["b", "c"]]
+    assert impossible(ok) == []
+    neg = pd.DataFrame({"S1": [-0.4], "S1_conf": [0.1], "ST": [0.2], "ST_conf": [0.1]},
+                       index=["d"])
+    assert impossible(neg) == ["d"]
+    sweep = load_sweep(HERE.parent / "experiments" / "sweep-participation.toml")
+    r = OutputResult("participation_mean", idx, 0.1, 0.05, 0.01, impossible=impossible(idx))
+    from cogov_sim.sensitivity import analyse as an
+
+    r.warnings = an._warnings(sweep, r)
+    text = plain_summary(sweep, [r])
+    assert "explain about" not in text and "cannot be" in text
+    assert "large enough" not in text

@@ -52,6 +52,7 @@ def ishigami(overrides: dict[str, Any], seed: int, a: float = 7.0, b: float = 0.
 
 
 ishigami.params = {k: (-math.pi, math.pi) for k in ("x1", "x2", "x3")}  # type: ignore[attr-defined]
+ishigami.outputs = ("y",)  # type: ignore[attr-defined]
 
 BUILTIN = {"cogov": "cogov_sim.batch.models:cogov", "ishigami": "cogov_sim.batch.models:ishigami"}
 

@@ -30,6 +30,8 @@ class OutputResult:
     noise_in_means: float  # of the variance of replicate means
     half_change: float  # max |index(full) - index(half)|, NaN when not checkable
     warnings: list[str] = field(default_factory=list)
+    impossible: list[str] = field(default_factory=list)
+    """Parameters whose indices cannot be (outside [0, 1], or S1 above ST) beyond their CIs."""
 
 
 def replicate_values(sweep: Sweep, runs: pd.DataFrame, output: str) -> pd.DataFrame:
@@ -68,6 +70,7 @@ def analyse(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame) -> list[OutputResul
                            within / total if total > 0 else np.nan,
                            (within / reps.shape[1]) / var_means if var_means > 0 else np.nan,
                            _half_change(sweep, X, Y, idx))
+        res.impossible = impossible(idx)
         res.warnings = _warnings(sweep, res)
         out.append(res)
     return out
@@ -85,9 +88,32 @@ def _half_change(sweep: Sweep, X: np.ndarray, Y: np.ndarray, idx: pd.DataFrame) 
     return float(diff)
 
 
+def impossible(idx: pd.DataFrame) -> list[str]:
+    """Parameters whose Sobol' indices cannot be, beyond their confidence intervals: S1 or ST
+    outside [0, 1], or S1 above ST (a main effect larger than the total). A sign that the
+    sample is too small or noise dominates (Saltelli et al. 2010)."""
+    bad = []
+    for name, row in idx.iterrows():
+        for col in ("S1", "ST"):
+            if col in idx.columns:
+                half = float(row.get(f"{col}_conf", 0.0) or 0.0)
+                if row[col] - half > 1.0 or row[col] + half < 0.0:
+                    bad.append(str(name))
+        if "S1" in idx.columns and "ST" in idx.columns and (
+                row["S1"] - float(row.get("S1_conf", 0.0) or 0.0)
+                > row["ST"] + float(row.get("ST_conf", 0.0) or 0.0)):
+            bad.append(str(name))
+    return list(dict.fromkeys(bad))
+
+
 def _warnings(sweep: Sweep, r: OutputResult) -> list[str]:
     w = []
     name = r.output
+    if r.impossible:
+        w.append(f"{name}: indices that cannot be (outside [0, 1], or a main effect above the "
+                 f"total, beyond their CIs) for " + ", ".join(f"`{p}`" for p in r.impossible)
+                 + f" -- the estimates are not trustworthy at n = {sweep.n}; raise `n` and "
+                 "`replications`.")
     if r.half_change == r.half_change and r.half_change > CONVERGED:
         w.append(f"{name}: the indices moved by up to {r.half_change:.2f} between half the "
                  f"sample and all of it -- the sample is too small to trust the ranking; "
@@ -123,7 +149,7 @@ def plain_summary(sweep: Sweep, results: list[OutputResult], top: int = 3) -> st
             label = f"the difference in {label} ({sweep.contrast[0]} minus {sweep.contrast[1]})"
         s = f"For {label}, the {len(names)} parameters that matter most are " + ", ".join(
             f"`{n}` ({main} {order.loc[n, main]:.2f})" for n in names)
-        if "S1" in order.columns:
+        if "S1" in order.columns and not r.impossible:
             explained = float(np.clip(order["S1"].clip(lower=0).loc[names].sum(), 0, 1))
             s += f"; on their own they explain about {explained:.0%} of the variance"
             inter = float(np.clip((order["ST"] - order["S1"]).clip(lower=0).max(), 0, 1)) \
@@ -141,9 +167,13 @@ def plain_summary(sweep: Sweep, results: list[OutputResult], top: int = 3) -> st
                   f"{r.noise_in_means:.0%} in the design-point means.")
         lines.append(s)
         lines += [f"Warning: {w}" for w in r.warnings]
-    if not any(r.warnings for r in results):
+    checked = all(r.half_change == r.half_change for r in results)
+    if not any(r.warnings for r in results) and checked:
         lines.append("The indices from half the sample agree with those from all of it: the "
                      "sample is large enough for this ranking.")
+    elif not checked:
+        lines.append("Convergence could not be checked (the design cannot be halved or is too "
+                     "small): treat the ranking as provisional.")
     return "\n\n".join(lines)
 
 

@@ -149,6 +149,9 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
         fixed["run.days"] = doc["days"]
     scenarios: dict[str, Scenario | None]
     contrast = None
+    if cogov and "contrast" in doc and "scenario" in doc:
+        raise InputError(src, "a sweep has either one scenario or a contrast of two, not both; "
+                         "remove 'scenario' or 'contrast'", key="contrast")
     if cogov:
         names = doc.get("contrast") or [doc.get("scenario", "committee")]
         if "contrast" in doc and (not isinstance(names, list) or len(names) != 2
@@ -177,9 +180,27 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
     if not isinstance(outputs, list) or not outputs or not all(isinstance(o, str) for o in outputs):
         raise InputError(src, f"value {show(outputs)} is not allowed; allowed: a list of output "
                          'names, e.g. ["resolution_mean_days"]', key="outputs")
+    known = _output_names(fn, cogov, next(iter(scenarios.values())))
+    for o in outputs:
+        if known and o not in known:
+            raise InputError(src, f"value {show(o)} is not an output{did_you_mean(o, known)}; "
+                             f"the model gives: {', '.join(sorted(known))}", key="outputs")
     return Sweep(name, doc.get("description", ""), model, scenarios, contrast, bounds,
                  frozenset(ints), make(method_name, second), n, replications, seed,
                  tuple(outputs), fixed if not cogov else {}, src, text)
+
+
+def _output_names(fn: Any, cogov: bool, scenario: Scenario | None) -> list[str]:
+    """The outputs a model gives, known before the sweep runs: cogov's summary keys (from a
+    two-day probe of a 50-resident community of the sweep's scenario), or a function's
+    declared `outputs`; empty when a function declares none."""
+    if not cogov:
+        return list(getattr(fn, "outputs", ()) or ())
+    from cogov_sim.api import run
+
+    probe = scenario.with_overrides({"community.residents": 50, "run.days": 2,
+                                     "run.warmup_days": 0}, source="output check")
+    return list(run(probe, seed=0).summary)
 
 
 def _bounds(params: dict[str, Any], src: str, cogov: bool, fn: Any
