@@ -192,3 +192,27 @@ def test_indices_that_cannot_be_are_flagged_and_not_summed() -> None:
     text = plain_summary(sweep, [r])
     assert "explain about" not in text and "cannot be" in text
     assert "large enough" not in text
+
+
+def test_per_arm_parameters_vary_in_their_own_scenario_only(tmp_path: Path, capsys) -> None:
+    from cogov_sim.batch import models
+    from cogov_sim.scenario import load
+
+    pt = {"issues.multi_share": 0.1, "committee:issues.rate": 0.0, "fragmented:issues.rate": 2.0}
+    assert models.for_scenario(pt, "committee") == {"issues.multi_share": 0.1, "issues.rate": 0.0}
+    assert models.for_scenario(pt, "fragmented") == {"issues.multi_share": 0.1, "issues.rate": 2.0}
+    days = {"run.days": 40}
+    quiet = models.cogov(pt, 1, scenario=load("committee", days)).summary
+    busy = models.cogov(pt, 1, scenario=load("fragmented", days)).summary
+    assert quiet["all_issues"] == 0 and busy["all_issues"] > 100
+    body = ('contrast = ["fragmented", "committee"]\n[sweep]\nmethod = "sobol"\nn = 16\n'
+            '[parameters]\n"committe:issues.rate" = [0.1, 0.2]\n"departments.staff" = [9, 12]\n')
+    f = _write(tmp_path, body)
+    assert main(["sweep", str(f), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean 'committee'" in err and "parameters.committe:issues.rate" in err
+    s = load_sweep(HERE.parent / "experiments" / "sweep-advantage.toml")
+    arms = {k.rpartition(":")[0] for k in s.bounds}
+    assert arms == {"", "fragmented", "committee"}
+    assert not any(k.startswith("fragmented:") and k.split(":")[1].startswith(
+        ("committee.", "mechanisms.", "grid.", "supervision.")) for k in s.bounds)

@@ -68,8 +68,8 @@ class Experiment:
 
 def check_overrides(model: str, values: dict[str, Any], src: str, where: str) -> dict[str, Any]:
     """Validate parameter values for a model: cogov's table, or the function's `params`."""
-    if models.is_cogov(model):
-        return {k: validate_value(k, v, src) for k, v in values.items()}
+    if models.is_cogov(model):  # "ARM:key" sets key in the scenario named ARM only
+        return {k: validate_value(k.rsplit(":", 1)[-1], v, src) for k, v in values.items()}
     declared = getattr(models.model_fn(model), "params", None)
     if declared is None:
         return dict(values)

@@ -31,12 +31,24 @@ class Outcome:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
+def for_scenario(overrides: dict[str, Any], name: str) -> dict[str, Any]:
+    """The overrides that apply in scenario `name`: plain keys, and "name:key" ones."""
+    out = {}
+    for k, v in overrides.items():
+        arm, _, key = k.rpartition(":")
+        if not arm or arm == name:
+            out[key] = v
+    return out
+
+
 def cogov(overrides: dict[str, Any], seed: int, *, scenario: Scenario,
           keep: frozenset[str] = frozenset(), **_: Any) -> Outcome:
-    """One run of the co-governance model (`cogov_sim.api.run`) with the tables asked for."""
+    """One run of the co-governance model (`cogov_sim.api.run`) with the tables asked for. An
+    override named "ARM:key" applies only when the scenario is named ARM (a sweep's per-arm
+    parameter); plain keys apply to every scenario."""
     from cogov_sim import api
 
-    res = api.run(scenario, seed=seed, overrides=overrides)
+    res = api.run(scenario, seed=seed, overrides=for_scenario(overrides, scenario.name))
     tables = {"issues": res.issues, "daily": res.daily}
     return Outcome(res.summary, {k: v for k, v in tables.items() if k in keep})
 

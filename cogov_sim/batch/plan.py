@@ -97,7 +97,7 @@ def expand(exp: Experiment) -> Plan:
         exp.check_point(pt, f"points[{i}]")
         for sc in exp.scenarios.values():
             if sc is not None:
-                sc.with_overrides(pt, source=exp.source)
+                sc.with_overrides(models.for_scenario(pt, sc.name), source=exp.source)
     seeds = replication_seeds(exp.seed, exp.replications)
     wp, wr = len(str(len(points) - 1)), max(3, len(str(exp.replications - 1)))
     runs = tuple(

@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 from cogov_sim.errors import InputError, did_you_mean
 from cogov_sim.scenario import Change, Scenario
 
-from . import integrity
+from . import integrity, models
 from .experiment import Experiment
 from .plan import Plan
 from .worker import LOST, Record
@@ -401,7 +401,7 @@ def load_run_spec(folder: str | Path, run_id: str) -> tuple[Scenario, int]:
     if rec["scenario"] not in scenarios:
         raise InputError(str(folder), "this batch ran a model without scenarios", key="run_id")
     sc = scenario_from_dict(scenarios[rec["scenario"]])
-    overrides = json.loads(rec["overrides"])
+    overrides = models.for_scenario(json.loads(rec["overrides"]), sc.name)
     if overrides:
         sc = sc.with_overrides(overrides, source=f"{folder} run {run_id}")
     return sc, int(rec["seed"])

@@ -172,6 +172,13 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
             scenarios[sc.name] = sc.with_overrides(fixed, source=src) if fixed else sc
         if "contrast" in doc:
             contrast = tuple(scenarios)  # type: ignore[assignment]
+        for full in bounds:
+            arm = full.rpartition(":")[0]
+            if arm and arm not in scenarios:
+                raise InputError(src, f"'{arm}' is not a scenario of this sweep"
+                                 f"{did_you_mean(arm, scenarios)}; allowed: "
+                                 + ", ".join(f"'{n}:'" for n in scenarios),
+                                 key=f"parameters.{full}")
     else:
         scenarios = {name: None}
     outputs = doc.get("outputs", ["resolution_mean_days"] if cogov else ["y"])
@@ -205,11 +212,14 @@ def _output_names(fn: Any, cogov: bool, scenario: Scenario | None) -> list[str]:
 
 def _bounds(params: dict[str, Any], src: str, cogov: bool, fn: Any
             ) -> tuple[dict[str, tuple[float, float]], set[str]]:
+    """Bounds by parameter. With cogov, "ARM:name" varies a parameter in one scenario of the
+    contrast only (e.g. a committee-only dial), plain names in every scenario."""
     tab = table() if cogov else {}
     declared = getattr(fn, "params", None) or {}
     bounds, ints = {}, set()
-    for k, v in params.items():
-        key = f"parameters.{k}"
+    for full, v in params.items():
+        key = f"parameters.{full}"
+        k = full.rpartition(":")[2] if cogov else full
         if cogov and k not in tab:
             raise InputError(src, f"unknown parameter{did_you_mean(k, tab)}; `cogov params` lists "
                              "them all", key=key)
@@ -231,6 +241,6 @@ def _bounds(params: dict[str, Any], src: str, cogov: bool, fn: Any
                 raise InputError(src, f"bounds {show(v)} fall outside the allowed range; allowed: "
                                  f"{p.allowed()}", key=key)
             if p.kind == "int":
-                ints.add(k)
-        bounds[k] = (lo, hi)
+                ints.add(full)
+        bounds[full] = (lo, hi)
     return bounds, ints
