@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,26 @@ def markdown(df: pd.DataFrame) -> str:
     return "\n".join([head, rule, *("| " + " | ".join(r) + " |" for r in cells)])
 
 
+def discover(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame, sens: Path) -> str:
+    """For a contrast sweep: PRIM boxes of the design where the second scenario does no
+    better, per output; written to boxes.csv; returned in words."""
+    if not sweep.contrast:
+        return ""
+    from cogov_sim.sensitivity import discovery
+    from cogov_sim.sensitivity.analyse import replicate_values
+
+    x = pd.DataFrame(X, columns=sweep.problem["names"])
+    texts, tables = [], []
+    for output in sweep.outputs:
+        y = replicate_values(sweep, runs, output).mean(axis=1).to_numpy()
+        cases = discovery.no_advantage(output, y)
+        boxes = discovery.find_boxes(x, cases)
+        texts.append(discovery.describe(output, sweep.contrast, boxes, int(cases.sum()), len(y)))
+        tables.append(discovery.boxes_table(output, boxes))
+    pd.concat(tables, ignore_index=True).to_csv(sens / "boxes.csv", index=False)
+    return "\n\n".join(texts)
+
+
 def _hms(s: float) -> str:
     s = int(round(s))
     return f"{s // 3600}h {s % 3600 // 60:02d}m {s % 60:02d}s" if s >= 3600 else \
@@ -89,6 +110,9 @@ def cmd_sweep(a: argparse.Namespace) -> int:
     pd.DataFrame(X, columns=sweep.problem["names"]).to_parquet(sens / "design.parquet")
     figures = plot_results(sweep, results, sens)
     text = plain_summary(sweep, results)
+    found = discover(sweep, X, runs, sens)
+    if found:
+        text += "\n\nWhen does it not help? (PRIM over the design)\n\n" + found
     manifest = json.loads((out / "manifest.json").read_text())
     md = [f"# Sensitivity: {sweep.name}", "", sweep.description, "", "## In plain words", "", text,
           "", "## Indices", "", markdown(table), "",
