@@ -25,3 +25,14 @@ def noisy_linear(overrides: dict, seed: int, **_: object) -> dict[str, float]:
 
 
 noisy_linear.params = {"a": (0.0, 1.0), "b": (0.0, 1.0)}  # type: ignore[attr-defined]
+
+
+def noisy_ishigami(overrides: dict, seed: int, **_: object) -> dict[str, float]:
+    """Ishigami plus Gaussian run-to-run noise (sd 1; the function's variance is about 13.8):
+    a stochastic model whose mean has known Sobol' indices."""
+    y = ishigami(overrides, seed)["y"]
+    return {"y": y + np.random.default_rng(seed).normal(0.0, 1.0)}
+
+
+noisy_ishigami.params = ishigami.params  # type: ignore[attr-defined]
+noisy_ishigami.outputs = ("y",)  # type: ignore[attr-defined]

@@ -18,6 +18,8 @@ from cogov_sim.sensitivity.sweep import Sweep
 
 CONVERGED = 0.1  # largest acceptable change of an index between half and full design
 NOISY = 0.2  # share of the variance of replicate means that may be noise
+EMULATOR_Q2 = 0.8  # held-out predictivity an emulator needs before its indices are trusted
+EMULATOR_COVERAGE = (0.85, 1.0)  # share of held-out means inside its 95% intervals
 
 
 @dataclass
@@ -125,6 +127,12 @@ def _warnings(sweep: Sweep, r: OutputResult) -> list[str]:
         if widest > CONVERGED:
             w.append(f"{name}: some confidence intervals are wider than ±{widest:.2f}; a larger "
                      "`n` would narrow them.")
+    em = r.indices.attrs.get("emulator")
+    if em and (em["q2"] < EMULATOR_Q2 or not EMULATOR_COVERAGE[0] <= em["coverage"]
+               <= EMULATOR_COVERAGE[1]):
+        w.append(f"{name}: the emulator validates weakly (held-out Q² {em['q2']:.2f}, 95% "
+                 f"intervals hold {em['coverage']:.0%} of held-out means): the indices describe "
+                 "the emulator more than the model; add design points or replications.")
     if r.noise_in_means == r.noise_in_means and r.noise_in_means > NOISY:
         w.append(f"{name}: {r.noise_in_means:.0%} of the variation between design points is "
                  f"still run-to-run noise after averaging {sweep.replications} replications; "
@@ -165,6 +173,11 @@ def plain_summary(sweep: Sweep, results: list[OutputResult], top: int = 3) -> st
             s += (f" Run-to-run noise is {r.noise_share:.0%} of the spread between single runs; "
                   f"averaging {sweep.replications} replications leaves "
                   f"{r.noise_in_means:.0%} in the design-point means.")
+        em = r.indices.attrs.get("emulator")
+        if em:
+            s += (f" The indices come from a Gaussian-process emulator of the {em['points']} "
+                  f"design-point means: held-out Q² {em['q2']:.2f}, its 95% intervals hold "
+                  f"{em['coverage']:.0%} of held-out means.")
         lines.append(s)
         lines += [f"Warning: {w}" for w in r.warnings]
     checked = all(r.half_change == r.half_change for r in results)

@@ -133,7 +133,14 @@ class Delta:
         return n
 
 
-METHODS: dict[str, type] = {"sobol": Sobol, "morris": Morris, "fast": Fast, "delta": Delta}
+def _emulator() -> type:
+    from cogov_sim.sensitivity.emulator import Emulator
+
+    return Emulator
+
+
+METHODS: dict[str, type] = {"sobol": Sobol, "morris": Morris, "fast": Fast, "delta": Delta,
+                            "emulator": _emulator()}
 
 
 def make(name: str, second_order: bool = False) -> Method:

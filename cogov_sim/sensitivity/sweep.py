@@ -110,7 +110,7 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
     n = _need(sw, "n", src, int, "an integer >= 4 (base sample size)")
     if n < 4:
         raise InputError(src, f"value {n} is too small; allowed: an integer >= 4", key="sweep.n")
-    if method_name == "sobol" and n & (n - 1):
+    if method_name in ("sobol", "emulator") and n & (n - 1):
         raise InputError(src, f"value {n} is not a power of 2, which Sobol' sampling needs; "
                          f"allowed: e.g. {1 << (n - 1).bit_length()}", key="sweep.n")
     second = sw.get("second_order", False)
