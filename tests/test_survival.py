@@ -5,6 +5,7 @@ stable across run lengths where the closed-only mean is not."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -201,3 +202,20 @@ def test_censoring_aware_time_does_not_depend_on_run_length() -> None:
         _, lo, _ = paired_diff_ci(a["resolution_mean_days"].to_numpy(),
                                   b["resolution_mean_days"].to_numpy())
         assert lo > 0.0, (name, lo)
+
+
+def test_report_draws_survival_and_abandonment_curves(tmp_path: Path) -> None:
+    from cogov_sim.batch import executors, load_experiment, run_batch
+    from cogov_sim.cli import main
+
+    (tmp_path / "exp.toml").write_text(
+        'name = "surv"\ndescription = "curves"\nscenarios = ["fragmented", "committee"]\n'
+        'replications = 3\nseed = 2\ndays = 60\nkeep = ["summary", "issues"]\n[set]\n'
+        '"community.residents" = 400\n"run.warmup_days" = 5\n')
+    run_batch(load_experiment(tmp_path / "exp.toml"), tmp_path / "out", executors.Serial())
+    assert main(["report", str(tmp_path / "out")]) == 0
+    figs = tmp_path / "out" / "report" / "figures"
+    assert (figs / "resolution_survival.png").read_bytes()[:4] == b"\x89PNG"
+    assert "<svg" in (figs / "resolution_survival.svg").read_text()[:2000]
+    assert "(figures/resolution_survival.png)" in (
+        tmp_path / "out" / "report" / "report.md").read_text()
