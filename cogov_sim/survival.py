@@ -162,7 +162,8 @@ def curves(issues: pd.DataFrame, horizon: float, warmup: float = 0.0,
            grid: np.ndarray | None = None) -> pd.DataFrame:
     """On a grid of ages (default 0..`TAU_DAYS` by day): the Aalen--Johansen cumulative
     incidence of resolution and of abandonment and the share still unresolved
-    (``1 - F_resolved``, KM on censoring-complete data) -- what report figures draw."""
+    (``1 - F_resolved``, KM on censoring-complete data) -- what report figures draw. NaN at
+    ages beyond the longest follow-up (horizon - warmup)."""
     grid = np.arange(0.0, TAU_DAYS + 1.0) if grid is None else np.asarray(grid, dtype=float)
     tte = time_to_event(issues, horizon, warmup)
     if len(tte) == 0:
@@ -171,9 +172,12 @@ def curves(issues: pd.DataFrame, horizon: float, warmup: float = 0.0,
     km = resolution_km(tte)
     res = cumulative_incidence(tte, RESOLVED)
     ab = cumulative_incidence(tte, ABANDONED)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "age_days": grid,
         "unresolved": km.survival_function_at_times(grid).to_numpy(),
         "cif_resolved": cif_at(res, grid),
         "cif_abandoned": cif_at(ab, grid),
     })
+    # nothing is observed beyond the longest follow-up: no estimate there
+    out.loc[grid > tte["followup"].max(), ["unresolved", "cif_resolved", "cif_abandoned"]] = np.nan
+    return out

@@ -163,7 +163,8 @@ def plot_survival(folder: Path, groups: pd.Series, order: list[str], warmup: dic
                 continue
             ci = np.array([mean_ci(x.to_numpy()) for _, x in sub.groupby("age_days")[what]])
             ax.plot(grid, ci[:, 0], color=col[gname], label=gname)
-            ax.fill_between(grid, ci[:, 1], ci[:, 2], color=col[gname], alpha=0.25, lw=0)
+            ax.fill_between(grid, np.clip(ci[:, 1], 0, 1), np.clip(ci[:, 2], 0, 1),
+                            color=col[gname], alpha=0.25, lw=0)
         ax.set(xlabel="age of the issue (days since it occurred)", ylabel=ylabel)
         ax.grid(alpha=0.3)
     axes[0].set_title("Time to resolution, every issue (open ones censored)", fontsize=9)
