@@ -429,6 +429,31 @@ def waterfall(ex: Explanation, metric: str, out: Path) -> list[Path]:
     return paths
 
 
+def load_result(path: Path) -> tuple[Explanation, list[str]]:
+    """An explanation written by `cogov explain` (explain.json), and warnings: which of its
+    scenarios no longer match the shipped files (content hash) or this code version."""
+    try:
+        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        sa, sb = load(d["a"]["name"]), load(d["b"]["name"])
+        table = pd.DataFrame(d["contributions"]).set_index(["metric", "dial"]).astype(
+            {"contribution": float, "ci_low": float, "ci_high": float})
+        inter = pd.DataFrame(d["interactions"])
+        inter = (inter.set_index(["metric", "dials"]).astype(float) if len(inter) else
+                 pd.DataFrame(columns=["metric", "dials", "interaction", "ci_low", "ci_high"])
+                 .set_index(["metric", "dials"]))
+        ds = [Dial(x["key"], x["change"]) for x in d["dials"]]
+        ex = Explanation(sa, sb, ds, tuple(dict.fromkeys(table.index.get_level_values(0))),
+                         table, inter, pd.DataFrame(), int(d["replications"]), int(d["seed"]),
+                         d["method"].startswith("exact"), float(d.get("seconds", 0.0)),
+                         {k: d.get(k) for k in ("cogov_sim", "git", "days", "overrides")})
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(str(path), f"not a result written by `cogov explain` ({e}); allowed: "
+                         "an explain.json file") from None
+    stale = [f"{s.name}: file changed since (hash {s.hash}, result made with "
+             f"{d[w]['hash']})" for w, s in (("a", sa), ("b", sb)) if d[w]["hash"] != s.hash]
+    return ex, stale
+
+
 def estimate_seconds(a: Scenario, runs: int, workers: int) -> float:
     """Time one run of A in this process, times runs over workers (a rough upper figure)."""
     t0 = time.perf_counter()
@@ -446,6 +471,19 @@ def cmd_explain(a: argparse.Namespace) -> int:
     if a.metric is not None and a.metric not in metrics.KEY_METRICS:
         raise InputError("--metric", f"'{a.metric}' is not a headline metric; allowed: "
                          + ", ".join(metrics.KEY_METRICS))
+    if a.from_file:
+        ex, stale = load_result(Path(a.from_file))
+        if (ex.a.name, ex.b.name) != (Path(a.a).stem, Path(a.b).stem):
+            raise InputError("--from", f"{a.from_file} explains '{ex.a.name}' -> '{ex.b.name}', "
+                             f"not '{a.a}' -> '{a.b}'")
+        print(f"Where {ex.b.name}'s difference from {ex.a.name} comes from (shipped result "
+              f"{a.from_file}, cogov-sim {ex.provenance.get('cogov_sim')}, git "
+              f"{ex.provenance.get('git')}; recompute: cogov explain {ex.a.name} {ex.b.name} "
+              f"-r {ex.replications} --seed {ex.seed}):")
+        print(text(ex, [a.metric] if a.metric else list(ex.metrics)[:1], top=a.top))
+        for w in stale:
+            print(f"cogov: warning: {a.from_file}: {w}; recompute it", file=sys.stderr)
+        return 0
     sa, sb, ds = prepare(a.a, a.b, overrides, a.days)
     perms = a.permutations
     total = n_runs(len(ds), a.replications, perms, np.random.default_rng(a.seed))
@@ -478,7 +516,7 @@ def cmd_explain(a: argparse.Namespace) -> int:
     if a.json:
         print(json.dumps(_clean(ex.to_dict()), default=str))
     else:
-        print(text(ex, [metric] if a.metric else None))
+        print(text(ex, [metric] if a.metric else None, top=a.top))
         print(f"\n{total} runs in {ex.seconds:.0f} s; wrote {out}/contributions.parquet, "
               f"interactions.parquet, runs.parquet, explain.json, {figs[0].name}, {figs[1].name}"
               f"\ncogov-sim {api.__version__}, git {git_commit() or 'n/a'}; {sa.name} "
@@ -507,6 +545,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--permutations", type=_int_at_least("--permutations", 2),
                    help=f"sample this many permutations instead of all 2^k combinations "
                    f"(default: exact up to {EXACT_MAX} dials, 64 permutations above)")
+    e.add_argument("--top", type=_int_at_least("--top", 1),
+                   help="print only the N largest contributions per metric")
+    e.add_argument("--from", dest="from_file", metavar="FILE",
+                   help="print a result written before (explain.json) instead of running")
     e.add_argument("--estimate", action="store_true", help="say how many runs and how long, "
                    "then stop")
     e.add_argument("--json", action="store_true", help="print the result as one JSON object")

@@ -111,6 +111,13 @@ def test_cli_json_files_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture
                  f"waterfall-{metrics.KEY_METRICS[0]}.png",
                  f"waterfall-{metrics.KEY_METRICS[0]}.svg"):
         assert (out / name).exists(), name
+    # a shipped result is printed without running anything
+    assert main(["explain", "committee", "committee-no-grid", "--from", str(out / "explain.json"),
+                 "--top", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "shipped result" in printed and "  grid " in printed
+    assert main(["explain", "fragmented", "committee", "--from", str(out / "explain.json")]) == 2
+    assert "--from" in capsys.readouterr().err
     assert main(["explain", "fragmented", "committee", "--estimate", "--workers", "2"]) == 0
     assert "640 runs" in capsys.readouterr().out
     assert main(["explain", "committee", "committee"]) == 2
