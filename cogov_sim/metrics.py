@@ -184,9 +184,15 @@ def summarise(issues: pd.DataFrame, daily: pd.DataFrame, stations: pd.DataFrame,
     if horizon is None:
         horizon = float(daily["time"].iloc[-1]) if len(daily) else float(
             np.nanmax(issues["t_closed"])) if len(issues) else 0.0
+    both = bool(residents["rural"].any() and (~residents["rural"]).any())
+    rural = issues["rural"].to_numpy(dtype=bool)
+    gap_rmst = (survival.restricted_mean(issues[rural], horizon, warmup, tau)
+                - survival.restricted_mean(issues[~rural], horizon, warmup, tau)
+                if both else np.nan)
     return {
         **issue_metrics(issues, warmup),
         **survival.resolution_summary(issues, horizon, warmup, tau),
+        "gap_resolution_rmst_rural_urban": gap_rmst,
         **series_metrics(daily, warmup),
         **station_metrics(stations),
         **gap_metrics(issues, residents, warmup),

@@ -146,6 +146,15 @@ def resolution_summary(issues: pd.DataFrame, horizon: float, warmup: float = 0.0
     return out
 
 
+def restricted_mean(issues: pd.DataFrame, horizon: float, warmup: float = 0.0,
+                    tau: float = TAU_DAYS) -> float:
+    """Only `resolution_rmst_days` (NaN without issues): for subgroups such as rural/urban."""
+    tte = time_to_event(issues, horizon, warmup)
+    if len(tte) == 0:
+        return float("nan")
+    return float(restricted_mean_survival_time(resolution_km(tte), t=tau))
+
+
 def by_group(issues: pd.DataFrame, column: str, horizon: float, warmup: float = 0.0,
              tau: float = TAU_DAYS) -> pd.DataFrame:
     """`resolution_summary` per value of a ledger column (category, n_departments, rural,

@@ -106,6 +106,18 @@ def test_no_issues_and_no_abandonment() -> None:
     assert s["cif_abandoned_90d"] == 0.0
 
 
+def test_rural_urban_gap_in_the_restricted_mean() -> None:
+    led = _ledger()
+    gap = (survival.restricted_mean(led[led["rural"]], HORIZON, tau=50.0)
+           - survival.restricted_mean(led[~led["rural"]], HORIZON, tau=50.0))
+    # rural: 5+, 20, 40+ -> S* = 1/2 after 20: RMST(50) = 20 + 15 = 35
+    # urban: 10, abandoned (kept to 90+), 30 -> S* = 2/3 after 10, 1/3 after 30: 30
+    assert gap == pytest.approx(35.0 - (10 + 2 / 3 * 20 + 1 / 3 * 20))
+    res = run("rural", seed=1, days=90)
+    assert not math.isnan(res.summary["gap_resolution_rmst_rural_urban"])
+    assert math.isnan(run("committee", seed=1, days=60).summary["gap_resolution_rmst_rural_urban"])
+
+
 def test_by_group_and_curves() -> None:
     g = survival.by_group(_ledger(), "category", HORIZON, tau=50.0)
     assert list(g.index) == ["a", "b"] and "resolution_rmst_days" in g
