@@ -382,6 +382,11 @@ def text(ex: Explanation, metric_names: Sequence[str] | None = None, top: int | 
             se = f" ± {r['mc_se']:.2g}" if "mc_se" in r and not math.isnan(r["mc_se"]) else ""
             lines.append(f"  {dial:<28} {_f(r['contribution']):>8}{se} [{_f(r['ci_low'])}, "
                          f"{_f(r['ci_high'])}]")
+        if top and len(parts) > top:
+            rest = parts.iloc[top:]
+            lines.append(f"  {len(rest)} other dials together    "
+                         f"{_f(rest['contribution'].sum()):>8} (" + ", ".join(
+                             f"{d} {_f(c)}" for d, c in rest["contribution"].items()) + ")")
         for pair, r in mattering_interactions(ex, me).iterrows():
             lines.append(f"  interaction {pair}: {_f(r['interaction'])} [{_f(r['ci_low'])}, "
                          f"{_f(r['ci_high'])}] (split equally between the two)")

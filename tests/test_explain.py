@@ -126,3 +126,22 @@ def test_cli_json_files_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["explain", "fragmented", "committee", "--metric", "speed"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--metric" in err[0] and "resolution_rmst_days" in err[0]
+
+
+SHIPPED = Path(__file__).resolve().parent.parent / "results" / "explain-fragmented-committee"
+
+
+def test_shipped_headline_explanation_is_current_and_efficient() -> None:
+    """`make run` prints this file: its scenarios must still be the shipped ones, and its
+    contributions add up to the difference in every metric."""
+    ex, stale = explain.load_result(SHIPPED / "explain.json")
+    assert stale == [], stale
+    assert [d.key for d in ex.dials] == ["structure", "pooled_team", "grid", "supervision",
+                                         "party", "centres"] and ex.replications == 10
+    for me in ex.metrics:
+        t = ex.table.loc[me]
+        total = t.loc["(total)", "contribution"]
+        if not math.isnan(total):
+            assert t.drop(index=["(A)", "(B)", "(total)"])["contribution"].sum() == pytest.approx(
+                total, abs=1e-9)
+    assert (SHIPPED / "waterfall-resolution_rmst_days.svg").exists()
