@@ -279,12 +279,35 @@ def prepare(a: str | Path | Scenario, b: str | Path | Scenario,
     return sa, sb, ds
 
 
+def resumable(folder: Path) -> Callable[..., pd.DataFrame]:
+    """An `evaluate` that stores runs in a batch folder (`cogov_sim.batch.run_batch`): killed
+    and started again with the same arguments, it runs only what is missing."""
+    from cogov_sim.batch import executors, run_batch
+    from cogov_sim.batch.experiment import Experiment
+
+    def ev(model: str, points: list[dict[str, Any]], *, seed: int, replications: int,
+           scenario: Scenario, executor: Any = None) -> pd.DataFrame:
+        exp = Experiment("explain", f"cogov explain: combinations of dials on {scenario.name}",
+                         model, {scenario.name: scenario}, replications, seed, {}, ("summary",),
+                         points=tuple(dict(p) for p in points))
+        res = run_batch(exp, folder, executor or executors.Serial())
+        runs = res.runs if res.runs is not None else pd.DataFrame(
+            columns=["point", "replication", "status", "error"])
+        if "error" not in runs:
+            runs = runs.assign(error=None)
+        return runs.sort_values(["point", "replication"]).reset_index(drop=True)
+
+    return ev
+
+
 def explain(a: str | Path | Scenario, b: str | Path | Scenario, replications: int = 10,
             seed: int = 1, days: int | None = None, overrides: dict[str, Any] | None = None,
             metric_names: tuple[str, ...] = metrics.KEY_METRICS, executor: Any = None,
             permutations: int | None = None,
             evaluate: Callable[..., pd.DataFrame] | None = None) -> Explanation:
-    """Run every combination of the dials (paired seeds) and decompose B - A in each metric."""
+    """Run every combination of the dials (paired seeds) and decompose B - A in each metric.
+    `evaluate` defaults to `cogov_sim.batch.evaluate` (in memory); `resumable(folder)` stores
+    the runs in a batch folder instead."""
     from cogov_sim.batch import evaluate as batch_evaluate
     from cogov_sim.batch import require_ok
 
@@ -501,17 +524,17 @@ def cmd_explain(a: argparse.Namespace) -> int:
               f"replications = {total} runs; about {secs / 60:.1f} min on {workers} workers "
               "(from one timed run)")
         return 0
+    out = Path(a.out) if a.out else Path("results") / f"explain-{sa.name}-{sb.name}"
+    out.mkdir(parents=True, exist_ok=True)
     ex_ = None if a.workers == 1 and not a.scheduler else make(a.workers, a.scheduler)
     try:
         ex = explain(sa, sb, a.replications, a.seed, None, None, executor=ex_,
-                     permutations=perms)
+                     permutations=perms, evaluate=resumable(out / "batch"))
     finally:
         if ex_ is not None:
             ex_.close()
     ex.provenance = {"cogov_sim": api.__version__, "git": git_commit(),
                      "overrides": overrides, "days": sa.params["run.days"]}
-    out = Path(a.out) if a.out else Path("results") / f"explain-{sa.name}-{sb.name}"
-    out.mkdir(parents=True, exist_ok=True)
     ex.table.reset_index().to_parquet(out / "contributions.parquet", index=False)
     ex.interactions.reset_index().to_parquet(out / "interactions.parquet", index=False)
     ex.runs.drop(columns=["error"], errors="ignore").to_parquet(out / "runs.parquet", index=False)
@@ -558,6 +581,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "then stop")
     e.add_argument("--json", action="store_true", help="print the result as one JSON object")
     e.add_argument("--out", metavar="DIR", help="where to write Parquet, JSON and the waterfall "
-                   "(default results/explain-A-B)")
+                   "(default results/explain-A-B); its batch/ folder holds the runs: the same "
+                   "command again resumes an interrupted explanation")
     add_worker_options(e)
     e.set_defaults(func=cmd_explain)

@@ -111,6 +111,12 @@ def test_cli_json_files_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture
                  f"waterfall-{metrics.KEY_METRICS[0]}.png",
                  f"waterfall-{metrics.KEY_METRICS[0]}.svg"):
         assert (out / name).exists(), name
+    # the runs sit in a batch folder: the same command again runs nothing new (resumable)
+    assert main(["explain", "committee", "committee-no-grid", "-r", "2", "--days", "60",
+                 "--workers", "1", "--json", "--out", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out)["contributions"] == d["contributions"]
+    manifest = json.loads((out / "batch" / "manifest.json").read_text())
+    assert [s["runs"] for s in manifest["sessions"]] == [4, 0]
     # a shipped result is printed without running anything
     assert main(["explain", "committee", "committee-no-grid", "--from", str(out / "explain.json"),
                  "--top", "1"]) == 0
