@@ -70,7 +70,7 @@ def summary_text(summary: dict[str, float], provenance: dict[str, Any]) -> str:
         f"{_f(s['cif_resolved_30d'])} / {_f(s['cif_resolved_90d'])}, abandoned within 90 days "
         f"{_f(s['cif_abandoned_90d'])} (cumulative incidence, Aalen-Johansen); open at the end "
         f"{_f(s['resolution_censored_share'])}",
-        f"Closed issues only: mean {_f(s['resolution_mean_days'])} d, median "
+        f"Resolution time, closed issues only: mean {_f(s['resolution_mean_days'])} d, median "
         f"{_f(s['resolution_median_days'])} d, p90 {_f(s['resolution_p90_days'])} d; "
         f"from report: {_f(s['response_mean_days'])} d",
         "  where the time goes: " + ", ".join(
