@@ -496,11 +496,18 @@ def cmd_explain(a: argparse.Namespace) -> int:
     from cogov_sim.cli import _clean, _overrides, git_commit
 
     overrides = _overrides(a.set)
-    if a.metric is not None and a.metric not in metrics.KEY_METRICS:
-        raise InputError("--metric", f"'{a.metric}' is not a headline metric; allowed: "
-                         + ", ".join(metrics.KEY_METRICS))
+
+    def bad_metric(allowed: Sequence[str]) -> InputError:
+        return InputError("--metric", f"'{a.metric}' is not a summary metric here; allowed: "
+                          "a headline metric (" + ", ".join(metrics.KEY_METRICS) + ")"
+                          + (f" or another of the {len(allowed)} summary keys (`cogov run "
+                             "SCENARIO --json`)" if len(allowed) > len(metrics.KEY_METRICS)
+                             else ""))
+
     if a.from_file:
         ex, stale = load_result(Path(a.from_file))
+        if a.metric is not None and a.metric not in ex.metrics:
+            raise bad_metric(ex.metrics)
         if (ex.a.name, ex.b.name) != (Path(a.a).stem, Path(a.b).stem):
             raise InputError("--from", f"{a.from_file} explains '{ex.a.name}' -> '{ex.b.name}', "
                              f"not '{a.a}' -> '{a.b}'")
@@ -513,6 +520,13 @@ def cmd_explain(a: argparse.Namespace) -> int:
             print(f"cogov: warning: {a.from_file}: {w}; recompute it", file=sys.stderr)
         return 0
     sa, sb, ds = prepare(a.a, a.b, overrides, a.days)
+    extra: tuple[str, ...] = ()
+    if a.metric is not None and a.metric not in metrics.KEY_METRICS:
+        # what a run's summary holds, from the shortest valid run
+        keys = list(api.run(sa, seed=1, days=int(sa.params["run.warmup_days"]) + 1).summary)
+        if a.metric not in keys:
+            raise bad_metric(keys)
+        extra = (a.metric,)
     perms = a.permutations
     total = n_runs(len(ds), a.replications, perms, np.random.default_rng(a.seed))
     if a.estimate:
@@ -529,7 +543,8 @@ def cmd_explain(a: argparse.Namespace) -> int:
     ex_ = None if a.workers == 1 and not a.scheduler else make(a.workers, a.scheduler)
     try:
         ex = explain(sa, sb, a.replications, a.seed, None, None, executor=ex_,
-                     permutations=perms, evaluate=resumable(out / "batch"))
+                     permutations=perms, evaluate=resumable(out / "batch"),
+                     metric_names=(*metrics.KEY_METRICS, *extra))
     finally:
         if ex_ is not None:
             ex_.close()
@@ -569,7 +584,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter in both scenarios (repeatable)")
     e.add_argument("--metric", help="the metric to print and draw (default: every headline "
-                   "metric printed, the first drawn)")
+                   "metric printed, the first drawn); any summary key, e.g. "
+                   "gap_resolution_rmst_rural_urban")
     e.add_argument("--permutations", type=_int_at_least("--permutations", 2),
                    help=f"sample this many permutations instead of all 2^k combinations "
                    f"(default: exact up to {EXACT_MAX} dials, 64 permutations above)")

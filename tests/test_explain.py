@@ -129,6 +129,11 @@ def test_cli_json_files_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["explain", "committee", "committee"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("cogov: error: ") and "do not differ" in err[0]
+    # any summary key can be explained, not only the headline ones
+    assert main(["explain", "committee", "committee-no-grid", "-r", "2", "--days", "60",
+                 "--workers", "1", "--metric", "trust_final", "--out", str(tmp_path / "t")]) == 0
+    assert "trust_final" in capsys.readouterr().out
+    assert (tmp_path / "t" / "waterfall-trust_final.svg").exists()
     assert main(["explain", "fragmented", "committee", "--metric", "speed"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--metric" in err[0] and "resolution_rmst_days" in err[0]
