@@ -97,6 +97,12 @@ def test_explain_on_the_model_is_efficient_and_paired() -> None:
         assert ex.table.loc[(me, "(total)"), "contribution"] == pytest.approx(
             cmp.table.loc[(b.name, me), "diff"])
     assert len(ex.interactions) == len(ex.metrics)  # one pair
+    # sampled permutations (as above 8 dials): still efficient, with a Monte Carlo error
+    sp = explain.explain(a, b, replications=3, seed=4, permutations=6)
+    assert not sp.exact and "mc_se" in sp.table.columns
+    t = sp.table.loc["resolution_rmst_days"]
+    assert t.drop(index=["(A)", "(B)", "(total)"])["contribution"].sum() == pytest.approx(
+        t.loc["(total)", "contribution"], abs=1e-9)
 
 
 def test_cli_json_files_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
