@@ -11,6 +11,8 @@ browser:
 
 run: setup
 	.venv/bin/cogov compare fragmented committee whistle
+	@echo
+	.venv/bin/cogov explain fragmented committee --from results/explain-fragmented-committee/explain.json --top 3
 
 test: setup browser
 	.venv/bin/python -m pytest

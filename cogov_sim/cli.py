@@ -216,6 +216,7 @@ EXTENSIONS = (
     "cogov_sim.bench",  # bench
     "cogov_sim.validation.cli",  # validate, calibrate
     "cogov_sim.mechanisms",  # mechanisms
+    "cogov_sim.explain",  # explain
 )
 
 

@@ -9,20 +9,29 @@ import pandas as pd
 
 from cogov_sim.metrics import STAGES
 from cogov_sim.params import Param
+from cogov_sim.survival import TAU_DAYS
 
 LABELS = {
-    "resolution_mean_days": "mean resolution time (days)",
-    "resolution_median_days": "median resolution time (days)",
-    "resolution_p90_days": "p90 resolution time (days)",
-    "response_mean_days": "mean time from report to resolution (days)",
+    "resolution_rmst_days": f"resolution time, restricted mean to {TAU_DAYS:g} d (days)",
+    "resolution_km_median_days": "median time to resolution, KM (days)",
+    "resolution_km_p90_days": "p90 time to resolution, KM (days)",
+    "cif_resolved_7d": "resolved within 7 days (cum. incidence)",
+    "cif_resolved_30d": "resolved within 30 days (cum. incidence)",
+    "cif_resolved_90d": "resolved within 90 days (cum. incidence)",
+    "cif_abandoned_90d": "abandoned within 90 days (cum. incidence)",
+    "resolution_censored_share": "open at the run's end (censored share)",
+    "resolution_mean_days": "mean resolution time, closed issues only (days)",
+    "resolution_median_days": "median resolution time, closed issues only (days)",
+    "resolution_p90_days": "p90 resolution time, closed issues only (days)",
+    "response_mean_days": "mean time from report to resolution, closed only (days)",
     "resolution_rate": "resolution rate (closed, solved or not)",
     "solved_rate": "solved rate (closed and really solved)",
     "abandonment_rate": "abandonment rate",
     "participation_mean": "participation rate (30-day, mean)",
     "transfers_per_issue": "transfers per issue",
-    "resolution_mean_days_1dept": "mean resolution, 1 department (days)",
-    "resolution_mean_days_multidept": "mean resolution, 2+ departments (days)",
-    **{f"stage_{s}_days": f"  time in {s} (days)" for s in STAGES},
+    "resolution_mean_days_1dept": "mean resolution, 1 department, closed only (days)",
+    "resolution_mean_days_multidept": "mean resolution, 2+ departments, closed only (days)",
+    **{f"stage_{s}_days": f"  time in {s}, closed only (days)" for s in STAGES},
 }
 
 
@@ -53,7 +62,15 @@ def summary_text(summary: dict[str, float], provenance: dict[str, Any]) -> str:
         f"{'yes' if s['ledger_balanced'] == 1.0 else 'NO'}",
         f"  resolution rate {_f(s['resolution_rate'])} (really solved "
         f"{_f(s['solved_rate'])}), abandonment rate {_f(s['abandonment_rate'])}",
-        f"Resolution time: mean {_f(s['resolution_mean_days'])} d, median "
+        f"Time to resolution, every issue counted (open ones censored at the run's end, "
+        f"abandoned ones never resolved): restricted mean to {_f(s['resolution_tau_days'], 0)} d "
+        f"{_f(s['resolution_rmst_days'])} d, median {_f(s['resolution_km_median_days'])} d, "
+        f"p90 {_f(s['resolution_km_p90_days'])} d (Kaplan-Meier)",
+        f"  resolved within 7 / 30 / 90 days {_f(s['cif_resolved_7d'])} / "
+        f"{_f(s['cif_resolved_30d'])} / {_f(s['cif_resolved_90d'])}, abandoned within 90 days "
+        f"{_f(s['cif_abandoned_90d'])} (cumulative incidence, Aalen-Johansen); open at the end "
+        f"{_f(s['resolution_censored_share'])}",
+        f"Resolution time, closed issues only: mean {_f(s['resolution_mean_days'])} d, median "
         f"{_f(s['resolution_median_days'])} d, p90 {_f(s['resolution_p90_days'])} d; "
         f"from report: {_f(s['response_mean_days'])} d",
         "  where the time goes: " + ", ".join(
@@ -111,6 +128,8 @@ def comparison_text(table: pd.DataFrame, replications: int, seed: int) -> str:
     lines = [
         f"{replications} replications per scenario, master seed {seed}; mean [95% CI]; "
         f"Δ = difference from '{first}' (paired by seed) [95% CI]",
+        "Times to resolution count every issue (open ones censored at the run's end, abandoned "
+        "ones never resolved); 'closed only' rows drop both (docs/time.md)",
         "",
         head,
         "-" * len(head),

@@ -48,7 +48,7 @@ def test_report_writes_tables_figures_and_markdown(folder: Path,
     md = (rep / "report.md").read_text()
     for name in FIGURES:
         assert f"(figures/{name}.png)" in md and f"(figures/{name}.svg)" in md
-    assert "| mean resolution time (days) | committee |" in md
+    assert "| mean resolution time, closed issues only (days) | committee |" in md
     assert "Cohen's d" in md and "plan hash" in md and "master 9" in md
     table = pd.read_csv(rep / "tables" / "comparison.csv")
     row = table[(table["group"] == "committee") & (table["metric"] == "resolution_mean_days")].iloc[0]

@@ -136,6 +136,45 @@ def plot_ecdf(folder: Path, groups: pd.Series, order: list[str], warmup: dict[st
     return _save(fig, out, "resolution_ecdf")
 
 
+def plot_survival(folder: Path, groups: pd.Series, order: list[str], warmup: dict[str, float],
+                  horizon: dict[str, float], out: Path) -> str | None:
+    """Censoring-aware curves per group (cogov_sim.survival.curves, run by run): the share of
+    issues not yet resolved by age (Kaplan-Meier, open issues censored at the run's end,
+    abandoned ones never resolved) and the Aalen-Johansen cumulative incidence of abandonment,
+    each the mean over replications with a 95% band (Student t over runs)."""
+    from cogov_sim import survival
+
+    df = _read(folder, "issues", ["run_id", "scenario", "t_occur", "t_closed", "status"])
+    if df is None or df.empty:
+        return None
+    grid = np.arange(0.0, survival.TAU_DAYS + 1.0)
+    per_run = []
+    for run_id, g in df.groupby("run_id", observed=True):
+        sc = str(g["scenario"].iloc[0])
+        c = survival.curves(g, horizon.get(sc, float(np.nanmax(g["t_closed"]))),
+                            warmup.get(sc, 0.0), grid)
+        per_run.append(c.assign(group=groups.get(run_id)))
+    curves = pd.concat(per_run)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    col = _colors(order)
+    for ax, what, ylabel in ((axes[0], "unresolved", "share of issues not yet resolved"),
+                             (axes[1], "cif_abandoned", "cumulative incidence of abandonment")):
+        for gname in order:
+            sub = curves[curves["group"] == gname]
+            if sub.empty:
+                continue
+            ci = np.array([mean_ci(x.to_numpy()) for _, x in sub.groupby("age_days")[what]])
+            ax.plot(grid, ci[:, 0], color=col[gname], label=gname)
+            ax.fill_between(grid, np.clip(ci[:, 1], 0, 1), np.clip(ci[:, 2], 0, 1),
+                            color=col[gname], alpha=0.25, lw=0)
+        ax.set(xlabel="age of the issue (days since it occurred)", ylabel=ylabel)
+        ax.grid(alpha=0.3)
+    axes[0].set_title("Time to resolution, every issue (open ones censored)", fontsize=9)
+    axes[1].set_title("Abandonment, the competing outcome (Aalen-Johansen)", fontsize=9)
+    axes[0].legend(fontsize=8)
+    return _save(fig, out, "resolution_survival")
+
+
 def plot_stages(runs: pd.DataFrame, order: list[str], out: Path) -> str | None:
     """Stacked bars: mean days per resolved issue spent in each stage, per group."""
     cols = [f"stage_{s}_days" for s in STAGES]
@@ -270,6 +309,9 @@ def report(folder: Path, out: Path | None = None) -> Path:
         "time_by_stage": plot_stages(ok, order, figs),
         "participation": plot_participation(folder, groups, order, figs),
         "resolution_by_departments": plot_departments(ok, order, figs),
+        "resolution_survival": plot_survival(folder, groups, order, warm, {
+            n: float(d["params"].get("run.days", 365)) for n, d in manifest["scenarios"].items()},
+            figs),
     }
     captions = {
         "resolution_ecdf": ("Resolution time (ECDF)", "needs the issue ledgers: add \"issues\" to keep"),
@@ -277,6 +319,9 @@ def report(folder: Path, out: Path | None = None) -> Path:
         "participation": ("Participation over time", "needs the daily series: add \"daily\" to keep"),
         "resolution_by_departments": ("Resolution time by departments needed",
                                       "needs the cogov model's per-department metrics"),
+        "resolution_survival": ("Time to resolution and abandonment, censoring-aware "
+                                "(see docs/time.md)",
+                                "needs the issue ledgers: add \"issues\" to keep"),
     }
     e = manifest["experiment"]
     md = [f"# Batch report: {e['name']}", "", e["description"], "", "## Provenance", "",
