@@ -20,8 +20,9 @@ from cogov_sim import api
 from cogov_sim.scenario import Scenario, load
 
 BEGIN, END = "<!-- mechanisms:begin -->", "<!-- mechanisms:end -->"
-METRICS = (("resolution_mean_days", "mean resolution time (d)", 2),
-           ("stage_waiting_days", "waiting (d)", 2),
+METRICS = (("resolution_rmst_days", "resolution time, restricted mean to 180 d (d)", 2),
+           ("resolution_mean_days", "mean resolution time, closed issues only (d)", 2),
+           ("stage_waiting_days", "waiting, closed issues (d)", 2),
            ("solved_rate", "solved rate", 3),
            ("participation_mean", "participation", 3))
 
