@@ -35,18 +35,19 @@ def git_commit() -> str | None:
     return (out.stdout.strip() + ("+dirty" if dirty else "")) if out.returncode == 0 else None
 
 
-def _clean(x: Any) -> Any:
+def json_safe(x: Any) -> Any:
     """JSON-safe: NaN becomes null."""
     if isinstance(x, float) and math.isnan(x):
         return None
     if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
+        return {k: json_safe(v) for k, v in x.items()}
     if isinstance(x, list):
-        return [_clean(v) for v in x]
+        return [json_safe(v) for v in x]
     return x
 
 
-def _overrides(items: list[str] | None) -> dict[str, Any]:
+def set_values(items: list[str] | None) -> dict[str, Any]:
+    """The `--set KEY=VALUE` options as a dict (values read as TOML)."""
     return dict(parse_assignment(s) for s in items or [])
 
 
@@ -102,7 +103,7 @@ def output_folder(out: str) -> Path:
 
 
 def cmd_run(a: argparse.Namespace) -> int:
-    sc = load(a.scenario, _overrides(a.set) or None)
+    sc = load(a.scenario, set_values(a.set) or None)
     if a.days is not None:
         sc = sc.with_overrides({"run.days": a.days}, source="--days")
     warn_late_changes(sc)
@@ -112,7 +113,7 @@ def cmd_run(a: argparse.Namespace) -> int:
     prov = {**res.provenance, "git": git_commit()}
     # printed before anything is written: if writing fails, the results are still on screen
     if a.json:
-        print(json.dumps(_clean({"provenance": prov, "summary": res.summary})), flush=True)
+        print(json.dumps(json_safe({"provenance": prov, "summary": res.summary})), flush=True)
     else:
         print(render.summary_text(res.summary, prov), flush=True)
     if a.out:
@@ -132,13 +133,13 @@ def write_run(out: Path, res: api.RunResult, prov: dict[str, Any]) -> None:
     for col in ("category", "n_departments"):
         metrics.by_group(res.issues, col, warm).reset_index().to_parquet(
             out / f"by_{col}.parquet", index=False)
-    (out / "summary.json").write_text(json.dumps(_clean(
+    (out / "summary.json").write_text(json.dumps(json_safe(
         {"provenance": prov, "summary": res.summary}), indent=2))
     (out / "scenario.toml").write_text(res.scenario.to_toml(), encoding="utf-8")
 
 
 def cmd_compare(a: argparse.Namespace) -> int:
-    overrides = _overrides(a.set)
+    overrides = set_values(a.set)
     scs = [load(name, overrides or None) for name in a.scenarios]  # validate all first
     seen: dict[str, str] = {}
     for given, sc in zip(a.scenarios, scs, strict=True):
@@ -173,7 +174,7 @@ def cmd_compare(a: argparse.Namespace) -> int:
         print(file=sys.stderr)
     # printed before anything is written: if writing fails, the results are still on screen
     if a.json:
-        print(json.dumps(_clean({**cmp.to_dict(), "git": git_commit()})), flush=True)
+        print(json.dumps(json_safe({**cmp.to_dict(), "git": git_commit()})), flush=True)
     else:
         print(render.comparison_text(cmp.table, a.replications, a.seed))
         print(f"\ncogov-sim {api.__version__}, git {git_commit() or 'n/a'}; scenarios: " +

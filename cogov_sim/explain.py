@@ -493,9 +493,9 @@ def cmd_explain(a: argparse.Namespace) -> int:
     import os
 
     from cogov_sim.batch.executors import make
-    from cogov_sim.cli import _clean, _overrides, git_commit
+    from cogov_sim.cli import git_commit, json_safe, set_values
 
-    overrides = _overrides(a.set)
+    overrides = set_values(a.set)
 
     def bad_metric(allowed: Sequence[str]) -> InputError:
         return InputError("--metric", f"'{a.metric}' is not a summary metric here; allowed: "
@@ -555,9 +555,9 @@ def cmd_explain(a: argparse.Namespace) -> int:
     ex.runs.drop(columns=["error"], errors="ignore").to_parquet(out / "runs.parquet", index=False)
     metric = a.metric or metrics.KEY_METRICS[0]
     figs = waterfall(ex, metric, out)
-    (out / "explain.json").write_text(json.dumps(_clean(ex.to_dict()), indent=1, default=str))
+    (out / "explain.json").write_text(json.dumps(json_safe(ex.to_dict()), indent=1, default=str))
     if a.json:
-        print(json.dumps(_clean(ex.to_dict()), default=str))
+        print(json.dumps(json_safe(ex.to_dict()), default=str))
     else:
         print(text(ex, [metric] if a.metric else None, top=a.top))
         print(f"\n{total} runs in {ex.seconds:.0f} s; wrote {out}/contributions.parquet, "
@@ -572,24 +572,24 @@ def cmd_explain(a: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `explain` to the `cogov` command."""
     from cogov_sim.batch.cli import add_worker_options
-    from cogov_sim.cli import _int_at_least
+    from cogov_sim.cli import int_at_least
 
     e = sub.add_parser("explain", help="attribute the difference between two scenarios to the "
                        "dials they differ in (Shapley values, paired seeds, bootstrap CIs)")
     e.add_argument("a", help="the reference scenario (name or .toml)")
     e.add_argument("b", help="the scenario whose difference from A is explained")
-    e.add_argument("-r", "--replications", type=_int_at_least("--replications", 2), default=10)
-    e.add_argument("--seed", type=_int_at_least("--seed", 0), default=1)
-    e.add_argument("--days", type=_int_at_least("--days", 1))
+    e.add_argument("-r", "--replications", type=int_at_least("--replications", 2), default=10)
+    e.add_argument("--seed", type=int_at_least("--seed", 0), default=1)
+    e.add_argument("--days", type=int_at_least("--days", 1))
     e.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter in both scenarios (repeatable)")
     e.add_argument("--metric", help="the metric to print and draw (default: every headline "
                    "metric printed, the first drawn); any summary key, e.g. "
                    "gap_resolution_rmst_rural_urban")
-    e.add_argument("--permutations", type=_int_at_least("--permutations", 2),
+    e.add_argument("--permutations", type=int_at_least("--permutations", 2),
                    help=f"sample this many permutations instead of all 2^k combinations "
                    f"(default: exact up to {EXACT_MAX} dials, 64 permutations above)")
-    e.add_argument("--top", type=_int_at_least("--top", 1),
+    e.add_argument("--top", type=int_at_least("--top", 1),
                    help="print only the N largest contributions per metric")
     e.add_argument("--from", dest="from_file", metavar="FILE",
                    help="print a result written before (explain.json) instead of running")
