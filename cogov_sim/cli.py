@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from cogov_sim import api, metrics, render
+from cogov_sim import api, metrics, render, survival
 from cogov_sim.errors import InputError, did_you_mean, one_line, os_error_line, writable_folder
 from cogov_sim.params import table
 from cogov_sim.scenario import Scenario, available, load, parse_assignment
@@ -130,8 +130,10 @@ def write_run(out: Path, res: api.RunResult, prov: dict[str, Any]) -> None:
     res.daily.to_parquet(out / "daily.parquet", index=False)
     res.stations.to_parquet(out / "stations.parquet", index=False)
     warm = float(res.scenario["run.warmup_days"])
-    for col in ("category", "n_departments"):
-        metrics.by_group(res.issues, col, warm).reset_index().to_parquet(
+    for col in ("category", "n_departments", "rural"):  # closed-only and censoring-aware
+        closed = metrics.by_group(res.issues, col, warm)
+        timed = survival.by_group(res.issues, col, float(res.days), warm)
+        closed.join(timed, how="outer").reset_index().to_parquet(
             out / f"by_{col}.parquet", index=False)
     (out / "summary.json").write_text(json.dumps(json_safe(
         {"provenance": prov, "summary": res.summary}), indent=2))

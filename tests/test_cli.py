@@ -118,6 +118,11 @@ def test_run_out_writes_tables_summary_and_scenario(capsys, tmp_path):
     assert len(issues) > 0 and {"issue", "t_occur", "t_closed"} <= set(issues.columns)
     assert len(daily) >= 60 and "time" in daily.columns
     assert len(stations) > 0 and {"name", "kind", "servers"} <= set(stations.columns)
+    for col in ("category", "n_departments", "rural"):  # closed-only and censoring-aware times
+        by = pd.read_parquet(out_dir / f"by_{col}.parquet")
+        assert {col, "issues", "resolution_mean_days", "resolution_rmst_days",
+                "cif_abandoned_90d"} <= set(by.columns), col
+        assert by["issues"].sum() == len(issues[issues["t_occur"] >= 30])
 
     saved = json.loads((out_dir / "summary.json").read_text())
     assert saved["provenance"]["seed"] == 3
