@@ -34,7 +34,6 @@ import argparse
 import itertools
 import json
 import math
-import re
 import sys
 import time
 import warnings
@@ -156,15 +155,8 @@ def _mechanism_groups() -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]
     """(name, switch key, parameter sections, single keys) for each mechanism."""
     from cogov_sim.mechanisms import MECHANISMS
 
-    out = []
-    for m in MECHANISMS:
-        if m.key == "structure":
-            continue
-        (switch,) = m.change
-        sections = tuple(re.findall(r"`(\w+)\.\*`", m.params))
-        keys = tuple(k for k in re.findall(r"`([\w.]+)`", m.params) if not k.endswith(".*"))
-        out.append((m.key, switch, sections, keys))
-    return out
+    return [(m.key, next(iter(m.change)), m.sections, m.keys) for m in MECHANISMS
+            if m.key != "structure"]
 
 
 def dials(a: Scenario, b: Scenario) -> list[Dial]:

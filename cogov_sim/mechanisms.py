@@ -34,28 +34,37 @@ class Mechanism:
     key: str
     title: str
     change: dict[str, Any]
-    params: str
+    params: tuple[str, ...]
+    """The parameters behind it: whole sections as "section.*", or single names."""
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        return tuple(p[:-2] for p in self.params if p.endswith(".*"))
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(p for p in self.params if not p.endswith(".*"))
 
 
 MECHANISMS = (
     Mechanism("structure", "one door, joint dispatch (committee structure -> fragmented)",
-              {"structure": "fragmented"}, "`committee.*`"),
+              {"structure": "fragmented"}, ("committee.*",)),
     Mechanism("pooled_team", "pooled street team (一支队伍统管) off",
-              {"mechanisms.pooled_fraction": 0.0}, "`mechanisms.pooled_fraction`"),
+              {"mechanisms.pooled_fraction": 0.0}, ("mechanisms.pooled_fraction",)),
     Mechanism("grid", "grid discovery (未诉先办) off", {"mechanisms.grid_discovery": False},
-              "`grid.*`"),
+              ("grid.*",)),
     Mechanism("supervision", "supervision (督办, rhythm, rating) off",
               {"mechanisms.supervision": False},
-              "`supervision.*`, `departments.solve_ceiling`"),
+              ("supervision.*", "departments.solve_ceiling")),
     Mechanism("party", "party mobilisation and councils (议事会) off",
-              {"mechanisms.party_mobilisation": False}, "`party.*`"),
+              {"mechanisms.party_mobilisation": False}, ("party.*",)),
     Mechanism("centres", "service centres (党群服务中心) off",
-              {"mechanisms.service_centres": False}, "`centres.*`"),
+              {"mechanisms.service_centres": False}, ("centres.*",)),
     Mechanism("self_service", "self-organisations' co-production off",
-              {"mechanisms.self_service": False}, "`selforg.*`"),
-    Mechanism("sanshe", "三社联动 switched on", {"mechanisms.sanshe": True}, "`sanshe.*`"),
+              {"mechanisms.self_service": False}, ("selforg.*",)),
+    Mechanism("sanshe", "三社联动 switched on", {"mechanisms.sanshe": True}, ("sanshe.*",)),
     Mechanism("enterprises", "social enterprises switched on",
-              {"mechanisms.social_enterprises": True}, "`enterprise.*`"),
+              {"mechanisms.social_enterprises": True}, ("enterprise.*",)),
 )
 
 
@@ -93,7 +102,8 @@ def table_markdown(cmp: api.Comparison) -> str:
             r = t.loc[(sc.name, k)]
             cells.append(f"{_num(r['diff'], d, sign=True)} [{_num(r['diff_ci_low'], d)}, "
                          f"{_num(r['diff_ci_high'], d)}]")
-        lines.append(f"| {m.title} | {m.params} | " + " | ".join(cells) + " |")
+        params = ", ".join(f"`{p}`" for p in m.params)
+        lines.append(f"| {m.title} | {params} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -98,7 +98,6 @@ class CoGovModel(mesa.Model):
         self.service.helpers = list(self.departments)
         self.structure_stations: list[Station] = []
         """Stations the structures in force so far brought (`StructureContext.add_station`)."""
-        self.structure_agents: list[mesa.Agent] = []
         self.hub = CommunityHub(self, 0, p["sanshe.service_days"])
         self.enterprises = [
             SocialEnterprise(self, p["enterprise.service_days"], p["enterprise.jobs_per_server"],
@@ -154,11 +153,7 @@ class CoGovModel(mesa.Model):
                 d.rated_closed = d.rated_solved = 0
         total = int(p["departments.staff"])
         pooled = round(p["mechanisms.pooled_fraction"] * total)
-        own = ServiceNetwork.allocate(total - pooled, self.category_share,
-                                      minimum=1 if total - pooled >= len(self.departments) else 0)
-        for d, s in zip(self.departments, own, strict=True):
-            d.account(self.time)
-            d.servers = int(s)
+        self._staff_departments(total - pooled, self.category_share)
         self.pool.account(self.time)
         self.pool.servers = pooled
         self._set_hub_servers()
@@ -545,13 +540,12 @@ class CoGovModel(mesa.Model):
         """Each department's part is really solved with that department's solve share (no draw
         when it is 1); the callback tells each department whether its own part was."""
         solved = True
+        owner = self.departments[int(self.ledger.category[issue.i])]
         for d in issue.homes:
-            q = getattr(d, "solve_share", None)
-            if q is None:  # a structure's own station: as the owning department would
-                q = self.departments[int(self.ledger.category[issue.i])].solve_share
-                ok = q >= 1.0 or self.random.random() < q
-            else:
-                ok = q >= 1.0 or self.random.random() < q
+            rated = isinstance(d, Department)  # a structure's own station: as the owner would
+            q = d.solve_share if rated else owner.solve_share
+            ok = q >= 1.0 or self.random.random() < q
+            if rated:
                 d.rated_closed += 1
                 d.rated_solved += ok
             solved = solved and ok
@@ -629,14 +623,19 @@ class CoGovModel(mesa.Model):
         received = np.array([d.received for d in self.departments], dtype=float)
         if received.sum() == 0:
             return
-        total = sum(d.servers for d in self.departments)
-        alloc = ServiceNetwork.allocate(
-            total, received, minimum=1 if total >= len(self.departments) else 0)
+        self._staff_departments(sum(d.servers for d in self.departments), received)
+        for d in self.departments:
+            d.received = 0
+        self.service.rebalance(list(self.departments))
+
+    def _staff_departments(self, total: int, shares: np.ndarray) -> None:
+        """Departments' own staff split by shares (ODD 7.5: one each first when there are
+        enough, the rest by largest remainder)."""
+        minimum = 1 if total >= len(self.departments) else 0
+        alloc = ServiceNetwork.allocate(total, shares, minimum=minimum)
         for d, s in zip(self.departments, alloc, strict=True):
             d.account(self.time)
             d.servers = int(s)
-            d.received = 0
-        self.service.rebalance(list(self.departments))
 
     def _drill(self, learning: float) -> None:
         """Every department closes `learning` of its gap to the best-rated one's solve share."""
@@ -842,9 +841,7 @@ class StructureContext:
 
     def add_agent(self, cls: type, *args: Any) -> mesa.Agent:
         """A Mesa agent of the structure's own (e.g. a dispatch centre that keeps counts)."""
-        agent = cls(self._m, *args)
-        self._m.structure_agents.append(agent)
-        return agent
+        return cls(self._m, *args)
 
     def waiting(self, station: Station) -> int:
         return int(station.waiting)
