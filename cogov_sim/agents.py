@@ -94,7 +94,7 @@ class SocialEnterprise(Station, mesa.Agent):
 
     def grow(self) -> None:
         """Revenue from jobs served funds more servers, up to a ceiling."""
-        self.account(self.model.time)
+        self.account(self.model.now)
         self.servers = min(self.max_servers, 1 + int(self.served // self.jobs_per_server))
 
 
@@ -157,7 +157,7 @@ class UnitStation(Station, mesa.Agent):
         self.kind, self.label, self.label_zh = kind, label, label_zh
         self.field_work, self.liftable = field_work, liftable
         self.init_station(servers, mean_days)
-        self._t = float(model.time)  # busy and server time count from when it was added
+        self._t = float(model.now)  # busy and server time count from when it was added
 
 
 class StreetOffice(mesa.Agent):

@@ -29,6 +29,7 @@ from cogov_sim.agents import (
     StreetTeam,
     UnitStation,
 )
+from cogov_sim.events import LeanEvents
 from cogov_sim.issues import Channel, Discoverer, Issue, Ledger, Stage, Status
 from cogov_sim.population import KINDS, Population
 from cogov_sim.scenario import Scenario, effective_params, from_dict
@@ -38,6 +39,10 @@ from cogov_sim.structures.base import exp
 
 MONTH = 30
 """Days in a month (the calendar unit of monthly rates and the monthly update)."""
+ROUTING, WAITING, SERVICE, CLOSED = (int(s) for s in (Stage.ROUTING, Stage.WAITING, Stage.SERVICE,
+                                                      Stage.CLOSED))
+RESOLVED, ABANDONED, DEPARTMENTS = int(Status.RESOLVED), int(Status.ABANDONED), int(Channel.DEPARTMENTS)
+"""Codes as plain ints: an IntEnum costs more to hash, compare with an array value or write."""
 PHASES = ("setup", "residents", "issues", "collect")
 SERIES = (
     "created", "resolved", "abandoned", "backlog",
@@ -48,7 +53,7 @@ SERIES = (
 )
 
 
-class CoGovModel(mesa.Model):
+class CoGovModel(LeanEvents, mesa.Model):
     """Community co-governance on a resident network under a swappable governance structure.
 
     Args:
@@ -60,6 +65,7 @@ class CoGovModel(mesa.Model):
     def __init__(self, spec: Scenario | None = None, rng: int = 1, **overrides: Any) -> None:
         started = perf_counter()
         super().__init__(rng=rng)
+        self._init_events()
         self.timings = dict.fromkeys(PHASES, 0.0)
         spec = spec or from_dict({})
         if overrides:
@@ -80,7 +86,7 @@ class CoGovModel(mesa.Model):
         self.service = ServiceNetwork(self)
         self.open: dict[int, Issue] = {}
         self.created_counter = 0
-        self.counts = {Status.RESOLVED: 0, Status.ABANDONED: 0}
+        self.counts = {RESOLVED: 0, ABANDONED: 0}
         self._first_open = 0
         self._recent: deque[tuple[float, float, bool]] = deque()  # resolved: t_closed, days, solved
         self._undiscovered: list[tuple[float, int]] = []
@@ -120,6 +126,7 @@ class CoGovModel(mesa.Model):
         self.context = StructureContext(self)
         self._structures: dict[str, Structure] = {}
         self.structure: Structure = self._structure(p["structure"])
+        self._coded: tuple[Structure | None, int] = (None, 0)
         self._rhythm_start: int | None = None  # the day supervision's rhythm started
         self._apply_params()
         self._month_update()
@@ -148,13 +155,13 @@ class CoGovModel(mesa.Model):
         if not p["mechanisms.supervision"]:
             self._rhythm_start = None
         elif self._rhythm_start is None:
-            self._rhythm_start = int(round(self.time))
+            self._rhythm_start = int(round(self.now))
             for d in self.departments:  # ratings count callbacks from the start of the rhythm
                 d.rated_closed = d.rated_solved = 0
         total = int(p["departments.staff"])
         pooled = round(p["mechanisms.pooled_fraction"] * total)
         self._staff_departments(total - pooled, self.category_share)
-        self.pool.account(self.time)
+        self.pool.account(self.now)
         self.pool.servers = pooled
         self._set_hub_servers()
         self.pop.set_params(p, self.structure.mobilisation(self.context))
@@ -175,7 +182,7 @@ class CoGovModel(mesa.Model):
         return self._structures[name]
 
     def _set_hub_servers(self) -> None:
-        self.hub.account(self.time)
+        self.hub.account(self.now)
         social = sum(o.social for o in self.self_orgs)
         self.hub.servers = (int(self.p["sanshe.social_workers"]) + social
                             if self.p["mechanisms.sanshe"] else 0)
@@ -184,7 +191,7 @@ class CoGovModel(mesa.Model):
 
     def step(self) -> None:
         """Day boundary at t = d: residents' day d-1 ends, day d begins."""
-        day = int(round(self.time))
+        day = int(round(self.now))
         t0 = perf_counter()
         if not self.queueing:
             council = (self.p["mechanisms.party_mobilisation"]
@@ -225,11 +232,11 @@ class CoGovModel(mesa.Model):
         """Close the books at the horizon: discoveries drawn for later have not happened."""
         self._close_undiscovered()
         L = self.ledger
-        later = np.nonzero(L.t_known[: L.n] > self.time)[0]
+        later = np.nonzero(L.t_known[: L.n] > self.now)[0]
         L.t_known[later] = np.nan
         L.discovered_by[later] = Discoverer.NONE
         for st in self.stations():
-            st.account(self.time)
+            st.account(self.now)
 
     def stations(self) -> list[Station]:
         return [*self.departments, self.pool, self.hub, *self.enterprises, *self.self_orgs,
@@ -279,25 +286,34 @@ class CoGovModel(mesa.Model):
         else:
             t_known, found_by = self._discovery(s, who, t_occ)
         patience = p["issues.patience_days"]
-        for j, idx in enumerate(range(s.start, s.stop)):
-            if t_known[j] < t_occ[j] + patience:
-                L.t_known[idx] = t_known[j]
-                L.discovered_by[idx] = found_by[j]
+        t_out = t_occ + patience
+        found = t_known < t_out
+        L.t_known[s][found] = t_known[found]
+        L.discovered_by[s][found] = found_by[found]
+        at, opened = self.at, self.open
+        for idx, known, out, ok in zip(range(s.start, s.stop), t_known.tolist(), t_out.tolist(),
+                                       found.tolist(), strict=True):
+            if ok:
                 issue = Issue(self, idx)
-                self.open[idx] = issue
-                self.schedule_event(issue.known, at=float(t_known[j]))
+                opened[idx] = issue
+                at(known, issue.known)
                 if patience < 1e8:
-                    self.schedule_event(issue.give_up, at=float(t_occ[j] + patience))
+                    at(out, issue.give_up)
             else:
-                self._undiscovered.append((float(t_occ[j] + patience), idx))
+                self._undiscovered.append((out, idx))
 
     def _discovery(self, s: slice, who: np.ndarray, t_occ: np.ndarray):
         """Competing hazards: the resident, affected neighbours, grid patrol, self-orgs."""
         p, rng, L = self.p, self.rng, self.ledger
-        hz = self.pop.report_hazard()
-        h_res = hz[who]
-        h_nb = np.where(L.public[s], p["residents.neighbour_report"]
-                        * (self.net.adj[who] @ hz), 0.0)
+        public = L.public[s]
+        adj = self.net.adj
+        if public.any():  # neighbours' hazards too: one sparse product beats slicing rows
+            hz = self.pop.report_hazard()
+            h_res = hz[who]
+            h_nb = np.where(public, p["residents.neighbour_report"] * (adj @ hz)[who], 0.0)
+        else:
+            h_res = self.pop.report_hazard(who)
+            h_nb = np.zeros(len(who))
         h_grid = np.where(L.visible[s], self.grid_hazard, 0.0)
         h_org = np.where(L.visible[s], self.org_hazard[L.neighbourhood[s]], 0.0)
         rows = [h_res, h_nb, h_grid, h_org]
@@ -318,12 +334,12 @@ class CoGovModel(mesa.Model):
 
     def _close_undiscovered(self) -> None:
         """Issues nobody found before their patience ran out are abandoned (bulk, in order)."""
-        q, i, now, L = self._undiscovered, self._undiscovered_next, self.time, self.ledger
+        q, i, now, L = self._undiscovered, self._undiscovered_next, self.now, self.ledger
         while i < len(q) and q[i][0] <= now:
             t, idx = q[i]
             L.t_closed[idx] = t
             L.status[idx] = Status.ABANDONED
-            self.counts[Status.ABANDONED] += 1
+            self.counts[ABANDONED] += 1
             i += 1
         self._undiscovered_next = i
 
@@ -331,9 +347,9 @@ class CoGovModel(mesa.Model):
         """An issue becomes known: credit the report, let the community take what it can,
         else the structure routes it."""
         i, L = issue.i, self.ledger
-        if L.status[i] != Status.OPEN:
+        if int(L.status[i]) != Status.OPEN:
             return
-        L.stage[i] = Stage.ROUTING
+        L.stage[i] = ROUTING
         if not self.queueing:
             self._credit_discovery(i)
             if self._community_channel(issue):
@@ -342,8 +358,8 @@ class CoGovModel(mesa.Model):
 
     def _credit_discovery(self, i: int) -> None:
         """A resident's or a neighbour's report is participation; the grid's is counted."""
-        L, day = self.ledger, int(self.time)
-        by = L.discovered_by[i]
+        L, day = self.ledger, int(self.now)
+        by = int(L.discovered_by[i])
         if by == Discoverer.RESIDENT:
             self.pop.note("report", int(L.resident[i]), day)
         elif by == Discoverer.NEIGHBOUR:
@@ -366,20 +382,28 @@ class CoGovModel(mesa.Model):
     def _route(self, issue: Issue, cats: list[int]) -> None:
         """The structure in force decides the journey and who serves; the issue arrives after
         the journey's delay."""
-        i, L = issue.i, self.ledger
+        i, L, st = issue.i, self.ledger, self.structure
         info = IssueInfo(i, cats[0], tuple(cats), int(L.neighbourhood[i]), bool(L.rural[i]),
-                         bool(L.public[i]), self.time)
-        route = self.structure.route(info, self.random, self.context)
-        to = list(route.to) if route.to is not None else [self.departments[c] for c in cats]
-        L.channel[i] = (Channel.DEPARTMENTS if all(isinstance(st, Department) for st in to)
-                        else L.code(L.channel_names, _channel_name(to[0])))
+                         bool(L.public[i]), self.now)
+        route = st.route(info, self.random, self.context)
+        if route.to is None:
+            to = [self.departments[c] for c in cats]
+            L.channel[i] = DEPARTMENTS
+        else:
+            to = list(route.to)
+            L.channel[i] = (DEPARTMENTS if all(isinstance(x, Department) for x in to)
+                            else L.code(L.channel_names, _channel_name(to[0])))
         issue.depts, issue.homes = to, list(to)
-        issue.structure, issue.joint = self.structure, self.structure.parallel(info)
-        L.structure[i] = L.code(L.structure_names, self.structure.name)
-        L.transfers[i] = route.transfers
-        L.bounces[i] = route.bounces
+        issue.structure, issue.joint = st, st.parallel(info)
+        if st is not self._coded[0]:  # a structure's code is fixed when it first routes
+            self._coded = (st, L.code(L.structure_names, st.name))
+        L.structure[i] = self._coded[1]
+        if route.transfers:
+            L.transfers[i] = route.transfers
+        if route.bounces:
+            L.bounces[i] = route.bounces
         if route.delay > 0:
-            self.schedule_event(issue.arrive, after=route.delay)
+            self.after(route.delay, issue.arrive)
         else:
             self.on_arrive(issue)
 
@@ -390,23 +414,23 @@ class CoGovModel(mesa.Model):
             if p["mechanisms.self_service"]:
                 org = self._free_org(int(L.resident[i]), int(L.neighbourhood[i]))
                 if org is not None:
-                    self._take_in_community(issue, org, Channel.SELF_ORG, self.time)
+                    self._take_in_community(issue, org, Channel.SELF_ORG, self.now)
                     return True
             team = self.council_teams[int(L.neighbourhood[i])]
             if team.free():
-                self._take_in_community(issue, team, Channel.COUNCIL, self.time)
+                self._take_in_community(issue, team, Channel.COUNCIL, self.now)
                 return True
             if p["mechanisms.sanshe"] and self.hub.servers > 0:
                 L.channel[i] = Channel.SANSHE
                 issue.depts = [self.hub]
                 issue.homes = [self.hub]
-                self.schedule_event(issue.arrive, after=exp(self.random, p["sanshe.intake_days"]))
+                self.after(exp(self.random, p["sanshe.intake_days"]), issue.arrive)
                 return True
         if L.paid_service[i] and p["mechanisms.social_enterprises"] and self.enterprises:
             L.channel[i] = Channel.ENTERPRISE
             issue.depts = [min(self.enterprises, key=lambda e: (e.busy + e.waiting) / e.servers)]
             issue.homes = list(issue.depts)
-            self.schedule_event(issue.arrive, after=0.0)
+            self.after(0.0, issue.arrive)
             return True
         return False
 
@@ -416,8 +440,8 @@ class CoGovModel(mesa.Model):
         routing delay); `since` is when the issue started waiting for anyone."""
         i, L = issue.i, self.ledger
         L.channel[i] = channel
-        if np.isnan(L.t_routed[i]):
-            L.t_routed[i] = self.time
+        if math.isnan(L.t_routed[i]):
+            L.t_routed[i] = self.now
         issue.depts, issue.parts_left, issue.homes = [], 1, [station]
         job = Job(issue, station, since)
         issue.jobs = [job]
@@ -435,11 +459,11 @@ class CoGovModel(mesa.Model):
 
     def on_arrive(self, issue: Issue) -> None:
         i, L = issue.i, self.ledger
-        if L.status[i] != Status.OPEN:
+        if int(L.status[i]) != Status.OPEN:
             return
-        if np.isnan(L.t_routed[i]):
-            L.t_routed[i] = self.time
-        L.stage[i] = Stage.WAITING
+        if math.isnan(L.t_routed[i]):
+            L.t_routed[i] = self.now
+        L.stage[i] = WAITING
         parallel = issue.joint
         batch = issue.depts if parallel else issue.depts[:1]
         issue.depts = [] if parallel else issue.depts[1:]
@@ -447,7 +471,7 @@ class CoGovModel(mesa.Model):
         for st in batch:
             if isinstance(st, Department):
                 st.received += 1
-            job = Job(issue, st, self.time)
+            job = Job(issue, st, self.now)
             issue.jobs.append(job)
             self.service.submit(job)
 
@@ -456,8 +480,8 @@ class CoGovModel(mesa.Model):
         i = issue.i
         if not issue.started:
             issue.started = True
-            L.t_first_start[i] = self.time
-        L.stage[i] = Stage.SERVICE
+            L.t_first_start[i] = self.now
+        L.stage[i] = SERVICE
         if job.server is self.pool:
             L.pooled_parts[i] += 1
 
@@ -469,16 +493,16 @@ class CoGovModel(mesa.Model):
             return
         # the part finishing last is on the critical path (all parts are, when sequential)
         L.wait[i] += job.t_start - job.t_enqueue
-        L.service[i] += self.time - job.t_start
+        L.service[i] += self.now - job.t_start
         issue.jobs = []
         if issue.depts:  # sequential: hand off to the next department
             L.stage[i] = Stage.COORDINATION
-            self.schedule_event(issue.arrive, after=issue.structure.handoff(self.random))
+            self.after(issue.structure.handoff(self.random), issue.arrive)
         elif L.n_departments[i] > 1 and issue.structure is not None:
             L.stage[i] = Stage.COORDINATION
             delay = issue.structure.coordination(self.random) if issue.joint else 0.0
             if delay > 0:
-                self.schedule_event(issue.close, after=delay)
+                self.after(delay, issue.close)
             else:
                 self.close(issue, resolved=True)
         else:
@@ -493,7 +517,7 @@ class CoGovModel(mesa.Model):
 
     def on_patience(self, issue: Issue) -> None:
         """Nobody has started to act in time: the issue is abandoned."""
-        if self.ledger.status[issue.i] != Status.OPEN or issue.started:
+        if issue.started or int(self.ledger.status[issue.i]) != Status.OPEN:
             return
         for job in issue.jobs:
             self.service.cancel(job)
@@ -518,17 +542,19 @@ class CoGovModel(mesa.Model):
         """Close an issue: handled (`resolved`; solved unless a department's part was handled
         without solving it, 办而未决) or abandoned."""
         i, L = issue.i, self.ledger
-        L.t_closed[i] = self.time
-        status = Status.RESOLVED if resolved else Status.ABANDONED
+        now = self.now
+        L.t_closed[i] = now
+        status = RESOLVED if resolved else ABANDONED
         L.status[i] = status
         self.counts[status] += 1
         if resolved:
-            L.stage[i] = Stage.CLOSED
-            days = self.time - L.t_occur[i]
-            solved = (self._solved(issue) if L.channel[i] == Channel.DEPARTMENTS
-                      or L.channel[i] > Channel.COUNCIL else True)
+            L.stage[i] = CLOSED
+            days = now - float(L.t_occur[i])
+            channel = int(L.channel[i])
+            solved = (self._solved(issue) if channel == Channel.DEPARTMENTS
+                      or channel > Channel.COUNCIL else True)
             L.solved[i] = solved
-            self._recent.append((self.time, days, solved))
+            self._recent.append((now, days, solved))
             outcome = 0.5 ** (days / self.p["residents.satisfied_days"]) if solved else 0.0
         else:
             outcome = 0.0
@@ -562,18 +588,18 @@ class CoGovModel(mesa.Model):
         nb_count = np.bincount(self.net.neighbourhood[attendees],
                                minlength=self.net.n_neighbourhoods)
         for team, n in zip(self.council_teams, nb_count, strict=True):
-            team.account(self.time)
+            team.account(self.now)
             team.servers = int(n // self.p["party.council_volunteers_per_issue"])
         for b in self.branches:
             b.councils += 1
         L = self.ledger
         for issue in list(self.open.values()):
             i = issue.i
-            if L.channel[i] != Channel.DEPARTMENTS or L.stage[i] != Stage.WAITING:
+            if int(L.channel[i]) != Channel.DEPARTMENTS or int(L.stage[i]) != Stage.WAITING:
                 continue
             b = int(L.neighbourhood[i])
             if L.community[i] and not issue.started and self.council_teams[b].free():
-                since = issue.jobs[0].t_enqueue if issue.jobs else self.time
+                since = issue.jobs[0].t_enqueue if issue.jobs else self.now
                 for job in issue.jobs:
                     self.service.cancel(job)
                 self.branches[b].issues_taken += 1
@@ -609,7 +635,7 @@ class CoGovModel(mesa.Model):
         for issue in list(self.open.values()):
             if cases <= 0:
                 return
-            if L.channel[issue.i] != Channel.DEPARTMENTS:
+            if int(L.channel[issue.i]) != Channel.DEPARTMENTS:
                 continue
             waiting = [j for j in issue.jobs if j.state == Job.WAITING and not j.escalated]
             if waiting:
@@ -634,7 +660,7 @@ class CoGovModel(mesa.Model):
         minimum = 1 if total >= len(self.departments) else 0
         alloc = ServiceNetwork.allocate(total, shares, minimum=minimum)
         for d, s in zip(self.departments, alloc, strict=True):
-            d.account(self.time)
+            d.account(self.now)
             d.servers = int(s)
 
     def _drill(self, learning: float) -> None:
@@ -687,7 +713,7 @@ class CoGovModel(mesa.Model):
 
     def _month_update(self) -> None:
         """Self-organisations grow, fade, are founded and cultivated; enterprises grow."""
-        p, rng, day = self.p, self.rng, int(round(self.time))
+        p, rng, day = self.p, self.rng, int(round(self.now))
         if self.queueing:
             return
         active = self.pop.active(day - 1, "selforg")
@@ -703,7 +729,7 @@ class CoGovModel(mesa.Model):
                 org.remove()
                 continue
             survivors.append(org)
-            org.account(self.time)
+            org.account(self.now)
             n_active = (int(active[org.members].sum()) if day > 0
                         else int(len(org.members) * org.activity))
             org.servers = int(n_active // p["selforg.members_per_job"])
@@ -746,11 +772,11 @@ class CoGovModel(mesa.Model):
 
         Only the ledger's still-open tail is scanned: issues close roughly in the order they
         occur, so the cost per day stays near the backlog size, not the run's issue count."""
-        t = int(round(self.time))
+        t = int(round(self.now))
         L = self.ledger
         n = int(np.searchsorted(L.t_occur[: L.n], t, side="right"))  # occurred by now
         lo = self._first_open
-        while lo < n and L.status[lo] != Status.OPEN:
+        while lo < n and int(L.status[lo]) != Status.OPEN:
             lo += 1
         self._first_open = lo
         status = L.status[lo:n]
@@ -762,8 +788,8 @@ class CoGovModel(mesa.Model):
         day = t - 1 if t > 0 else 0
         values = {
             "created": float(n),
-            "resolved": float(self.counts[Status.RESOLVED]),
-            "abandoned": float(self.counts[Status.ABANDONED]),
+            "resolved": float(self.counts[RESOLVED]),
+            "abandoned": float(self.counts[ABANDONED]),
             "backlog": float(openm.sum()),
             **{f"stage_{s.name.lower()}": float(stage_counts[s]) for s in Stage
                if s != Stage.CLOSED},
@@ -809,7 +835,7 @@ class StructureContext:
 
     @property
     def time(self) -> float:
-        return self._m.time
+        return self._m.now
 
     @property
     def residents(self) -> int:

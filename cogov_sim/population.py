@@ -69,6 +69,8 @@ class Population:
         party_nb = net.adj @ net.party.astype(float)
         self.party_neighbour = np.minimum(party_nb, 1.0)
         self._outcomes: list[tuple[int, float]] = []
+        self._pi: np.ndarray | None = None
+        self._active_buf = np.empty(n)
         self.set_params(p)
 
     def set_params(self, p: dict[str, Any], extra_mobilisation: float = 0.0) -> None:
@@ -92,19 +94,38 @@ class Population:
             self.mobilisation = self.mobilisation + extra_mobilisation
         self.ref_L = logit(p["residents.propensity"])
         self.ref_trust = logit(p["residents.trust"])
+        # the daily target's terms that move only with parameters, or for a few residents a
+        # day (efficacy and trust: `_apply_outcomes` refreshes those residents' entries)
+        self.free = 1.0 - self.cost
+        self._cost_term = p["residents.cost_weight"] * self.cost
+        self._mob_term = p["party.mobilisation_weight"] * self.mobilisation
+        self._eff_term = p["residents.efficacy_weight"] * (self.efficacy - p["residents.efficacy"])
+        self._trust_term = p["residents.trust_weight"] * (self.trust - p["residents.trust"])
+
+    def _refresh_terms(self, who: np.ndarray) -> None:
+        p = self.p
+        self._eff_term[who] = p["residents.efficacy_weight"] * (self.efficacy[who]
+                                                                - p["residents.efficacy"])
+        self._trust_term[who] = p["residents.trust_weight"] * (self.trust[who]
+                                                               - p["residents.trust"])
 
     @property
     def propensity(self) -> np.ndarray:
-        return expit(self.L)
+        """Each resident's chance scale of taking part (expit of L; computed once a day)."""
+        if self._pi is None:
+            self._pi = expit(self.L)
+        return self._pi
 
-    def report_hazard(self) -> np.ndarray:
-        """Per resident, the rate (1/day) of reporting an issue that affects them."""
+    def report_hazard(self, who: np.ndarray | None = None) -> np.ndarray:
+        """Per resident (of `who`, or everyone), the rate (1/day) of reporting an issue that
+        affects them."""
         days = self.p["residents.report_days"]
+        at = slice(None) if who is None else who
         if days <= 0:
-            return np.full(self.net.n, np.inf)
-        willing = expit(logit(self.p["residents.report_willingness"]) + (self.L - self.ref_L)
-                        + (logit(self.trust) - self.ref_trust))
-        return willing * (1.0 - self.cost) / days
+            return np.full(self.net.n if who is None else len(who), np.inf)
+        willing = expit(logit(self.p["residents.report_willingness"]) + (self.L[at] - self.ref_L)
+                        + (logit(self.trust[at]) - self.ref_trust))
+        return willing * self.free[at] / days
 
     def note(self, kind: str, who: int, day: int) -> None:
         """One resident took part in `kind` today (days never go backwards)."""
@@ -134,7 +155,9 @@ class Population:
         vol = p["residents.volunteer_rate"]
         attend = np.empty(0, dtype=np.int64)
         u = rng.random(n)
-        self._mark("volunteer", np.nonzero(u < vol * pi * (1.0 - self.cost))[0], day)
+        chance = vol * pi
+        chance *= self.free
+        self._mark("volunteer", np.nonzero(u < chance)[0], day)
         members = self.member >= 0
         mem = np.nonzero(members)[0]
         u = rng.random(len(mem))
@@ -142,20 +165,24 @@ class Population:
         if council_today:
             u = rng.random(n)
             attend = np.nonzero(u < np.minimum(1.0, p["party.council_attendance"] * pi
-                                               * (1.0 + self.mobilisation) * (1.0 - self.cost)))[0]
+                                               * (1.0 + self.mobilisation) * self.free))[0]
             self._mark("council", attend, day)
         self._apply_outcomes()
-        share = (self.net.adj @ self.active(day).astype(float)) * self.inv_deg
-        target = (
-            self.base
-            + p["residents.efficacy_weight"] * (self.efficacy - p["residents.efficacy"])
-            + p["residents.trust_weight"] * (self.trust - p["residents.trust"])
-            + p["residents.influence_weight"] * (share - p["residents.influence_reference"])
-            + p["residents.member_weight"] * members
-            + p["party.mobilisation_weight"] * self.mobilisation
-            - p["residents.cost_weight"] * self.cost
-        )
-        self.L += p["residents.adapt_rate"] * (target - self.L)
+        active = np.greater_equal(self.last_any, day - WINDOW + 1, out=self._active_buf)
+        share = self.net.adj @ active
+        share *= self.inv_deg
+        share -= p["residents.influence_reference"]
+        share *= p["residents.influence_weight"]
+        target = self.base + self._eff_term  # summed in the order of the ODD's formula
+        target += self._trust_term
+        target += share
+        target += p["residents.member_weight"] * members
+        target += self._mob_term
+        target -= self._cost_term
+        target -= self.L
+        target *= p["residents.adapt_rate"]
+        self.L += target
+        self._pi = None
         return attend
 
     def recruit(self, pool: np.ndarray, k: int, day: int) -> int:
@@ -163,7 +190,7 @@ class Population:
         replacement in proportion to propensity x (1 - cost). Returns how many."""
         if k <= 0 or len(pool) == 0:
             return 0
-        w = self.propensity[pool] * (1.0 - self.cost[pool])
+        w = self.propensity[pool] * self.free[pool]
         k = min(k, int(np.count_nonzero(w)))
         if k == 0:
             return 0
@@ -209,3 +236,5 @@ class Population:
         t = self.trust[uniq]
         self.trust[uniq] = np.clip(t + w * (mean_o - t), TRUST_MIN, TRUST_MAX)
         self.trust[who] = np.clip(self.trust[who], TRUST_MIN, TRUST_MAX)
+        self._refresh_terms(who)
+        self._refresh_terms(uniq)

@@ -28,10 +28,10 @@ class ServiceHost(Protocol):
     p: dict[str, Any]
     random: random.Random
 
-    @property
-    def time(self) -> float: ...
-    def schedule_event(self, function: Callable, *, at: float | None = None,
-                       after: float | None = None) -> Any: ...
+    now: float
+    """The event clock (days)."""
+
+    def after(self, delay: float, function: Callable[[], None]) -> None: ...
     def on_job_start(self, job: Job) -> None: ...
     def on_job_done(self, job: Job) -> None: ...
     def on_escalate(self, job: Job) -> None: ...
@@ -158,7 +158,7 @@ class ServiceNetwork:
             home.queue.append(job)
             home.waiting += 1
             if self.deadline is not None and home.liftable:
-                self.model.schedule_event(job.escalate, after=self.deadline)
+                self.model.after(self.deadline, job.escalate)
 
     def submit_now_or_never(self, job: Job) -> bool:
         """Start at once if the home station has a free server; otherwise do nothing."""
@@ -169,15 +169,15 @@ class ServiceNetwork:
         return True
 
     def _start(self, job: Job, station: Station) -> None:
-        t = self.model.time
+        t = self.model.now
         station.account(t)
         station.busy += 1
         job.state, job.server, job.t_start = Job.SERVING, station, t
         self.model.on_job_start(job)
-        self.model.schedule_event(job.finish, after=self.service_time(job.home.mean_days))
+        self.model.after(self.service_time(job.home.mean_days), job.finish)
 
     def finish(self, job: Job) -> None:
-        t = self.model.time
+        t = self.model.now
         station = job.server
         station.account(t)
         station.busy -= 1
@@ -187,7 +187,7 @@ class ServiceNetwork:
         self._pull(station)
         lag = self.field_time() if job.home.field_work else 0.0
         if lag > 0:
-            self.model.schedule_event(job.done, after=lag)
+            self.model.after(lag, job.done)
         else:
             self.model.on_job_done(job)
 
@@ -226,6 +226,8 @@ class ServiceNetwork:
     def _next_for_pool(self) -> Job | None:
         best, best_key = None, None
         for st in self.pool_sources:
+            if not st.waiting:
+                continue
             job = st.head()
             if job is not None:
                 key = (not job.escalated, job.t_enqueue)
@@ -278,7 +280,7 @@ class ServiceNetwork:
     def rebalance(self, stations: list[Station]) -> None:
         """After staff moved (a reform), let every free server take waiting work."""
         for st in stations:
-            st.account(self.model.time)
+            st.account(self.model.now)
         for st in stations:
             self._pull(st)
 

@@ -15,17 +15,16 @@ from __future__ import annotations
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from cogov_sim.params import Param
 
 _REGISTRY: dict[str, type[Structure]] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class IssueInfo:
-    """What a structure may know about an issue it routes."""
+class IssueInfo(NamedTuple):
+    """What a structure may know about an issue it routes (a named tuple: made once per issue,
+    so it must be cheap)."""
 
     index: int
     category: int
@@ -42,8 +41,7 @@ class IssueInfo:
         return len(self.categories) > 1
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
+class Route(NamedTuple):
     """An issue's journey from being known to whoever will serve it. `to` names the stations
     (from `Context.departments` or `Context.add_station`); None means the departments it
     needs."""
