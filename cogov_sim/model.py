@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from functools import partial
 from time import perf_counter
 from typing import Any
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from cogov_sim import network
 from cogov_sim.agents import (
@@ -134,8 +134,7 @@ class CoGovModel(LeanEvents, mesa.Model):
         self.series = {name: np.zeros(self.days + 1) for name in SERIES}
         self.observed: dict[str, float] = {}
         self._frozen_means: dict[str, float] | None = None
-        self.datacollector = mesa.DataCollector(model_reporters={
-            n: partial(observed_value, name=n) for n in SERIES})
+        self.datacollector = SeriesCollector(self.series)
         self._begin_day(0)
         self._observe()
         self.timings["setup"] = perf_counter() - started
@@ -776,11 +775,11 @@ class CoGovModel(LeanEvents, mesa.Model):
         L = self.ledger
         n = int(np.searchsorted(L.t_occur[: L.n], t, side="right"))  # occurred by now
         lo = self._first_open
-        while lo < n and int(L.status[lo]) != Status.OPEN:
-            lo += 1
+        openm = L.status[lo:n] == Status.OPEN
+        first = int(openm.argmax()) if openm.any() else n - lo  # skip the closed head
+        lo += first
+        openm = openm[first:]
         self._first_open = lo
-        status = L.status[lo:n]
-        openm = status == Status.OPEN
         stage_counts = np.bincount(L.stage[lo:n][openm], minlength=len(Stage))
         recent = self._recent
         while recent and recent[0][0] <= t - MONTH:
@@ -814,9 +813,22 @@ class CoGovModel(LeanEvents, mesa.Model):
         self.datacollector.collect(self)
 
 
-def observed_value(model: CoGovModel, name: str) -> float:
-    """DataCollector reporter (picklable, unlike a lambda) for one observed value."""
-    return model.observed[name]
+class SeriesCollector(mesa.DataCollector):
+    """Mesa's DataCollector over the model's daily series: `_observe` writes each day's values
+    once, into `model.series`; `collect` notes the day and the model variables are read from
+    those arrays (Mesa's collector would call and deep-copy 35 reporters a day)."""
+
+    def __init__(self, series: dict[str, np.ndarray]) -> None:
+        super().__init__()
+        self.series = series
+        self.days: list[int] = []
+
+    def collect(self, model: mesa.Model) -> None:
+        self.days.append(int(round(model.time)))
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        """One row per collected day, one column per series."""
+        return pd.DataFrame({k: v[self.days] for k, v in self.series.items()})
 
 
 def _channel_name(station: Any) -> str:

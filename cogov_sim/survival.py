@@ -9,7 +9,8 @@ coded
 
     event 0 (censored at the horizon), 1 (resolved), 2 (abandoned).
 
-Estimators (all from `lifelines`, none hand-written):
+Estimators (from `lifelines`; the per-run summary computes the same formulas in a few numpy
+lines, checked against lifelines in tests/test_survival.py):
 
 - **Cumulative incidence** of resolution and of abandonment, ``F_k(t) = P(T <= t, cause k)``, by
   the Aalen--Johansen estimator (Aalen & Johansen 1978; lifelines `AalenJohansenFitter`).
@@ -31,10 +32,13 @@ RMST is ``E[min(T, tau)]`` of M/M/c theory (tests/test_survival.py).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from lifelines import AalenJohansenFitter, KaplanMeierFitter
-from lifelines.utils import qth_survival_time, restricted_mean_survival_time
+
+if TYPE_CHECKING:
+    from lifelines import AalenJohansenFitter, KaplanMeierFitter
 
 CENSORED, RESOLVED, ABANDONED = 0, 1, 2
 TAU_DAYS = 180.0
@@ -71,6 +75,8 @@ def time_to_event(issues: pd.DataFrame, horizon: float, warmup: float = 0.0) -> 
 def resolution_km(tte: pd.DataFrame) -> KaplanMeierFitter:
     """Kaplan--Meier of time to resolution, abandoned issues kept at risk (never resolved) until
     their administrative censoring time (Fine & Gray 1999): estimates ``1 - F_resolved(t)``."""
+    from lifelines import KaplanMeierFitter  # imported when used: it takes a second to load
+
     ab = tte["event"].to_numpy() == ABANDONED
     durations = np.where(ab, tte["followup"], tte["duration"])
     return KaplanMeierFitter().fit(durations, tte["event"].to_numpy() == RESOLVED)
@@ -92,6 +98,8 @@ def cumulative_incidence(tte: pd.DataFrame, cause: int,
                          variance: bool = False) -> AalenJohansenFitter:
     """Aalen--Johansen cumulative incidence of `cause` (RESOLVED or ABANDONED), the other
     closing being the competing event and open issues censored."""
+    from lifelines import AalenJohansenFitter
+
     aj = AalenJohansenFitter(calculate_variance=variance)
     if not (tte["event"] == cause).any():
         # lifelines needs one event of interest; the incidence is then 0 everywhere
@@ -114,6 +122,78 @@ def _finite(x: float) -> float:
     return float(x) if np.isfinite(x) else float("nan")
 
 
+# --- the per-run estimators in plain numpy --------------------------------------------------
+# A lifelines fit costs 10-25 ms (pandas tables), a tenth of a whole default run, and every run
+# summarises itself. These compute the same Kaplan--Meier and Aalen--Johansen estimates as
+# lifelines' fitters (same formulas; tests/test_survival.py checks them against lifelines on
+# real ledgers to 1e-9); `curves` and the figures keep lifelines.
+
+def _events(issues: pd.DataFrame, horizon: float, warmup: float
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`time_to_event`'s duration, event and followup columns as arrays, without the table."""
+    t_occ = issues["t_occur"].to_numpy(dtype=float)
+    keep = t_occ >= warmup
+    status = issues["status"]
+    if isinstance(status.dtype, pd.CategoricalDtype):
+        names = np.asarray(status.cat.categories, dtype=str)
+        status = names[status.cat.codes.to_numpy()[keep]]
+    else:
+        status = status.astype(str).to_numpy()[keep]
+    t_occ = t_occ[keep]
+    event = np.select([status == "resolved", status == "abandoned"], [RESOLVED, ABANDONED],
+                      CENSORED)
+    followup = float(horizon) - t_occ
+    duration = np.where(event != CENSORED,
+                        issues["t_closed"].to_numpy(dtype=float)[keep] - t_occ, followup)
+    duration = np.maximum(duration, 0.0)
+    return duration, event, np.maximum(followup, duration)
+
+
+def _km(durations: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kaplan--Meier: the distinct times (0 first, as lifelines' timeline) and S just after
+    each, computed as lifelines does (exp of the summed log factors)."""
+    times, inv = np.unique(durations, return_inverse=True)
+    removed = np.bincount(inv, minlength=len(times)).astype(float)
+    deaths = np.bincount(inv, weights=observed.astype(float), minlength=len(times))
+    at_risk = len(durations) - np.concatenate([[0.0], np.cumsum(removed)[:-1]])
+    with np.errstate(divide="ignore"):
+        surv = np.exp(np.cumsum(np.log(at_risk - deaths) - np.log(at_risk)))
+    if times[0] > 0:
+        times, surv = np.concatenate([[0.0], times]), np.concatenate([[1.0], surv])
+    return times, surv
+
+
+def _rmst(times: np.ndarray, surv: np.ndarray, tau: float) -> float:
+    """The integral of the right-continuous step function S from 0 to tau."""
+    inside = times <= tau  # a time at tau adds a zero-width step, as in lifelines' sum
+    knots = np.concatenate([times[inside], [tau]])
+    return float(np.sum(np.concatenate([np.diff(knots) * surv[inside], [0.0]])))
+
+
+def _quantile(times: np.ndarray, surv: np.ndarray, q: float) -> float:
+    """The smallest time with S <= q; NaN if S stays above q (lifelines' qth_survival_time)."""
+    hit = np.nonzero(surv <= q)[0]
+    return float(times[hit[0]]) if len(hit) else float("nan")
+
+
+def _cif_at(durations: np.ndarray, events: np.ndarray, cause: int,
+            ages: tuple[int, ...]) -> np.ndarray:
+    """Aalen--Johansen cumulative incidence of `cause` at `ages`: the sum over event times of
+    S(t-) x d_cause(t) / n(t), S the all-cause Kaplan--Meier (ties between causes share one
+    time, which the Aalen--Johansen formula allows)."""
+    times, inv = np.unique(durations, return_inverse=True)
+    removed = np.bincount(inv, minlength=len(times)).astype(float)
+    d_all = np.bincount(inv, weights=(events != CENSORED).astype(float), minlength=len(times))
+    d_k = np.bincount(inv, weights=(events == cause).astype(float), minlength=len(times))
+    at_risk = len(durations) - np.concatenate([[0.0], np.cumsum(removed)[:-1]])
+    with np.errstate(divide="ignore"):
+        surv = np.exp(np.cumsum(np.log(at_risk - d_all) - np.log(at_risk)))
+    before = np.concatenate([[1.0], surv[:-1]])
+    cif = np.cumsum(d_k / at_risk * before)
+    i = np.searchsorted(times, np.asarray(ages, dtype=float), side="right") - 1
+    return np.where(i >= 0, cif[np.maximum(i, 0)], 0.0)
+
+
 def resolution_summary(issues: pd.DataFrame, horizon: float, warmup: float = 0.0,
                        tau: float = TAU_DAYS) -> dict[str, float]:
     """The censoring-aware resolution metrics of one run.
@@ -123,36 +203,37 @@ def resolution_summary(issues: pd.DataFrame, horizon: float, warmup: float = 0.0
     resolved; NaN if not reached), `cif_resolved_{7,30,90}d`, `cif_abandoned_90d`
     (Aalen--Johansen), `resolution_censored_share` (issues still open at the horizon) and
     `resolution_tau_days` (the tau used). NaN everywhere when no issue occurred."""
-    tte = time_to_event(issues, horizon, warmup)
+    duration, event, followup = _events(issues, horizon, warmup)
     keys = ["resolution_rmst_days", "resolution_km_median_days", "resolution_km_p90_days",
             *(f"cif_resolved_{t}d" for t in CIF_RESOLVED_DAYS),
             *(f"cif_abandoned_{t}d" for t in CIF_ABANDONED_DAYS), "resolution_censored_share"]
     out = dict.fromkeys(keys, float("nan"))
     out["resolution_tau_days"] = float(tau)
-    if len(tte) == 0:
+    if len(duration) == 0:
         return out
-    km = resolution_km(tte)
-    out["resolution_rmst_days"] = float(restricted_mean_survival_time(km, t=tau))
-    # smallest age with S*(t) <= q: the standard KM quantile, read off the step function
-    out["resolution_km_median_days"] = _finite(qth_survival_time(0.5, km.survival_function_))
-    out["resolution_km_p90_days"] = _finite(qth_survival_time(0.1, km.survival_function_))
-    res = cumulative_incidence(tte, RESOLVED)
-    ab = cumulative_incidence(tte, ABANDONED)
-    for t, v in zip(CIF_RESOLVED_DAYS, cif_at(res, CIF_RESOLVED_DAYS), strict=True):
+    # abandoned issues stay at risk, never resolved, until their censoring time (Fine & Gray)
+    times, surv = _km(np.where(event == ABANDONED, followup, duration), event == RESOLVED)
+    out["resolution_rmst_days"] = _rmst(times, surv, tau)
+    out["resolution_km_median_days"] = _quantile(times, surv, 0.5)
+    out["resolution_km_p90_days"] = _quantile(times, surv, 0.1)
+    for t, v in zip(CIF_RESOLVED_DAYS, _cif_at(duration, event, RESOLVED, CIF_RESOLVED_DAYS),
+                    strict=True):
         out[f"cif_resolved_{t}d"] = float(v)
-    for t, v in zip(CIF_ABANDONED_DAYS, cif_at(ab, CIF_ABANDONED_DAYS), strict=True):
+    for t, v in zip(CIF_ABANDONED_DAYS,
+                    _cif_at(duration, event, ABANDONED, CIF_ABANDONED_DAYS), strict=True):
         out[f"cif_abandoned_{t}d"] = float(v)
-    out["resolution_censored_share"] = float((tte["event"] == CENSORED).mean())
+    out["resolution_censored_share"] = float((event == CENSORED).mean())
     return out
 
 
 def restricted_mean(issues: pd.DataFrame, horizon: float, warmup: float = 0.0,
                     tau: float = TAU_DAYS) -> float:
     """Only `resolution_rmst_days` (NaN without issues): for subgroups such as rural/urban."""
-    tte = time_to_event(issues, horizon, warmup)
-    if len(tte) == 0:
+    duration, event, followup = _events(issues, horizon, warmup)
+    if len(duration) == 0:
         return float("nan")
-    return float(restricted_mean_survival_time(resolution_km(tte), t=tau))
+    times, surv = _km(np.where(event == ABANDONED, followup, duration), event == RESOLVED)
+    return _rmst(times, surv, tau)
 
 
 def by_group(issues: pd.DataFrame, column: str, horizon: float, warmup: float = 0.0,

@@ -230,3 +230,24 @@ def test_report_draws_survival_and_abandonment_curves(tmp_path: Path) -> None:
     assert "<svg" in (figs / "resolution_survival.svg").read_text()[:2000]
     assert "(figures/resolution_survival.png)" in (
         tmp_path / "out" / "report" / "report.md").read_text()
+
+
+@pytest.mark.parametrize("name", ["committee", "whistle"])
+def test_per_run_estimators_equal_lifelines_on_real_ledgers(name: str) -> None:
+    """The numpy estimators each run summarises itself with give lifelines' figures."""
+    from lifelines.utils import qth_survival_time
+
+    led = run(name, seed=3, days=150).issues
+    s = survival.resolution_summary(led, 150.0, warmup=20.0, tau=100.0)
+    tte = survival.time_to_event(led, 150.0, warmup=20.0)
+    km = survival.resolution_km(tte)
+    assert s["resolution_rmst_days"] == pytest.approx(
+        restricted_mean_survival_time(km, t=100.0), rel=1e-12)
+    assert s["resolution_km_median_days"] == qth_survival_time(0.5, km.survival_function_)
+    for cause, key, ages in ((survival.RESOLVED, "cif_resolved_{}d", survival.CIF_RESOLVED_DAYS),
+                             (survival.ABANDONED, "cif_abandoned_{}d",
+                              survival.CIF_ABANDONED_DAYS)):
+        ref = survival.cif_at(survival.cumulative_incidence(tte, cause), ages)
+        got = [s[key.format(a)] for a in ages]
+        assert got == pytest.approx(list(ref), abs=1e-12)
+        assert max(got) > 0
