@@ -1,22 +1,13 @@
-"""An issue's life: the ledger of timestamps (arrays) and the small objects that carry
-an issue and each department's part of it through Mesa's event schedule."""
+"""An issue's life: the ledger of timestamps (arrays) and the small object that holds an open
+issue's parts while the model's events move it along."""
 
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
-
-
-class IssueHost(Protocol):
-    """What an issue's events call on (the model)."""
-
-    def on_known(self, issue: Issue) -> None: ...
-    def on_arrive(self, issue: Issue) -> None: ...
-    def on_patience(self, issue: Issue) -> None: ...
-    def close(self, issue: Issue, resolved: bool) -> None: ...
 
 
 class Status(IntEnum):
@@ -150,13 +141,13 @@ class Ledger:
 
 
 class Issue:
-    """The live part of an issue: it owns the events that move it along."""
+    """The live part of an issue while it is open: where its parts are. The model's events
+    carry it (events.py)."""
 
-    __slots__ = ("i", "model", "structure", "depts", "parts_left", "jobs", "started", "homes",
-                 "joint", "__weakref__")
+    __slots__ = ("i", "structure", "depts", "parts_left", "jobs", "started", "homes", "joint")
 
-    def __init__(self, model: IssueHost, i: int) -> None:
-        self.model, self.i = model, i
+    def __init__(self, i: int) -> None:
+        self.i = i
         self.structure: Any = None
         """The structure that routed it (its hand-offs and coordination), or None."""
         self.depts: list[Any] = []
@@ -168,16 +159,3 @@ class Issue:
         """Its stations work at once (else one after another)."""
         self.homes: list[Any] = []
         """Every station the issue's parts were sent to, in order (who answers for them)."""
-
-    # each method is an event callback: it takes no arguments (Mesa's rule)
-    def known(self) -> None:
-        self.model.on_known(self)
-
-    def arrive(self) -> None:
-        self.model.on_arrive(self)
-
-    def give_up(self) -> None:
-        self.model.on_patience(self)
-
-    def close(self) -> None:
-        self.model.close(self, resolved=True)

@@ -289,15 +289,15 @@ class CoGovModel(LeanEvents, mesa.Model):
         found = t_known < t_out
         L.t_known[s][found] = t_known[found]
         L.discovered_by[s][found] = found_by[found]
-        at, opened = self.at, self.open
+        at, opened, on_known, on_patience = self.at, self.open, self.on_known, self.on_patience
         for idx, known, out, ok in zip(range(s.start, s.stop), t_known.tolist(), t_out.tolist(),
                                        found.tolist(), strict=True):
             if ok:
-                issue = Issue(self, idx)
+                issue = Issue(idx)
                 opened[idx] = issue
-                at(known, issue.known)
+                at(known, on_known, issue)
                 if patience < 1e8:
-                    at(out, issue.give_up)
+                    self.at_in_order(out, on_patience, issue)
             else:
                 self._undiscovered.append((out, idx))
 
@@ -402,7 +402,7 @@ class CoGovModel(LeanEvents, mesa.Model):
         if route.bounces:
             L.bounces[i] = route.bounces
         if route.delay > 0:
-            self.after(route.delay, issue.arrive)
+            self.after(route.delay, self.on_arrive, issue)
         else:
             self.on_arrive(issue)
 
@@ -423,13 +423,13 @@ class CoGovModel(LeanEvents, mesa.Model):
                 L.channel[i] = Channel.SANSHE
                 issue.depts = [self.hub]
                 issue.homes = [self.hub]
-                self.after(exp(self.random, p["sanshe.intake_days"]), issue.arrive)
+                self.after(exp(self.random, p["sanshe.intake_days"]), self.on_arrive, issue)
                 return True
         if L.paid_service[i] and p["mechanisms.social_enterprises"] and self.enterprises:
             L.channel[i] = Channel.ENTERPRISE
             issue.depts = [min(self.enterprises, key=lambda e: (e.busy + e.waiting) / e.servers)]
             issue.homes = list(issue.depts)
-            self.after(0.0, issue.arrive)
+            self.after(0.0, self.on_arrive, issue)
             return True
         return False
 
@@ -496,12 +496,12 @@ class CoGovModel(LeanEvents, mesa.Model):
         issue.jobs = []
         if issue.depts:  # sequential: hand off to the next department
             L.stage[i] = Stage.COORDINATION
-            self.after(issue.structure.handoff(self.random), issue.arrive)
+            self.after(issue.structure.handoff(self.random), self.on_arrive, issue)
         elif L.n_departments[i] > 1 and issue.structure is not None:
             L.stage[i] = Stage.COORDINATION
             delay = issue.structure.coordination(self.random) if issue.joint else 0.0
             if delay > 0:
-                self.after(delay, issue.close)
+                self.after(delay, self._close_resolved, issue)
             else:
                 self.close(issue, resolved=True)
         else:
@@ -536,6 +536,9 @@ class CoGovModel(LeanEvents, mesa.Model):
             return q0
         ratings = int(p["supervision.prior_days"] // max(1, round(p["supervision.rating_days"])))
         return top - (top - q0) * (1.0 - p["supervision.rating_response"]) ** ratings
+
+    def _close_resolved(self, issue: Issue) -> None:
+        self.close(issue, resolved=True)
 
     def close(self, issue: Issue, resolved: bool) -> None:
         """Close an issue: handled (`resolved`; solved unless a department's part was handled

@@ -31,7 +31,7 @@ class ServiceHost(Protocol):
     now: float
     """The event clock (days)."""
 
-    def after(self, delay: float, function: Callable[[], None]) -> None: ...
+    def after(self, delay: float, function: Callable[[Any], None], arg: Any) -> None: ...
     def on_job_start(self, job: Job) -> None: ...
     def on_job_done(self, job: Job) -> None: ...
     def on_escalate(self, job: Job) -> None: ...
@@ -41,8 +41,7 @@ class ServiceHost(Protocol):
 class Job:
     """One department's (or community actor's, or a structure's station's) part of an issue."""
 
-    __slots__ = ("issue", "home", "server", "t_enqueue", "t_start", "state", "escalated",
-                 "__weakref__")
+    __slots__ = ("issue", "home", "server", "t_enqueue", "t_start", "state", "escalated")
 
     WAITING, SERVING, DONE, CANCELLED = range(4)
 
@@ -51,16 +50,6 @@ class Job:
         self.t_enqueue, self.t_start = t, np.nan
         self.state, self.escalated = Job.WAITING, False
 
-    # event callbacks (no arguments: Mesa's rule)
-    def finish(self) -> None:
-        self.issue.model.service.finish(self)
-
-    def done(self) -> None:
-        self.issue.model.on_job_done(self)
-
-    def escalate(self) -> None:
-        if self.state == Job.WAITING:
-            self.issue.model.service.escalate(self)
 
 
 def lognormal(rnd: random.Random, mean: float, cv: float) -> float:
@@ -158,7 +147,7 @@ class ServiceNetwork:
             home.queue.append(job)
             home.waiting += 1
             if self.deadline is not None and home.liftable:
-                self.model.after(self.deadline, job.escalate)
+                self.model.after(self.deadline, self.escalate, job)
 
     def submit_now_or_never(self, job: Job) -> bool:
         """Start at once if the home station has a free server; otherwise do nothing."""
@@ -174,7 +163,7 @@ class ServiceNetwork:
         station.busy += 1
         job.state, job.server, job.t_start = Job.SERVING, station, t
         self.model.on_job_start(job)
-        self.model.after(self.service_time(job.home.mean_days), job.finish)
+        self.model.after(self.service_time(job.home.mean_days), self.finish, job)
 
     def finish(self, job: Job) -> None:
         t = self.model.now
@@ -187,7 +176,7 @@ class ServiceNetwork:
         self._pull(station)
         lag = self.field_time() if job.home.field_work else 0.0
         if lag > 0:
-            self.model.after(lag, job.done)
+            self.model.after(lag, self.model.on_job_done, job)
         else:
             self.model.on_job_done(job)
 
