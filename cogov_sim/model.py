@@ -304,15 +304,25 @@ class CoGovModel(LeanEvents, mesa.Model):
     def _discovery(self, s: slice, who: np.ndarray, t_occ: np.ndarray):
         """Competing hazards: the resident, affected neighbours, grid patrol, self-orgs."""
         p, rng, L = self.p, self.rng, self.ledger
-        public = L.public[s]
-        adj = self.net.adj
-        if public.any():  # neighbours' hazards too: one sparse product beats slicing rows
-            hz = self.pop.report_hazard()
-            h_res = hz[who]
-            h_nb = np.where(public, p["residents.neighbour_report"] * (adj @ hz)[who], 0.0)
-        else:
-            h_res = self.pop.report_hazard(who)
-            h_nb = np.zeros(len(who))
+        k = len(who)
+        pub = np.nonzero(L.public[s])[0]
+        ptr, idx = self.net.adj.indptr, self.net.adj.indices
+        first, degree = ptr[who[pub]], ptr[who[pub] + 1] - ptr[who[pub]]
+        nbrs = idx[np.arange(degree.sum()) + np.repeat(first - (degree.cumsum() - degree), degree)]
+        hz = self.pop.report_hazard(np.concatenate([who, nbrs]))  # only the residents needed
+        h_res, hz_nb = hz[:k], hz[k:].tolist()
+        h_nb = np.zeros(k)
+        if len(pub):
+            # each public issue's neighbours' hazards, summed in adjacency order (as a sparse
+            # product would: the same figures to the last bit)
+            sums, j = [], 0
+            for n_nb in degree.tolist():
+                acc = 0.0
+                for v in hz_nb[j:j + n_nb]:
+                    acc += v
+                sums.append(acc)
+                j += n_nb
+            h_nb[pub] = p["residents.neighbour_report"] * np.array(sums)
         h_grid = np.where(L.visible[s], self.grid_hazard, 0.0)
         h_org = np.where(L.visible[s], self.org_hazard[L.neighbourhood[s]], 0.0)
         rows = [h_res, h_nb, h_grid, h_org]
@@ -595,10 +605,11 @@ class CoGovModel(LeanEvents, mesa.Model):
         for b in self.branches:
             b.councils += 1
         L = self.ledger
-        for issue in list(self.open.values()):
-            i = issue.i
-            if int(L.channel[i]) != Channel.DEPARTMENTS or int(L.stage[i]) != Stage.WAITING:
-                continue
+        held = np.fromiter(self.open, dtype=np.int64, count=len(self.open))  # oldest first
+        waiting = held[(L.channel[held] == DEPARTMENTS) & (L.stage[held] == WAITING)
+                       & (L.community[held] | L.public[held])]
+        for i in waiting.tolist():  # what one issue's decision changes leaves the others' alone
+            issue = self.open[i]
             b = int(L.neighbourhood[i])
             if L.community[i] and not issue.started and self.council_teams[b].free():
                 since = issue.jobs[0].t_enqueue if issue.jobs else self.now

@@ -7,6 +7,7 @@ Rural neighbourhoods are sparser (fewer ties, small 林盘 clusters instead of b
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,21 @@ class Community:
     @property
     def degree(self) -> np.ndarray:
         return np.diff(self.adj.indptr)
+
+    @functools.cached_property
+    def _ties(self) -> sp.csr_matrix:
+        """The tie pattern with the smallest integer weights its largest degree allows; shares
+        adj's index arrays."""
+        dtype = np.int16 if self.adj.shape[0] == 0 or self.degree.max() < 2**15 else np.int32
+        return sp.csr_matrix((np.ones(self.adj.nnz, dtype=dtype), self.adj.indices,
+                              self.adj.indptr), shape=self.adj.shape, copy=False)
+
+    def count_neighbours(self, flag: np.ndarray) -> np.ndarray:
+        """Per resident, how many of their neighbours have `flag` (a bool per resident): the
+        same counts as ``adj @ flag`` in floats, with a quarter of the memory traffic (an
+        int8 vector, small integer weights), which is what a district-sized network is
+        bound by."""
+        return self._ties @ flag.view(np.int8)
 
 
 def _blocks(n: int, sizes: np.ndarray) -> np.ndarray:

@@ -70,7 +70,6 @@ class Population:
         self.party_neighbour = np.minimum(party_nb, 1.0)
         self._outcomes: list[tuple[int, float]] = []
         self._pi: np.ndarray | None = None
-        self._active_buf = np.empty(n)
         self.set_params(p)
 
     def set_params(self, p: dict[str, Any], extra_mobilisation: float = 0.0) -> None:
@@ -168,9 +167,7 @@ class Population:
                                                * (1.0 + self.mobilisation) * self.free))[0]
             self._mark("council", attend, day)
         self._apply_outcomes()
-        active = np.greater_equal(self.last_any, day - WINDOW + 1, out=self._active_buf)
-        share = self.net.adj @ active
-        share *= self.inv_deg
+        share = self.net.count_neighbours(self.last_any >= day - WINDOW + 1) * self.inv_deg
         share -= p["residents.influence_reference"]
         share *= p["residents.influence_weight"]
         target = self.base + self._eff_term  # summed in the order of the ODD's formula

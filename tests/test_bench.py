@@ -32,3 +32,17 @@ def test_growth_exponent() -> None:
     assert abs(growth_exponent(rows) - 1.0) < 1e-9
     rows = [{"residents": n, "seconds": 1e-6 * n * n} for n in (1000, 10_000)]
     assert abs(growth_exponent(rows) - 2.0) < 1e-9
+
+
+def test_count_neighbours_equals_the_float_product() -> None:
+    net = build(defaults(), np.random.default_rng(2))
+    flag = np.random.default_rng(3).random(net.n) < 0.3
+    assert np.array_equal(net.count_neighbours(flag), net.adj @ flag.astype(float))
+
+
+def test_district_figure_runs_the_cli_in_a_fresh_process() -> None:
+    from cogov_sim.bench import cpu_name, district_figures
+
+    d = district_figures(1500)
+    assert d["residents"] == 1500 and d["seconds"] > 0 and d["peak_mb"] > 50
+    assert cpu_name()
