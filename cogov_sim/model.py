@@ -88,13 +88,18 @@ class CoGovModel(LeanEvents, mesa.Model):
         self.created_counter = 0
         self.counts = {RESOLVED: 0, ABANDONED: 0}
         self._first_open = 0
-        self._recent: deque[tuple[float, float, bool]] = deque()  # resolved: t_closed, days, solved
+        # issues resolved in the last month: when, in how many days, whether solved
+        self._recent_t: deque[float] = deque()
+        self._recent_days: deque[float] = deque()
+        self._recent_ok: deque[bool] = deque()
         self._undiscovered: list[tuple[float, int]] = []
         self._undiscovered_next = 0
 
         k = int(p["issues.categories"])
         shares = (np.arange(1, k + 1, dtype=float)) ** -p["issues.category_skew"]
         self.category_share = shares / shares.sum()
+        self._category_cdf = self.category_share.cumsum()
+        self._category_cdf /= self._category_cdf[-1]
         q0 = self._initial_solve_share()
         self.departments = [Department(self, c, 0, p["issues.service_days"], q0)
                             for c in range(k)]
@@ -263,27 +268,33 @@ class CoGovModel(LeanEvents, mesa.Model):
         s = L.add(k)
         t_occ = day + np.sort(rng.random(k))
         who = rng.integers(0, net.n, k)
+        nb = net.neighbourhood[who]
         L.t_occur[s] = t_occ
         L.resident[s] = who
-        L.neighbourhood[s] = net.neighbourhood[who]
+        L.neighbourhood[s] = nb
         L.rural[s] = net.rural[who]
-        L.category[s] = rng.choice(len(self.departments), k, p=self.category_share)
+        # = rng.choice(categories, k, p=category_share), without re-checking p every day
+        L.category[s] = self._category_cdf.searchsorted(rng.random(k), side="right")
         multi = rng.random(k) < p["issues.multi_share"]
         n_dep = np.where(multi, 2 + rng.integers(0, p["issues.max_departments"] - 1, k), 1)
-        L.n_departments[s] = np.minimum(n_dep, len(self.departments))
-        single = L.n_departments[s] == 1
-        L.visible[s] = rng.random(k) < p["issues.visible_share"]
-        L.public[s] = rng.random(k) < p["issues.public_share"]
-        u = rng.random(k)
-        L.community[s] = single & (u < p["issues.community_share"])
-        L.paid_service[s] = single & ~L.community[s] & (
-            u < p["issues.community_share"] + p["issues.service_share"])
+        n_dep = np.minimum(n_dep, len(self.departments))
+        L.n_departments[s] = n_dep
+        single = n_dep == 1
+        u = rng.random((3, k))  # the same draws as three of k
+        visible = u[0] < p["issues.visible_share"]
+        public = u[1] < p["issues.public_share"]
+        community = single & (u[2] < p["issues.community_share"])
+        L.visible[s] = visible
+        L.public[s] = public
+        L.community[s] = community
+        L.paid_service[s] = single & ~community & (
+            u[2] < p["issues.community_share"] + p["issues.service_share"])
 
         if self.queueing or p["residents.report_days"] <= 0:
             t_known = t_occ
             found_by = np.full(k, Discoverer.RESIDENT, dtype=np.int8)
         else:
-            t_known, found_by = self._discovery(s, who, t_occ)
+            t_known, found_by = self._discovery(who, nb, visible, public, t_occ)
         patience = p["issues.patience_days"]
         t_out = t_occ + patience
         found = t_known < t_out
@@ -301,11 +312,12 @@ class CoGovModel(LeanEvents, mesa.Model):
             else:
                 self._undiscovered.append((out, idx))
 
-    def _discovery(self, s: slice, who: np.ndarray, t_occ: np.ndarray):
+    def _discovery(self, who: np.ndarray, nb: np.ndarray, visible: np.ndarray,
+                   public: np.ndarray, t_occ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Competing hazards: the resident, affected neighbours, grid patrol, self-orgs."""
-        p, rng, L = self.p, self.rng, self.ledger
+        p, rng = self.p, self.rng
         k = len(who)
-        pub = np.nonzero(L.public[s])[0]
+        pub = np.nonzero(public)[0]
         ptr, idx = self.net.adj.indptr, self.net.adj.indices
         first, degree = ptr[who[pub]], ptr[who[pub] + 1] - ptr[who[pub]]
         nbrs = idx[np.arange(degree.sum()) + np.repeat(first - (degree.cumsum() - degree), degree)]
@@ -323,16 +335,20 @@ class CoGovModel(LeanEvents, mesa.Model):
                 sums.append(acc)
                 j += n_nb
             h_nb[pub] = p["residents.neighbour_report"] * np.array(sums)
-        h_grid = np.where(L.visible[s], self.grid_hazard, 0.0)
-        h_org = np.where(L.visible[s], self.org_hazard[L.neighbourhood[s]], 0.0)
+        h_grid = np.where(visible, self.grid_hazard, 0.0)
+        h_org = np.where(visible, self.org_hazard[nb], 0.0)
         rows = [h_res, h_nb, h_grid, h_org]
         if self.structure_hazard > 0:
-            rows.append(np.where(L.visible[s], self.structure_hazard, 0.0))
+            rows.append(np.where(visible, self.structure_hazard, 0.0))
         h = np.stack(rows)
         total = h.sum(axis=0)
-        with np.errstate(divide="ignore"):
-            delay = rng.exponential(1.0, len(who)) / total
-        pick = (rng.random(len(who)) * total)[None, :] < np.cumsum(h, axis=0)
+        delay = rng.exponential(1.0, k)
+        if total.all():
+            delay /= total
+        else:
+            with np.errstate(divide="ignore"):  # nobody can find it: never found
+                delay /= total
+        pick = (rng.random(k) * total)[None, :] < np.cumsum(h, axis=0)
         found_by = (np.argmax(pick, axis=0) + 1).astype(np.int8)
         return t_occ + delay, found_by
 
@@ -566,7 +582,9 @@ class CoGovModel(LeanEvents, mesa.Model):
             solved = (self._solved(issue) if channel == Channel.DEPARTMENTS
                       or channel > Channel.COUNCIL else True)
             L.solved[i] = solved
-            self._recent.append((now, days, solved))
+            self._recent_t.append(now)
+            self._recent_days.append(days)
+            self._recent_ok.append(solved)
             outcome = 0.5 ** (days / self.p["residents.satisfied_days"]) if solved else 0.0
         else:
             outcome = 0.0
@@ -720,9 +738,11 @@ class CoGovModel(LeanEvents, mesa.Model):
                                                      int(self.rng.poisson(k)), day)
 
     def _index_orgs(self) -> None:
+        """After organisations changed: who is where, and how many residents are members."""
         self._orgs_by_nb: dict[int, list[SelfOrganisation]] = {}
         for o in self.self_orgs:
             self._orgs_by_nb.setdefault(o.neighbourhood, []).append(o)
+        self._org_members = float(np.count_nonzero(self.pop.member >= 0))
 
     def _month_update(self) -> None:
         """Self-organisations grow, fade, are founded and cultivated; enterprises grow."""
@@ -795,9 +815,12 @@ class CoGovModel(LeanEvents, mesa.Model):
         openm = openm[first:]
         self._first_open = lo
         stage_counts = np.bincount(L.stage[lo:n][openm], minlength=len(Stage))
-        recent = self._recent
-        while recent and recent[0][0] <= t - MONTH:
-            recent.popleft()
+        recent_t, recent_days, recent_ok = self._recent_t, self._recent_days, self._recent_ok
+        while recent_t and recent_t[0] <= t - MONTH:
+            recent_t.popleft()
+            recent_days.popleft()
+            recent_ok.popleft()
+        n_recent = len(recent_t)
         day = t - 1 if t > 0 else 0
         values = {
             "created": float(n),
@@ -810,13 +833,13 @@ class CoGovModel(LeanEvents, mesa.Model):
             **{f"participation_{k}": self.pop.active_share(day, k) if t > 0 else 0.0
                for k in KINDS},
             **self._population_means(),
-            "resolution_30d": float(np.mean([d for _, d, _ in recent])) if recent
-            else float("nan"),
-            "solved_30d": float(np.mean([ok for _, _, ok in recent])) if recent
-            else float("nan"),
+            "resolution_30d": float(np.fromiter(recent_days, float, n_recent).mean())
+            if n_recent else float("nan"),
+            "solved_30d": float(np.fromiter(recent_ok, bool, n_recent).mean())
+            if n_recent else float("nan"),
             "solve_share": self.solve_share(),
             "self_orgs": float(len(self.self_orgs)),
-            "self_org_members": float((self.pop.member >= 0).sum()),
+            "self_org_members": self._org_members,
             "social_orgs": float(sum(o.social for o in self.self_orgs)),
             "enterprise_servers": float(sum(e.servers for e in self.enterprises)),
             "pooled_servers": float(self.pool.servers),

@@ -93,6 +93,7 @@ class Population:
             self.mobilisation = self.mobilisation + extra_mobilisation
         self.ref_L = logit(p["residents.propensity"])
         self.ref_trust = logit(p["residents.trust"])
+        self._willing_logit = logit(p["residents.report_willingness"])
         # the daily target's terms that move only with parameters, or for a few residents a
         # day (efficacy and trust: `_apply_outcomes` refreshes those residents' entries)
         self.free = 1.0 - self.cost
@@ -122,8 +123,9 @@ class Population:
         at = slice(None) if who is None else who
         if days <= 0:
             return np.full(self.net.n if who is None else len(who), np.inf)
-        willing = expit(logit(self.p["residents.report_willingness"]) + (self.L[at] - self.ref_L)
-                        + (logit(self.trust[at]) - self.ref_trust))
+        trust = self.trust[at]  # within [TRUST_MIN, TRUST_MAX]: logit needs no clipping
+        willing = expit(self._willing_logit + (self.L[at] - self.ref_L)
+                        + (np.log(trust / (1 - trust)) - self.ref_trust))
         return willing * self.free[at] / days
 
     def note(self, kind: str, who: int, day: int) -> None:
@@ -224,7 +226,7 @@ class Population:
         # word of mouth touches only the tellers' neighbours: gather their rows, not a mat-vec
         ptr, idx = self.net.adj.indptr, self.net.adj.indices
         lens = ptr[who + 1] - ptr[who]
-        hearers = idx[np.concatenate([np.arange(ptr[w], ptr[w + 1]) for w in who])]
+        hearers = idx[np.arange(lens.sum()) + np.repeat(ptr[who] - (lens.cumsum() - lens), lens)]
         heard_o = np.repeat(o, lens)
         uniq, inv = np.unique(hearers, return_inverse=True)
         count = np.bincount(inv, minlength=len(uniq)).astype(float)
@@ -233,5 +235,4 @@ class Population:
         t = self.trust[uniq]
         self.trust[uniq] = np.clip(t + w * (mean_o - t), TRUST_MIN, TRUST_MAX)
         self.trust[who] = np.clip(self.trust[who], TRUST_MIN, TRUST_MAX)
-        self._refresh_terms(who)
-        self._refresh_terms(uniq)
+        self._refresh_terms(np.concatenate([who, uniq]))
