@@ -54,7 +54,7 @@ def _share(mask: pd.Series, of: pd.Series | None = None) -> float:
 
 def ledger_counts(issues: pd.DataFrame) -> dict[str, int]:
     """created = resolved + abandoned + open, over every issue of the run."""
-    st = issues["status"].astype(str)
+    st = issues["status"]  # categorical or text: == compares labels either way
     return {
         "created": len(issues),
         "resolved": int((st == "resolved").sum()),
@@ -66,7 +66,7 @@ def ledger_counts(issues: pd.DataFrame) -> dict[str, int]:
 def issue_metrics(issues: pd.DataFrame, warmup: float = 0.0) -> dict[str, float]:
     """Resolution times, stage split, rates, transfers, discovery and channels."""
     df = issues[issues["t_occur"] >= warmup]
-    status = df["status"].astype(str)
+    status = df["status"]
     res = df[status == "resolved"]
     out: dict[str, float] = {
         "issues_created": float(len(df)),
@@ -88,7 +88,7 @@ def issue_metrics(issues: pd.DataFrame, warmup: float = 0.0) -> dict[str, float]
     out["resolution_mean_days_multidept"] = _mean(res["resolution_days"][nd > 1])
     for k in (2, 3):
         out[f"resolution_mean_days_{k}dept"] = _mean(res["resolution_days"][nd == k])
-    dep = df[df["channel"].astype(str) == "departments"]
+    dep = df[df["channel"] == "departments"]
     out["transfers_per_issue"] = _mean(dep["transfers"])
     out["bounces_per_issue"] = _mean(dep["bounces"])
     out["escalated_share"] = _share(dep["escalations"] > 0)
@@ -96,11 +96,11 @@ def issue_metrics(issues: pd.DataFrame, warmup: float = 0.0) -> dict[str, float]
     out["pooled_part_share"] = float(dep["pooled_parts"].sum() / parts) if len(dep) else np.nan
     out["borrowed_part_share"] = (float(dep["borrowed_parts"].sum() / parts)
                                   if len(dep) and "borrowed_parts" in dep else np.nan)
-    found = df["discovered_by"].astype(str)
+    found = df["discovered_by"]
     out["undiscovered_share"] = _share(found == "none")
     for f in FOUND_BY:
         out[f"found_by_{f}_share"] = _share(found == f)
-    channel = df["channel"].astype(str)
+    channel = df["channel"]
     known = found != "none"
     for c in CHANNELS:
         out[f"channel_{c}_share"] = _share(channel == c, known)
@@ -114,7 +114,7 @@ def by_group(issues: pd.DataFrame, column: str, warmup: float = 0.0) -> pd.DataF
     g = df.groupby(column, observed=True)
     return pd.DataFrame({
         "issues": g.size(),
-        "resolution_rate": g["status"].apply(lambda s: float((s.astype(str) == "resolved").mean())),
+        "resolution_rate": g["status"].apply(lambda s: float((s == "resolved").mean())),
         "solved_rate": g["solved"].mean().astype(float),
         "resolution_mean_days": g["resolution_days"].mean(),
     })
@@ -159,7 +159,7 @@ def gap_metrics(issues: pd.DataFrame, residents: pd.DataFrame,
                 warmup: float = 0.0) -> dict[str, float]:
     """Urban/rural gaps (rural minus urban; NaN unless both exist) and the spread of
     participation between neighbourhoods."""
-    df = issues[(issues["t_occur"] >= warmup) & (issues["status"].astype(str) == "resolved")]
+    df = issues[(issues["t_occur"] >= warmup) & (issues["status"] == "resolved")]
     rural_res = df["resolution_days"][df["rural"]]
     urban_res = df["resolution_days"][~df["rural"]]
     both = residents["rural"].any() and (~residents["rural"]).any()

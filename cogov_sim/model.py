@@ -156,6 +156,7 @@ class CoGovModel(LeanEvents, mesa.Model):
             self.structure.report_deadline(),
         ) if d is not None]
         self.service.deadline = min(deadlines) if deadlines and min(deadlines) < 1e8 else None
+        self.service.set_params(p)
         if not p["mechanisms.supervision"]:
             self._rhythm_start = None
         elif self._rhythm_start is None:
@@ -743,6 +744,7 @@ class CoGovModel(LeanEvents, mesa.Model):
         for o in self.self_orgs:
             self._orgs_by_nb.setdefault(o.neighbourhood, []).append(o)
         self._org_members = float(np.count_nonzero(self.pop.member >= 0))
+        self.pop.memberships_changed()
 
     def _month_update(self) -> None:
         """Self-organisations grow, fade, are founded and cultivated; enterprises grow."""

@@ -101,6 +101,16 @@ class Population:
         self._mob_term = p["party.mobilisation_weight"] * self.mobilisation
         self._eff_term = p["residents.efficacy_weight"] * (self.efficacy - p["residents.efficacy"])
         self._trust_term = p["residents.trust_weight"] * (self.trust - p["residents.trust"])
+        self._settled = self.base + self._eff_term  # (base + efficacy) + trust, in that order
+        self._settled += self._trust_term
+        self.memberships_changed()
+
+    def memberships_changed(self) -> None:
+        """Call after writing `member` (organisations founded or faded): the daily step
+        keeps who is a member and the membership term of the target."""
+        members = self.member >= 0
+        self._members = np.nonzero(members)[0]
+        self._member_term = self.p["residents.member_weight"] * members
 
     def _refresh_terms(self, who: np.ndarray) -> None:
         p = self.p
@@ -108,12 +118,17 @@ class Population:
                                                                 - p["residents.efficacy"])
         self._trust_term[who] = p["residents.trust_weight"] * (self.trust[who]
                                                                - p["residents.trust"])
+        self._settled[who] = self.base[who] + self._eff_term[who]
+        self._settled[who] += self._trust_term[who]
 
     @property
     def propensity(self) -> np.ndarray:
         """Each resident's chance scale of taking part (expit of L; computed once a day)."""
-        if self._pi is None:
-            self._pi = expit(self.L)
+        if self._pi is None:  # expit(L), in one buffer
+            pi = np.negative(self.L)
+            np.exp(pi, out=pi)
+            pi += 1.0
+            self._pi = np.divide(1.0, pi, out=pi)
         return self._pi
 
     def report_hazard(self, who: np.ndarray | None = None) -> np.ndarray:
@@ -159,8 +174,7 @@ class Population:
         chance = vol * pi
         chance *= self.free
         self._mark("volunteer", np.nonzero(u < chance)[0], day)
-        members = self.member >= 0
-        mem = np.nonzero(members)[0]
+        mem = self._members
         u = rng.random(len(mem))
         self._mark("selforg", mem[u < p["selforg.activity_rate"] * pi[mem]], day)
         if council_today:
@@ -172,10 +186,8 @@ class Population:
         share = self.net.count_neighbours(self.last_any >= day - WINDOW + 1) * self.inv_deg
         share -= p["residents.influence_reference"]
         share *= p["residents.influence_weight"]
-        target = self.base + self._eff_term  # summed in the order of the ODD's formula
-        target += self._trust_term
-        target += share
-        target += p["residents.member_weight"] * members
+        target = self._settled + share  # summed in the order of the ODD's formula
+        target += self._member_term
         target += self._mob_term
         target -= self._cost_term
         target -= self.L

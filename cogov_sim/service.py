@@ -122,32 +122,39 @@ class ServiceNetwork:
         self.deadline: float | None = None
         self.overdue: deque[Job] = deque()
         """Lifted department jobs still waiting, oldest lift first (stale entries skipped)."""
+        self._rnd = model.random
+        self._after, self._on_start = model.after, model.on_job_start
+        self.set_params(model.p)
+
+    def set_params(self, p: dict[str, Any]) -> None:
+        """Take the parameters the hot path reads (again after a mid-run change)."""
+        self._cv, self._lognormal = p["issues.service_cv"], p["issues.service_dist"] == "lognormal"
+        self._field = (p["issues.field_days"], p["issues.field_share"], p["issues.field_cv"])
 
     def service_time(self, mean: float) -> float:
-        cv = self.model.p["issues.service_cv"]
-        rnd = self.model.random
+        cv, rnd = self._cv, self._rnd
         if mean <= 0:
             return 0.0
         if cv == 1.0:
             return rnd.expovariate(1.0 / mean)
-        if self.model.p["issues.service_dist"] == "lognormal":
+        if self._lognormal:
             return lognormal(rnd, mean, cv)
         k = 1.0 / (cv * cv)
         return rnd.gammavariate(k, mean / k)
 
     def submit(self, job: Job) -> None:
         """A job arrives at its home station: start now if a server is free, else queue."""
-        home = job.home
+        home, pool = job.home, self.pool
         self.live.add(job)
-        if home.free():
+        if home.busy < home.servers:
             self._start(job, home)
-        elif home.pool_serves and self.pool is not None and self.pool.free():
-            self._start(job, self.pool)
+        elif home.pool_serves and pool is not None and pool.busy < pool.servers:
+            self._start(job, pool)
         else:
             home.queue.append(job)
             home.waiting += 1
             if self.deadline is not None and home.liftable:
-                self.model.after(self.deadline, self.escalate, job)
+                self._after(self.deadline, self.escalate, job)
 
     def submit_now_or_never(self, job: Job) -> bool:
         """Start at once if the home station has a free server; otherwise do nothing."""
@@ -162,8 +169,8 @@ class ServiceNetwork:
         station.account(t)
         station.busy += 1
         job.state, job.server, job.t_start = Job.SERVING, station, t
-        self.model.on_job_start(job)
-        self.model.after(self.service_time(job.home.mean_days), self.finish, job)
+        self._on_start(job)
+        self._after(self.service_time(job.home.mean_days), self.finish, job)
 
     def finish(self, job: Job) -> None:
         t = self.model.now
@@ -176,23 +183,23 @@ class ServiceNetwork:
         self._pull(station)
         lag = self.field_time() if job.home.field_work else 0.0
         if lag > 0:
-            self.model.after(lag, self.model.on_job_done, job)
+            self._after(lag, self.model.on_job_done, job)
         else:
             self.model.on_job_done(job)
 
     def field_time(self) -> float:
         """Field work a department's part needs after its staff time, if any (lognormal;
         occupies no server)."""
-        p, rnd = self.model.p, self.model.random
-        mean = p["issues.field_days"]
-        if mean <= 0 or p["issues.field_share"] <= 0 or rnd.random() >= p["issues.field_share"]:
+        mean, share, cv = self._field
+        rnd = self._rnd
+        if mean <= 0 or share <= 0 or rnd.random() >= share:
             return 0.0
-        return lognormal(rnd, mean, p["issues.field_cv"])
+        return lognormal(rnd, mean, cv)
 
     def _pull(self, station: Station) -> None:
         """Give free servers of `station` the next waiting jobs: its own (lifted first); a
         department with nothing of its own left helps with other departments' lifted jobs."""
-        while station.free():
+        while station.busy < station.servers:
             if station is self.pool:
                 nxt = self._next_for_pool()
             else:

@@ -34,6 +34,9 @@ ALLOWED: dict[tuple[str, float], str] = {
     ("model.py", 1.3): "ledger capacity head-room (memory only)",
     ("model.py", 64): "ledger capacity head-room (memory only)",
     ("model.py", 1e8): "'no deadline / no patience' sentinel (the table's degenerate 1e9)",
+    ("model.py", 3): "three of each issue's uniform draws taken at once (speed only)",
+    ("network.py", 15): "int16's range, 2**15: the smallest integer type for tie counts "
+                        "(memory only)",
     ("population.py", 30): "WINDOW: participation is counted over a month (the patterns' unit)",
     ("population.py", 0.01): "trust kept off 0 so its logit stays finite (numerical guard)",
     ("population.py", 0.99): "trust kept off 1 so its logit stays finite (numerical guard)",

@@ -157,8 +157,11 @@ class Processes:
         ctx = multiprocessing.get_context(self.method)
         if self.method == "forkserver":
             ctx.set_forkserver_preload(["cogov_sim.api", "cogov_sim.batch.worker"])
-        return cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_watch_parent,
+        pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_watch_parent,
                                       initargs=(os.getpid(),))
+        for _ in range(self.workers):  # start the workers now: their imports overlap planning
+            pool.submit(os.getpid)
+        return pool
 
     def _restart(self) -> str:
         """Start a new pool after a worker died; return how the dead worker ended."""
