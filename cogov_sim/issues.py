@@ -141,13 +141,22 @@ class Ledger:
 
 
 class Issue:
-    """The live part of an issue while it is open: where its parts are. The model's events
-    carry it (events.py)."""
+    """The live part of an issue while it is open: where its parts are, and a copy of its
+    fixed ledger fields that the per-issue path reads (a Python attribute is cheaper than an
+    array element). The model's events carry it (events.py)."""
 
-    __slots__ = ("i", "structure", "depts", "parts_left", "jobs", "started", "homes", "joint")
+    __slots__ = ("i", "category", "n_departments", "neighbourhood", "rural", "public", "live",
+                 "routed", "structure", "depts", "parts_left", "jobs", "started", "homes", "joint")
 
-    def __init__(self, i: int) -> None:
+    def __init__(self, i: int, category: int, n_departments: int, neighbourhood: int,
+                 rural: bool, public: bool) -> None:
         self.i = i
+        self.category, self.n_departments = category, n_departments
+        self.neighbourhood, self.rural, self.public = neighbourhood, rural, public
+        self.live = True
+        """Still open (the ledger's status is OPEN)."""
+        self.routed = False
+        """Its routing has ended once (the ledger's t_routed is set)."""
         self.structure: Any = None
         """The structure that routed it (its hand-offs and coordination), or None."""
         self.depts: list[Any] = []

@@ -39,10 +39,12 @@ from cogov_sim.structures.base import exp
 
 MONTH = 30
 """Days in a month (the calendar unit of monthly rates and the monthly update)."""
-ROUTING, WAITING, SERVICE, CLOSED = (int(s) for s in (Stage.ROUTING, Stage.WAITING, Stage.SERVICE,
-                                                      Stage.CLOSED))
-RESOLVED, ABANDONED, DEPARTMENTS = int(Status.RESOLVED), int(Status.ABANDONED), int(Channel.DEPARTMENTS)
+ROUTING, WAITING, SERVICE, COORDINATION, CLOSED = (
+    int(s) for s in (Stage.ROUTING, Stage.WAITING, Stage.SERVICE, Stage.COORDINATION, Stage.CLOSED))
+RESOLVED, ABANDONED = int(Status.RESOLVED), int(Status.ABANDONED)
+DEPARTMENTS, COUNCIL = int(Channel.DEPARTMENTS), int(Channel.COUNCIL)
 """Codes as plain ints: an IntEnum costs more to hash, compare with an array value or write."""
+_OPEN_STAGES = [int(s) for s in Stage if s != Stage.CLOSED]
 PHASES = ("setup", "residents", "issues", "collect")
 SERIES = (
     "created", "resolved", "abandoned", "backlog",
@@ -136,9 +138,13 @@ class CoGovModel(LeanEvents, mesa.Model):
         self._apply_params()
         self._month_update()
 
-        self.series = {name: np.zeros(self.days + 1) for name in SERIES}
-        self.observed: dict[str, float] = {}
-        self._frozen_means: dict[str, float] | None = None
+        self._rows = np.zeros((self.days + 1, len(SERIES)))  # a day's values: one row
+        self.series = {name: self._rows[:, j] for j, name in enumerate(SERIES)}
+        """The daily series by name (columns of one table, written once a day)."""
+        self._today = 0
+        self._frozen_means: tuple[float, float, float] | None = None
+        self._solve_key: tuple[float, ...] = ()
+        self._solve_mean = math.nan
         self.datacollector = SeriesCollector(self.series)
         self._begin_day(0)
         self._observe()
@@ -260,6 +266,7 @@ class CoGovModel(LeanEvents, mesa.Model):
     def _begin_day(self, day: int) -> None:
         """Draw the day's issues in bulk and schedule their discovery and patience events."""
         p, rng, net = self.p, self.rng, self.net
+        self._drawn_before_today = self.ledger.n
         lam = p["issues.rate"] / 365.0 * net.n * self.rate_multiplier(day + 0.5)
         k = int(rng.poisson(lam))
         if k == 0:
@@ -302,10 +309,12 @@ class CoGovModel(LeanEvents, mesa.Model):
         L.t_known[s][found] = t_known[found]
         L.discovered_by[s][found] = found_by[found]
         at, opened, on_known, on_patience = self.at, self.open, self.on_known, self.on_patience
-        for idx, known, out, ok in zip(range(s.start, s.stop), t_known.tolist(), t_out.tolist(),
-                                       found.tolist(), strict=True):
+        for idx, known, out, ok, cat, n_d, b, rur, pub in zip(
+                range(s.start, s.stop), t_known.tolist(), t_out.tolist(), found.tolist(),
+                L.category[s].tolist(), n_dep.tolist(), nb.tolist(), L.rural[s].tolist(),
+                public.tolist(), strict=True):
             if ok:
-                issue = Issue(idx)
+                issue = Issue(idx, cat, n_d, b, rur, pub)
                 opened[idx] = issue
                 at(known, on_known, issue)
                 if patience < 1e8:
@@ -372,15 +381,15 @@ class CoGovModel(LeanEvents, mesa.Model):
     def on_known(self, issue: Issue) -> None:
         """An issue becomes known: credit the report, let the community take what it can,
         else the structure routes it."""
-        i, L = issue.i, self.ledger
-        if int(L.status[i]) != Status.OPEN:
+        if not issue.live:
             return
+        i, L = issue.i, self.ledger
         L.stage[i] = ROUTING
         if not self.queueing:
             self._credit_discovery(i)
             if self._community_channel(issue):
                 return
-        self._route(issue, self._departments_needed(i))
+        self._route(issue, self._departments_needed(issue))
 
     def _credit_discovery(self, i: int) -> None:
         """A resident's or a neighbour's report is participation; the grid's is counted."""
@@ -396,9 +405,9 @@ class CoGovModel(LeanEvents, mesa.Model):
         elif by == Discoverer.GRID:
             self.street.discovered += 1
 
-    def _departments_needed(self, i: int) -> list[int]:
+    def _departments_needed(self, issue: Issue) -> list[int]:
         """The owning department, then n - 1 others drawn uniformly without replacement."""
-        n, cat = int(self.ledger.n_departments[i]), int(self.ledger.category[i])
+        n, cat = issue.n_departments, issue.category
         cats = [cat]
         if n > 1:
             others = [c for c in range(len(self.departments)) if c != cat]
@@ -409,8 +418,8 @@ class CoGovModel(LeanEvents, mesa.Model):
         """The structure in force decides the journey and who serves; the issue arrives after
         the journey's delay."""
         i, L, st = issue.i, self.ledger, self.structure
-        info = IssueInfo(i, cats[0], tuple(cats), int(L.neighbourhood[i]), bool(L.rural[i]),
-                         bool(L.public[i]), self.now)
+        info = IssueInfo(i, cats[0], tuple(cats), issue.neighbourhood, issue.rural, issue.public,
+                         self.now)
         route = st.route(info, self.random, self.context)
         if route.to is None:
             to = [self.departments[c] for c in cats]
@@ -419,7 +428,7 @@ class CoGovModel(LeanEvents, mesa.Model):
             to = list(route.to)
             L.channel[i] = (DEPARTMENTS if all(isinstance(x, Department) for x in to)
                             else L.code(L.channel_names, _channel_name(to[0])))
-        issue.depts, issue.homes = to, list(to)
+        issue.depts = issue.homes = to  # never mutated: depts is replaced by slices
         issue.structure, issue.joint = st, st.parallel(info)
         if st is not self._coded[0]:  # a structure's code is fixed when it first routes
             self._coded = (st, L.code(L.structure_names, st.name))
@@ -438,11 +447,11 @@ class CoGovModel(LeanEvents, mesa.Model):
         i, L, p = issue.i, self.ledger, self.p
         if L.community[i]:
             if p["mechanisms.self_service"]:
-                org = self._free_org(int(L.resident[i]), int(L.neighbourhood[i]))
+                org = self._free_org(int(L.resident[i]), issue.neighbourhood)
                 if org is not None:
                     self._take_in_community(issue, org, Channel.SELF_ORG, self.now)
                     return True
-            team = self.council_teams[int(L.neighbourhood[i])]
+            team = self.council_teams[issue.neighbourhood]
             if team.free():
                 self._take_in_community(issue, team, Channel.COUNCIL, self.now)
                 return True
@@ -466,7 +475,8 @@ class CoGovModel(LeanEvents, mesa.Model):
         routing delay); `since` is when the issue started waiting for anyone."""
         i, L = issue.i, self.ledger
         L.channel[i] = channel
-        if math.isnan(L.t_routed[i]):
+        if not issue.routed:
+            issue.routed = True
             L.t_routed[i] = self.now
         issue.depts, issue.parts_left, issue.homes = [], 1, [station]
         job = Job(issue, station, since)
@@ -484,10 +494,11 @@ class CoGovModel(LeanEvents, mesa.Model):
     # --- queues and work ------------------------------------------------------------------
 
     def on_arrive(self, issue: Issue) -> None:
-        i, L = issue.i, self.ledger
-        if int(L.status[i]) != Status.OPEN:
+        if not issue.live:
             return
-        if math.isnan(L.t_routed[i]):
+        i, L = issue.i, self.ledger
+        if not issue.routed:
+            issue.routed = True
             L.t_routed[i] = self.now
         L.stage[i] = WAITING
         parallel = issue.joint
@@ -522,10 +533,10 @@ class CoGovModel(LeanEvents, mesa.Model):
         L.service[i] += self.now - job.t_start
         issue.jobs = []
         if issue.depts:  # sequential: hand off to the next department
-            L.stage[i] = Stage.COORDINATION
+            L.stage[i] = COORDINATION
             self.after(issue.structure.handoff(self.random), self.on_arrive, issue)
-        elif L.n_departments[i] > 1 and issue.structure is not None:
-            L.stage[i] = Stage.COORDINATION
+        elif issue.n_departments > 1 and issue.structure is not None:
+            L.stage[i] = COORDINATION
             delay = issue.structure.coordination(self.random) if issue.joint else 0.0
             if delay > 0:
                 self.after(delay, self._close_resolved, issue)
@@ -543,15 +554,19 @@ class CoGovModel(LeanEvents, mesa.Model):
 
     def on_patience(self, issue: Issue) -> None:
         """Nobody has started to act in time: the issue is abandoned."""
-        if issue.started or int(self.ledger.status[issue.i]) != Status.OPEN:
+        if issue.started or not issue.live:
             return
         for job in issue.jobs:
             self.service.cancel(job)
         self.close(issue, resolved=False)
 
     def solve_share(self) -> float:
-        """Departments' mean chance of really solving a part, now."""
-        return float(np.mean([d.solve_share for d in self.departments]))
+        """Departments' mean chance of really solving a part, now (recomputed when one moved:
+        ratings and drills are rare)."""
+        key = tuple(d.solve_share for d in self.departments)
+        if key != self._solve_key:
+            self._solve_key, self._solve_mean = key, float(np.mean(key))
+        return self._solve_mean
 
     def _initial_solve_share(self) -> float:
         """Departments' solve share at day 0: the unrated level, or, if supervision's rhythm
@@ -572,6 +587,7 @@ class CoGovModel(LeanEvents, mesa.Model):
         without solving it, 办而未决) or abandoned."""
         i, L = issue.i, self.ledger
         now = self.now
+        issue.live = False
         L.t_closed[i] = now
         status = RESOLVED if resolved else ABANDONED
         L.status[i] = status
@@ -580,16 +596,15 @@ class CoGovModel(LeanEvents, mesa.Model):
             L.stage[i] = CLOSED
             days = now - float(L.t_occur[i])
             channel = int(L.channel[i])
-            solved = (self._solved(issue) if channel == Channel.DEPARTMENTS
-                      or channel > Channel.COUNCIL else True)
+            solved = (self._solved(issue) if channel == DEPARTMENTS or channel > COUNCIL
+                      else True)
             L.solved[i] = solved
             self._recent_t.append(now)
             self._recent_days.append(days)
             self._recent_ok.append(solved)
-            outcome = 0.5 ** (days / self.p["residents.satisfied_days"]) if solved else 0.0
-        else:
-            outcome = 0.0
-        if not self.queueing:
+        if not self.queueing:  # residents learn from how it ended
+            outcome = (0.5 ** (days / self.p["residents.satisfied_days"])
+                       if resolved and solved else 0.0)
             self.pop.record_outcome(int(L.resident[i]), outcome)
         self.open.pop(i, None)
 
@@ -597,7 +612,7 @@ class CoGovModel(LeanEvents, mesa.Model):
         """Each department's part is really solved with that department's solve share (no draw
         when it is 1); the callback tells each department whether its own part was."""
         solved = True
-        owner = self.departments[int(self.ledger.category[issue.i])]
+        owner = self.departments[issue.category]
         for d in issue.homes:
             rated = isinstance(d, Department)  # a structure's own station: as the owner would
             q = d.solve_share if rated else owner.solve_share
@@ -792,15 +807,19 @@ class CoGovModel(LeanEvents, mesa.Model):
 
     # --- observation ------------------------------------------------------------------------
 
-    def _population_means(self) -> dict[str, float]:
+    def _population_means(self) -> tuple[float, float, float]:
         """Mean propensity, trust, efficacy; frozen in queueing mode (behaviour is off)."""
         if self.queueing and self._frozen_means is not None:
             return self._frozen_means
-        means = {"propensity": float(self.pop.propensity.mean()),
-                 "trust": float(self.pop.trust.mean()),
-                 "efficacy": float(self.pop.efficacy.mean())}
+        means = (float(self.pop.propensity.mean()), float(self.pop.trust.mean()),
+                 float(self.pop.efficacy.mean()))
         self._frozen_means = means
         return means
+
+    @property
+    def observed(self) -> dict[str, float]:
+        """The values observed last (today's row of the daily series), by name."""
+        return dict(zip(SERIES, self._rows[self._today].tolist(), strict=True))
 
     def _observe(self) -> None:
         """Record today's values in the daily series and the DataCollector.
@@ -809,7 +828,8 @@ class CoGovModel(LeanEvents, mesa.Model):
         occur, so the cost per day stays near the backlog size, not the run's issue count."""
         t = int(round(self.now))
         L = self.ledger
-        n = int(np.searchsorted(L.t_occur[: L.n], t, side="right"))  # occurred by now
+        start = self._drawn_before_today  # today's issues occur after t (earlier ones did)
+        n = start + int(np.searchsorted(L.t_occur[start: L.n], t, side="right"))
         lo = self._first_open
         openm = L.status[lo:n] == Status.OPEN
         first = int(openm.argmax()) if openm.any() else n - lo  # skip the closed head
@@ -824,31 +844,18 @@ class CoGovModel(LeanEvents, mesa.Model):
             recent_ok.popleft()
         n_recent = len(recent_t)
         day = t - 1 if t > 0 else 0
-        values = {
-            "created": float(n),
-            "resolved": float(self.counts[RESOLVED]),
-            "abandoned": float(self.counts[ABANDONED]),
-            "backlog": float(openm.sum()),
-            **{f"stage_{s.name.lower()}": float(stage_counts[s]) for s in Stage
-               if s != Stage.CLOSED},
-            "participation": self.pop.active_share(day) if t > 0 else 0.0,
-            **{f"participation_{k}": self.pop.active_share(day, k) if t > 0 else 0.0
-               for k in KINDS},
-            **self._population_means(),
-            "resolution_30d": float(np.fromiter(recent_days, float, n_recent).mean())
-            if n_recent else float("nan"),
-            "solved_30d": float(np.fromiter(recent_ok, bool, n_recent).mean())
-            if n_recent else float("nan"),
-            "solve_share": self.solve_share(),
-            "self_orgs": float(len(self.self_orgs)),
-            "self_org_members": self._org_members,
-            "social_orgs": float(sum(o.social for o in self.self_orgs)),
-            "enterprise_servers": float(sum(e.servers for e in self.enterprises)),
-            "pooled_servers": float(self.pool.servers),
-        }
-        for name, v in values.items():
-            self.series[name][t] = v
-        self.observed = values
+        stages = stage_counts[_OPEN_STAGES].tolist()
+        participation = self.pop.active_shares(day) if t > 0 else [0.0] * (1 + len(KINDS))
+        self._rows[t] = (  # in the order of SERIES
+            n, self.counts[RESOLVED], self.counts[ABANDONED], int(openm.sum()),
+            *stages, *participation, *self._population_means(),
+            float(np.fromiter(recent_days, float, n_recent).mean()) if n_recent else math.nan,
+            float(np.fromiter(recent_ok, bool, n_recent).mean()) if n_recent else math.nan,
+            self.solve_share(), len(self.self_orgs), self._org_members,
+            sum(o.social for o in self.self_orgs), sum(e.servers for e in self.enterprises),
+            self.pool.servers,
+        )
+        self._today = t
         self.datacollector.collect(self)
 
 

@@ -63,7 +63,8 @@ class Population:
         self.last = {k: np.full(n, NEVER, dtype=np.int32) for k in KINDS}
         self.last_any = np.full(n, NEVER, dtype=np.int32)
         # residents by the day they last took part (per kind and any): window counts in O(30)
-        self._hist = {k: np.zeros(horizon + 2, dtype=np.int64) for k in (*KINDS, "any")}
+        self._hist2d = np.zeros((len(KINDS) + 1, horizon + 2), dtype=np.int64)
+        self._hist = dict(zip(("any", *KINDS), self._hist2d, strict=True))  # rows, as views
         deg = net.degree.astype(float)
         self.inv_deg = np.where(deg > 0, 1.0 / np.maximum(deg, 1.0), 0.0)
         party_nb = net.adj @ net.party.astype(float)
@@ -218,6 +219,11 @@ class Population:
             h[: len(h)] -= np.bincount(old, minlength=len(h))[: len(h)]
             h[day] += len(who)
             arr[who] = day
+
+    def active_shares(self, day: int) -> list[float]:
+        """`active_share` for any kind, then for each of KINDS, in one pass."""
+        counts = self._hist2d[:, max(0, day - WINDOW + 1): day + 1].sum(axis=1)
+        return (counts / self.net.n).tolist()
 
     def active_share(self, day: int, kind: str | None = None) -> float:
         """Share of residents who took part (in `kind`, or any) within the last WINDOW days."""

@@ -118,7 +118,6 @@ class ServiceNetwork:
         """Stations whose queues the pooled team serves."""
         self.helpers: list[Station] = []
         """Stations whose idle staff may take lifted parts."""
-        self.live: set[Job] = set()
         self.deadline: float | None = None
         self.overdue: deque[Job] = deque()
         """Lifted department jobs still waiting, oldest lift first (stale entries skipped)."""
@@ -145,7 +144,6 @@ class ServiceNetwork:
     def submit(self, job: Job) -> None:
         """A job arrives at its home station: start now if a server is free, else queue."""
         home, pool = job.home, self.pool
-        self.live.add(job)
         if home.busy < home.servers:
             self._start(job, home)
         elif home.pool_serves and pool is not None and pool.busy < pool.servers:
@@ -160,7 +158,6 @@ class ServiceNetwork:
         """Start at once if the home station has a free server; otherwise do nothing."""
         if not job.home.free():
             return False
-        self.live.add(job)
         self._start(job, job.home)
         return True
 
@@ -179,7 +176,6 @@ class ServiceNetwork:
         station.busy -= 1
         station.served += 1
         job.state = Job.DONE
-        self.live.discard(job)
         self._pull(station)
         lag = self.field_time() if job.home.field_work else 0.0
         if lag > 0:
@@ -271,7 +267,6 @@ class ServiceNetwork:
         if job.state == Job.WAITING:
             job.state = Job.CANCELLED
             job.home.waiting -= 1
-            self.live.discard(job)
 
     def rebalance(self, stations: list[Station]) -> None:
         """After staff moved (a reform), let every free server take waiting work."""
