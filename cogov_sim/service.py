@@ -121,6 +121,8 @@ class ServiceNetwork:
         self.deadline: float | None = None
         self.overdue: deque[Job] = deque()
         """Lifted department jobs still waiting, oldest lift first (stale entries skipped)."""
+        self._pool_queue = 0
+        """Jobs waiting at stations the pooled team serves (its sources are those)."""
         self._rnd = model.random
         self._after, self._on_start = model.after, model.on_job_start
         self.set_params(model.p)
@@ -151,6 +153,8 @@ class ServiceNetwork:
         else:
             home.queue.append(job)
             home.waiting += 1
+            if home.pool_serves:
+                self._pool_queue += 1
             if self.deadline is not None and home.liftable:
                 self._after(self.deadline, self.escalate, job)
 
@@ -177,7 +181,7 @@ class ServiceNetwork:
         station.served += 1
         job.state = Job.DONE
         self._pull(station)
-        lag = self.field_time() if job.home.field_work else 0.0
+        lag = self.field_time() if job.home.field_work and self._field[0] > 0 else 0.0
         if lag > 0:
             self._after(lag, self.model.on_job_done, job)
         else:
@@ -206,16 +210,22 @@ class ServiceNetwork:
                         self.model.on_borrow(nxt)
             if nxt is None:
                 return
-            nxt.home.waiting -= 1
             self._take(nxt)
             self._start(nxt, station)
 
     def _take(self, job: Job) -> None:
-        lane = job.home.urgent if job.escalated else job.home.queue
+        """A waiting job leaves its queue (to start, or to be reassigned)."""
+        home = job.home
+        home.waiting -= 1
+        if home.pool_serves:
+            self._pool_queue -= 1
+        lane = home.urgent if job.escalated else home.queue
         if lane and lane[0] is job:
             lane.popleft()
 
     def _next_for_pool(self) -> Job | None:
+        if not self._pool_queue:  # nothing waits where the pooled team may take it
+            return None
         best, best_key = None, None
         for st in self.pool_sources:
             if not st.waiting:
@@ -238,7 +248,6 @@ class ServiceNetwork:
         self.model.on_escalate(job)
         helper = self._idle_for(job)
         if helper is not None:
-            job.home.waiting -= 1
             self._take(job)
             if helper is not self.pool:
                 self.model.on_borrow(job)
@@ -267,6 +276,8 @@ class ServiceNetwork:
         if job.state == Job.WAITING:
             job.state = Job.CANCELLED
             job.home.waiting -= 1
+            if job.home.pool_serves:
+                self._pool_queue -= 1
 
     def rebalance(self, stations: list[Station]) -> None:
         """After staff moved (a reform), let every free server take waiting work."""
