@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from cogov_sim.api import replication_seeds
 from cogov_sim.params import table
@@ -68,6 +67,8 @@ def design_points(exp: Experiment) -> list[dict[str, Any]]:
 
 def sample_points(s: Sample, cogov: bool) -> list[dict[str, Any]]:
     """n points in the box, scaled from the unit cube; integer parameters rounded."""
+    from scipy.stats import qmc  # only sampled designs need it (workers start faster)
+
     d = len(s.ranges)
     rng = np.random.default_rng(s.seed)
     if s.method == "lhs":
