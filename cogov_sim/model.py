@@ -164,6 +164,8 @@ class CoGovModel(LeanEvents, mesa.Model):
         ) if d is not None]
         self.service.deadline = min(deadlines) if deadlines and min(deadlines) < 1e8 else None
         self.service.set_params(p)
+        self._rhythm_periods = tuple(max(1, round(p[f"supervision.{k}_days"]))
+                                     for k in ("meeting", "dispatch", "rating", "drill"))
         if not p["mechanisms.supervision"]:
             self._rhythm_start = None
         elif self._rhythm_start is None:
@@ -675,16 +677,16 @@ class CoGovModel(LeanEvents, mesa.Model):
         start, p = self._rhythm_start, self.p
         if start is None or day <= start:
             return
-        due = {k: (day - start) % max(1, round(p[f"supervision.{k}_days"])) == 0
-               for k in ("meeting", "dispatch", "rating", "drill")}
-        if due["meeting"]:
+        meeting, dispatch, rating, drill = ((day - start) % period == 0
+                                            for period in self._rhythm_periods)
+        if meeting:
             self._on_site_meeting(int(p["supervision.meeting_cases"]))
-        if due["dispatch"]:
+        if dispatch:
             self._dispatch_meeting()
-        if due["rating"]:
+        if rating:
             for d in self.departments:
                 d.rate(p["departments.solve_ceiling"], p["supervision.rating_response"])
-        if due["drill"]:
+        if drill:
             self._drill(p["supervision.drill_learning"])
 
     def _on_site_meeting(self, cases: int) -> None:
@@ -823,8 +825,9 @@ class CoGovModel(LeanEvents, mesa.Model):
         """Mean propensity, trust, efficacy; frozen in queueing mode (behaviour is off)."""
         if self.queueing and self._frozen_means is not None:
             return self._frozen_means
-        means = (float(self.pop.propensity.mean()), float(self.pop.trust.mean()),
-                 float(self.pop.efficacy.mean()))
+        n, add = self.net.n, np.add.reduce  # = ndarray.mean, without its Python wrapper
+        means = (float(add(self.pop.propensity)) / n, float(add(self.pop.trust)) / n,
+                 float(add(self.pop.efficacy)) / n)
         self._frozen_means = means
         return means
 

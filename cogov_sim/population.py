@@ -251,6 +251,7 @@ class Population:
         mean_o = np.bincount(inv, weights=heard_o, minlength=len(uniq)) / np.maximum(count, 1.0)
         w = 1.0 - (1.0 - wom) ** count
         t = self.trust[uniq]
-        self.trust[uniq] = np.clip(t + w * (mean_o - t), TRUST_MIN, TRUST_MAX)
-        self.trust[who] = np.clip(self.trust[who], TRUST_MIN, TRUST_MAX)
+        # np.minimum(np.maximum(...)) is np.clip without its Python-level overhead
+        self.trust[uniq] = np.minimum(np.maximum(t + w * (mean_o - t), TRUST_MIN), TRUST_MAX)
+        self.trust[who] = np.minimum(np.maximum(self.trust[who], TRUST_MIN), TRUST_MAX)
         self._refresh_terms(np.concatenate([who, uniq]))
