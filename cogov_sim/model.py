@@ -363,7 +363,7 @@ class CoGovModel(LeanEvents, mesa.Model):
         rows = [h_res, h_nb, h_grid, h_org]
         if self.structure_hazard > 0:
             rows.append(np.where(visible, self.structure_hazard, 0.0))
-        h = np.stack(rows)
+        h = np.array(rows)  # = np.stack, cheaper for a few short rows
         total = h.sum(axis=0)
         delay = rng.exponential(1.0, k)
         if total.all():
