@@ -498,8 +498,11 @@ class CoGovModel(LeanEvents, mesa.Model):
 
     def _free_org(self, resident: int, nb: int) -> SelfOrganisation | None:
         own = self.pop.member[resident]
-        orgs = self._orgs_by_nb.get(nb, [])
-        for org in sorted(orgs, key=lambda o: o.unique_id != own):
+        orgs = self._orgs_by_nb.get(nb, ())
+        for org in orgs:  # the resident's own organisation first
+            if org.unique_id == own and org.free():
+                return org
+        for org in orgs:  # then the first free one (the own one is not)
             if org.free():
                 return org
         return None
