@@ -106,8 +106,10 @@ def no_advantage(output: str, contrast: np.ndarray) -> np.ndarray:
 def describe(output: str, contrast: tuple[str, str], boxes: list[Box], cases: int,
              points: int) -> str:
     """Plain words for one output's boxes."""
+    from cogov_sim.sensitivity.sweep import label_of
+
     a, b = contrast
-    what = output.replace("_", " ")
+    what = label_of(output)
     if not boxes:
         if cases < max(2, MIN_CASES * points):
             return (f"`{b}` does at least as well as `{a}` on {what} almost everywhere in this "
