@@ -34,6 +34,11 @@ def test_no_cases_no_boxes_and_directions() -> None:
         True, True, False]
     assert list(discovery.no_advantage("solved_rate", np.array([-0.1, 0.0, 0.1]))) == [
         False, True, True]
+    # less is better: abandonment, and a log time ratio
+    assert list(discovery.no_advantage("cif_abandoned_90d", np.array([-0.1, 0.0, 0.1]))) == [
+        True, True, False]
+    assert list(discovery.no_advantage("log:resolution_rmst_days", np.array([-0.1, 0.2]))) == [
+        True, False]
 
 
 def test_a_contrast_sweep_reports_where_the_committee_does_not_help(tmp_path: Path,

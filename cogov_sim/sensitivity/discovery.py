@@ -96,11 +96,19 @@ def find_boxes(x: pd.DataFrame, cases: np.ndarray, max_boxes: int = 3,
     return boxes
 
 
+def lower_is_better(output: str) -> bool:
+    """Times (`*_days`, and their logs), abandonment, issues left open, transfers: less is
+    better. Rates and shares of resolved or solved issues: more is better."""
+    name = output.removeprefix("log:")
+    return name.endswith("_days") or any(w in name for w in ("abandon", "censored",
+                                                              "transfers"))
+
+
 def no_advantage(output: str, contrast: np.ndarray) -> np.ndarray:
     """Design points where the second scenario (the committee) does no better than the first:
-    for times (names ending in `_days`) a contrast (first minus second) <= 0; for rates and
-    shares a contrast >= 0."""
-    return contrast <= 0 if output.endswith("_days") else contrast >= 0
+    where less is better (times, abandonment) a contrast (first minus second) <= 0; where
+    more is better (resolved, solved) a contrast >= 0."""
+    return contrast <= 0 if lower_is_better(output) else contrast >= 0
 
 
 def describe(output: str, contrast: tuple[str, str], boxes: list[Box], cases: int,
@@ -117,7 +125,9 @@ def describe(output: str, contrast: tuple[str, str], boxes: list[Box], cases: in
                     "describe.")
         return (f"`{b}` does no better than `{a}` on {what} at {cases} of {points} design points, "
                 f"but no box of density >= {MIN_DENSITY:.0%} describes where.")
-    lines = [f"`{b}` does no better than `{a}` on {what} at {cases} of {points} design points:"]
+    verb = (f"does not shorten {what} compared with `{a}`" if output.endswith("_days") else
+            f"does no better than `{a}` on {what}")
+    lines = [f"`{b}` {verb} at {cases} of {points} design points:"]
     for j, box in enumerate(boxes, 1):
         lines.append(f"  {j}. when {box.words()} -- covers {box.coverage:.0%} of those "
                      f"points; {box.density:.0%} of the {box.points} points in this box are "
