@@ -128,7 +128,7 @@ def test_shipped_sweeps_are_valid() -> None:
         assert s.method.name == method and len(s.bounds) >= 6
         assert s.runs() == s.method.runs(len(s.bounds), s.n) * s.replications * len(s.scenarios)
     adv = load_sweep(HERE.parent / "experiments" / "sweep-advantage.toml")
-    assert adv.contrast == ("fragmented", "committee")
+    assert adv.contrast == ("fragmented", "committee") and adv.name == "sweep-advantage"
     # the time outputs are censoring-aware (docs/time.md), not the closed-only mean
     assert not any(o.endswith(("resolution_mean_days", "resolution_p90_days"))
                    for o in adv.outputs)

@@ -189,9 +189,9 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
                          'names, e.g. ["resolution_mean_days"]', key="outputs")
     known = _output_names(fn, cogov, next(iter(scenarios.values())))
     for o in outputs:
-        name, _ = metric(o)
-        if known and name not in known:
-            raise InputError(src, f"value {show(o)} is not an output{did_you_mean(name, known)}"
+        key, _ = metric(o)
+        if known and key not in known:
+            raise InputError(src, f"value {show(o)} is not an output{did_you_mean(key, known)}"
                              " ('log:NAME' gives an output's logarithm); the model gives: "
                              f"{', '.join(sorted(known))}", key="outputs")
     if len(set(outputs)) != len(outputs):
