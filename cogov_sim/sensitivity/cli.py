@@ -29,15 +29,18 @@ from cogov_sim.sensitivity.sweep import Sweep, load_sweep
 
 
 def estimate(sweep: Sweep, X: np.ndarray, executor: executors.Executor,
-             per_scenario: int = 12) -> dict[str, float]:
-    """A short pilot through the same executor on design points drawn at random (run time
-    varies across the design: loaded points are slower), in every scenario; then the sweep's
-    total time. One warm-up run per worker first, so start-up is not counted as throughput."""
+             per_scenario: int = 16) -> dict[str, float]:
+    """A short pilot through the same executor on design points spread evenly through the
+    design (run time varies across it: loaded points are slower, and a random dozen can miss
+    them), in every scenario; then the sweep's total time, plus the emulator's fitting when
+    the method has one. One warm-up run per worker first, so start-up is not counted as
+    throughput. Other work on the machine changes the answer: the load average is printed."""
     workers = executor.workers
     points = sweep.points(X)
-    rng = np.random.default_rng(sweep.seed)
     take = min(len(points), max(per_scenario, 2 * workers))
-    chosen = [points[i] for i in rng.choice(len(points), take, replace=False)]
+    spread = np.unique(np.linspace(0, len(points) - 1, take).round().astype(int))
+    chosen = [points[i] for i in spread]
+    take = len(chosen)
     scenarios = list(sweep.scenarios.values())
     start = time.perf_counter()
     evaluate(sweep.model, chosen[:workers], seed=sweep.seed, scenario=scenarios[0],
@@ -65,7 +68,8 @@ def markdown(df: pd.DataFrame) -> str:
 
 def discover(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame, sens: Path) -> str:
     """For a contrast sweep: PRIM boxes of the design where the second scenario does no
-    better, per output; written to boxes.csv; returned in words."""
+    better, per output -- and, where it does better almost everywhere, where its advantage is
+    in its smallest quarter; written to boxes.csv; returned in words."""
     if not sweep.contrast:
         return ""
     from cogov_sim.sensitivity import discovery
@@ -79,6 +83,12 @@ def discover(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame, sens: Path) -> str
         boxes = discovery.find_boxes(x, cases)
         texts.append(discovery.describe(output, sweep.contrast, boxes, int(cases.sum()), len(y)))
         tables.append(discovery.boxes_table(output, boxes))
+        if cases.sum() < discovery.MIN_CASES * len(y):  # helps almost everywhere: where least?
+            small, cut = discovery.small_advantage(output, y)
+            boxes = discovery.find_boxes(x, small)
+            texts.append(discovery.describe_small(output, sweep.contrast, boxes, cut, len(y)))
+            tables.append(discovery.boxes_table(
+                output, boxes, f"smallest {discovery.SMALL_SHARE:.0%}"))
     pd.concat(tables, ignore_index=True).to_csv(sens / "boxes.csv", index=False)
     return "\n\n".join(texts)
 
