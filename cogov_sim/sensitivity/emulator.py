@@ -29,12 +29,13 @@ BOOTSTRAPS = 20
 FOLDS = 5
 
 
-def _gp(d: int, seed: int, start=None):
+def _gp(d: int, seed: int, start=None, fixed: bool = False):
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
-    if start is not None:  # a refit: hyperparameters re-optimised from an earlier fit's
+    if start is not None:  # a refit: hyperparameters kept, or re-optimised from an earlier fit's
         return GaussianProcessRegressor(start, normalize_y=True, n_restarts_optimizer=0,
+                                        optimizer=None if fixed else "fmin_l_bfgs_b",
                                         random_state=seed)
     kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(d, 0.3), (1e-2, 1e2))
               + WhiteKernel(1e-2, (1e-8, 1e1)))
@@ -47,12 +48,12 @@ def _unit(problem: dict, X: np.ndarray) -> np.ndarray:
     return (X - b[:, 0]) / (b[:, 1] - b[:, 0])
 
 
-def fit(problem: dict, X: np.ndarray, Y: np.ndarray, seed: int, start=None):
+def fit(problem: dict, X: np.ndarray, Y: np.ndarray, seed: int, start=None, fixed: bool = False):
     """The Gaussian process fitted to design-point means (inputs scaled to [0, 1]): from
     scratch (two optimiser starts), or, given `start` (a fitted kernel), re-optimised from
-    there -- the bootstrap refits and the cross-validation folds, so each costs a few
-    optimiser steps rather than a full search."""
-    gp = _gp(problem["num_vars"], seed, start)
+    there -- the cross-validation folds, so each costs a few optimiser steps rather than a
+    full search -- or, with `fixed`, kept as they are (the bootstrap refits)."""
+    gp = _gp(problem["num_vars"], seed, start, fixed)
     with warnings.catch_warnings(), threadpool_limits(1):  # one BLAS thread: on a busy
         # laptop (the sweep's own workers, other work) threaded BLAS oversubscribes the
         # cores and a fit takes several times longer
@@ -112,9 +113,12 @@ class Emulator:
         rng = np.random.default_rng(seed)
         boots = []
         for b in range(BOOTSTRAPS):
+            # hyperparameters kept: re-optimised on a resample with ~37% duplicated points
+            # the likelihood can collapse onto a flat, all-noise emulator whose indices are
+            # 0/0 (seen on sweep-advantage: CI half-widths of 10^6)
             rows = rng.integers(0, len(Y), len(Y))
-            boots.append(indices(problem, fit(problem, X[rows], Y[rows], seed + b, gp.kernel_),
-                                 seed + b, resamples=2))
+            boots.append(indices(problem, fit(problem, X[rows], Y[rows], seed + b, gp.kernel_,
+                                              fixed=True), seed + b, resamples=2))
         for c in ("S1", "ST"):
             spread = np.std([bt[c].to_numpy() for bt in boots], axis=0, ddof=1)
             df[f"{c}_conf"] = np.sqrt((1.96 * spread) ** 2 + df[f"{c}_conf"].to_numpy() ** 2)
@@ -140,11 +144,11 @@ class Emulator:
     def fit_seconds(self, problem: dict, X: np.ndarray, outputs: int, seed: int) -> float:
         """Time the analysis will take after the runs, measured on this machine on a stand-in
         output (a smooth function of the design plus noise): one emulator fitted from scratch
-        on the full design and one on half of it, one refit from a fitted kernel, one
-        evaluation of the indices with and one without SALib's CIs; scaled to what `analyze`
-        and the convergence check do per output (a fit from scratch, BOOTSTRAPS + FOLDS
-        refits, a half-design fit from scratch, one evaluation with CIs, BOOTSTRAPS + 1
-        without)."""
+        on the full design and one on half of it, one cross-validation refit, one bootstrap
+        refit, one evaluation of the indices with and one without SALib's CIs; scaled to what
+        `analyze` and the convergence check do per output (a fit from scratch, FOLDS CV
+        refits, BOOTSTRAPS bootstrap refits, a half-design fit from scratch, one evaluation
+        with CIs, BOOTSTRAPS + 1 without)."""
         u = _unit(problem, X)
         rng = np.random.default_rng(seed)
         w = rng.normal(size=u.shape[1])
@@ -156,14 +160,18 @@ class Emulator:
         fit(problem, X[: len(X) // 2], y[: len(X) // 2], seed)
         half = time.perf_counter() - t0
         t0 = time.perf_counter()
-        rows = rng.integers(0, len(y), len(y))
-        fit(problem, X[rows], y[rows], seed, gp.kernel_)
+        keep = rng.permutation(len(y))[: len(y) * (FOLDS - 1) // FOLDS]
+        fit(problem, X[keep], y[keep], seed, gp.kernel_)
         refit = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        rows = rng.integers(0, len(y), len(y))
+        fit(problem, X[rows], y[rows], seed, gp.kernel_, fixed=True)
+        boot = time.perf_counter() - t0
         t0 = time.perf_counter()
         indices(problem, gp, seed)
         ind = time.perf_counter() - t0
         t0 = time.perf_counter()
         indices(problem, gp, seed, resamples=2)
         quick = time.perf_counter() - t0
-        return outputs * (full + half + (BOOTSTRAPS + FOLDS) * refit + ind
+        return outputs * (full + half + FOLDS * refit + BOOTSTRAPS * boot + ind
                           + (BOOTSTRAPS + 1) * quick)
