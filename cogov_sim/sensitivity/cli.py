@@ -89,7 +89,9 @@ def discover(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame, sens: Path) -> str
             texts.append(discovery.describe_small(output, sweep.contrast, boxes, cut, len(y)))
             tables.append(discovery.boxes_table(
                 output, boxes, f"smallest {discovery.SMALL_SHARE:.0%}"))
-    pd.concat(tables, ignore_index=True).to_csv(sens / "boxes.csv", index=False)
+    full = [t for t in tables if len(t)]  # concat of empty frames warns (pandas 2.x)
+    (pd.concat(full, ignore_index=True) if full else tables[0]).to_csv(sens / "boxes.csv",
+                                                                      index=False)
     return "\n\n".join(texts)
 
 
