@@ -34,6 +34,11 @@ def test_no_cases_no_boxes_and_directions() -> None:
         True, True, False]
     assert list(discovery.no_advantage("solved_rate", np.array([-0.1, 0.0, 0.1]))) == [
         False, True, True]
+    # less is better: abandonment, and a log time ratio
+    assert list(discovery.no_advantage("cif_abandoned_90d", np.array([-0.1, 0.0, 0.1]))) == [
+        True, True, False]
+    assert list(discovery.no_advantage("log:resolution_rmst_days", np.array([-0.1, 0.2]))) == [
+        True, False]
 
 
 def test_a_contrast_sweep_reports_where_the_committee_does_not_help(tmp_path: Path,
@@ -49,7 +54,25 @@ def test_a_contrast_sweep_reports_where_the_committee_does_not_help(tmp_path: Pa
     assert "When does it not help?" in out and "`committee:committee.dispatch_days`" in out
     boxes = pd.read_csv(tmp_path / "o" / "sensitivity" / "boxes.csv")
     assert list(boxes.columns) == ["output", "box", "parameter", "low", "high", "coverage",
-                                   "density", "mass"]
+                                   "density", "mass", "cases"]
     # a slow dispatch centre is where the committee stops helping
     slow = boxes[boxes["parameter"] == "committee:committee.dispatch_days"].iloc[0]
     assert slow["low"] > 2.0 and slow["density"] >= discovery.MIN_DENSITY
+
+
+def test_smallest_advantage_is_the_lowest_quarter_in_the_right_direction() -> None:
+    """Where the committee helps everywhere, the boxes describe its smallest advantage: for a
+    time (less is better) the smallest positive contrasts, for a rate the largest contrasts."""
+    rng = np.random.default_rng(1)
+    x = pd.DataFrame(rng.random((1000, 3)), columns=["load", "dispatch", "noise"])
+    # the log time ratio is smallest (committee barely faster) when dispatch is slow
+    y = 0.8 - 0.7 * x["dispatch"] + 0.01 * rng.normal(size=len(x))
+    small, cut = discovery.small_advantage("log:resolution_rmst_days", y.to_numpy())
+    assert small.mean() == 0.25 and 0.24 < cut < 0.31
+    boxes = discovery.find_boxes(x, small)
+    assert set(boxes[0].limits) == {"dispatch"} and abs(boxes[0].limits["dispatch"][0] - 0.75) < 0.05
+    text = discovery.describe_small("log:resolution_rmst_days", ("fragmented", "committee"),
+                                    boxes, cut, len(y))
+    assert "smallest 25%" in text and "`dispatch` >= 0.7" in text and "times as long" in text
+    rate, _ = discovery.small_advantage("solved_rate", np.array([-0.3, -0.2, -0.1, 0.0]))
+    assert rate.tolist() == [False, False, False, True]

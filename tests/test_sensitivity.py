@@ -123,12 +123,73 @@ def test_kill_and_resume_gives_identical_indices(tmp_path: Path) -> None:
 
 
 def test_shipped_sweeps_are_valid() -> None:
-    for name in ("sweep-advantage", "sweep-participation"):
+    for name, method in (("sweep-advantage", "emulator"), ("sweep-participation", "sobol")):
         s = load_sweep(HERE.parent / "experiments" / f"{name}.toml")
-        assert s.method.name == "sobol" and len(s.bounds) >= 6
+        assert s.method.name == method and len(s.bounds) >= 6
         assert s.runs() == s.method.runs(len(s.bounds), s.n) * s.replications * len(s.scenarios)
-    assert load_sweep(HERE.parent / "experiments" / "sweep-advantage.toml").contrast == (
-        "fragmented", "committee")
+    adv = load_sweep(HERE.parent / "experiments" / "sweep-advantage.toml")
+    assert adv.contrast == ("fragmented", "committee") and adv.name == "sweep-advantage"
+    # the time outputs are censoring-aware (docs/time.md), not the closed-only mean
+    assert not any(o.endswith(("resolution_mean_days", "resolution_p90_days"))
+                   for o in adv.outputs)
+
+
+def test_shipped_advantage_result_matches_its_sweep_file() -> None:
+    """The committed results folder was produced by the shipped file (same text), and its
+    report says per output whether it converged, with the numbers that decide it."""
+    folder = HERE.parent / "results" / "sweep-advantage"
+    if not (folder / "sensitivity" / "convergence.csv").exists():
+        pytest.skip("results/sweep-advantage not present")
+    shipped = (HERE.parent / "experiments" / "sweep-advantage.toml").read_text()
+    assert (folder / "experiment.toml").read_text() == shipped
+    conv = pd.read_csv(folder / "sensitivity" / "convergence.csv")
+    s = load_sweep(HERE.parent / "experiments" / "sweep-advantage.toml")
+    assert list(conv["output"]) == list(s.outputs)
+    from cogov_sim.sensitivity.analyse import CI_WIDEST, CONVERGED
+
+    ok = (conv["max_half_change"] < CONVERGED) & (conv["max_ci_halfwidth"] <= CI_WIDEST)
+    assert (conv["converged"] == ok).all()
+    report = (folder / "sensitivity" / "report.md").read_text()
+    assert "PRIM" in report and "Emulator validation" in report
+    assert ("Converged for every output" in report) == bool(conv["converged"].all())
+
+
+def test_log_outputs_are_log_ratios_of_the_contrast() -> None:
+    """'log:KEY' in a contrast is log(first) - log(second), per point and replication; a
+    value that cannot be logged is refused in one line naming the output."""
+    from types import SimpleNamespace
+
+    from cogov_sim.errors import InputError
+    from cogov_sim.sensitivity.analyse import replicate_values
+
+    runs = pd.DataFrame({"point": [0, 0, 1, 1], "replication": [0, 0, 0, 0],
+                         "scenario": ["a", "b", "a", "b"], "t": [20.0, 10.0, 5.0, 10.0],
+                         "status": "ok"})
+    sw = SimpleNamespace(contrast=("a", "b"), source="x.toml")
+    logged = replicate_values(sw, runs, "log:t")[0].to_numpy()
+    assert logged == pytest.approx([math.log(2), math.log(0.5)])
+    assert replicate_values(sw, runs, "t")[0].tolist() == [10.0, -5.0]
+    with pytest.raises(InputError, match="cannot be logged"):
+        replicate_values(sw, runs.assign(t=[1.0, 0.0, 1.0, 1.0]), "log:t")
+
+
+def test_convergence_is_per_output_and_never_claimed_when_not_met() -> None:
+    from cogov_sim.sensitivity import analyse as an
+
+    sweep = load_sweep(HERE.parent / "experiments" / "sweep-participation.toml")
+    idx = pd.DataFrame({"S1": [0.5, 0.1], "S1_conf": [0.05, 0.02], "ST": [0.6, 0.1],
+                        "ST_conf": [0.06, 0.02]}, index=["a", "b"])
+    good = an.OutputResult("x", idx, 0.1, 0.05, 0.03)
+    moved = an.OutputResult("y", idx, 0.1, 0.05, 0.06)  # an index moved by 0.06 >= 0.05
+    wide = an.OutputResult("z", idx.assign(S1_conf=[0.12, 0.02]), 0.1, 0.05, 0.01)
+    for r in (good, moved, wide):
+        r.warnings = an._warnings(sweep, r)
+    conv = an.convergence_table([good, moved, wide])
+    assert conv["converged"].tolist() == [True, False, False]
+    assert conv["max_ci_halfwidth"].tolist() == [0.06, 0.06, 0.12]
+    assert "Converged for every output" in an.plain_summary(sweep, [good])
+    text = an.plain_summary(sweep, [good, moved, wide])
+    assert "NOT converged for `y`, `z`" in text and "Converged for every" not in text
 
 
 @pytest.mark.parametrize(("body", "key", "says"), [
@@ -148,6 +209,9 @@ def test_shipped_sweeps_are_valid() -> None:
     ('contrast = ["fragmented", "committee"]\n[sweep]\nmethod = "sobol"\nn = 16\n'
      '[parameters]\n"issues.rate" = [0.1, 0.2]\n"departments.staff" = [9, 12]\n', "contrast",
      "not both"),
+    ('outputs = ["log:resolution_rmst_dys"]\n[sweep]\nmethod = "emulator"\nn = 16\n'
+     '[parameters]\n"issues.rate" = [0.1, 0.2]\n"departments.staff" = [9, 12]\n', "outputs",
+     "did you mean 'resolution_rmst_days'"),
 ])
 def test_bad_sweep_files_exit_2_with_one_line(tmp_path: Path, capsys, body: str, key: str,
                                               says: str) -> None:
@@ -161,7 +225,21 @@ def test_estimate_prints_runs_and_time(tmp_path: Path, capsys) -> None:
     f = _write(tmp_path, ISHIGAMI.format(model="ishigami", method="sobol", n=64))
     assert main(["sweep", str(f), "--estimate", "--workers", "1"]) == 0
     out = capsys.readouterr().out
-    assert "320 runs" in out and "Estimated time" in out
+    assert "320 runs" in out and "Estimated time" in out and "Emulator fitting" not in out
+
+
+def test_estimate_includes_the_emulators_fitting(tmp_path: Path, capsys) -> None:
+    """The emulator's fits (bootstrap refits, cross-validation, half-design refit) are timed
+    on this machine and added to the runs' time."""
+    from cogov_sim.sensitivity import cli as scli
+
+    f = _write(tmp_path, ISHIGAMI.format(model="ishigami", method="emulator", n=64))
+    sweep = load_sweep(f)
+    e = scli.estimate(sweep, sweep.design(), executors.Serial())
+    assert e["fit_s"] > 0
+    assert e["seconds"] == pytest.approx(e["runs"] / e["runs_per_s"] + e["startup_s"] + e["fit_s"])
+    assert main(["sweep", str(f), "--estimate", "--workers", "1"]) == 0
+    assert "Emulator fitting" in capsys.readouterr().out
 
 
 def test_bad_outputs_fail_before_any_run_even_with_estimate(tmp_path: Path, capsys) -> None:
@@ -239,3 +317,5 @@ def test_emulator_recovers_noisy_ishigami_within_ci_at_a_small_budget(tmp_path: 
         assert abs(idx.loc[k, "ST"] - ST[k]) <= idx.loc[k, "ST_conf"] + 0.02, (k, idx.loc[k])
         assert idx.loc[k, "ST_conf"] < 0.1
     assert not r.impossible
+    # convergence: the emulator refitted on the first 128 points gives the same indices
+    assert 0 <= r.half_change < 0.05, r.half_change

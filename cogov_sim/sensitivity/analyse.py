@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from cogov_sim.errors import InputError
-from cogov_sim.sensitivity.sweep import Sweep
+from cogov_sim.sensitivity.sweep import Sweep, label_of, metric
 
-CONVERGED = 0.1  # largest acceptable change of an index between half and full design
+CONVERGED = 0.05  # largest acceptable change of any index between half and full design
+CI_WIDEST = 0.1  # largest acceptable 95% CI half-width of any index
 NOISY = 0.2  # share of the variance of replicate means that may be noise
 EMULATOR_Q2 = 0.8  # held-out predictivity an emulator needs before its indices are trusted
 EMULATOR_COVERAGE = (0.85, 1.0)  # share of held-out means inside its 95% intervals
@@ -30,7 +31,7 @@ class OutputResult:
     indices: pd.DataFrame
     noise_share: float  # of replicate-level variance: within-point / total
     noise_in_means: float  # of the variance of replicate means
-    half_change: float  # max |index(full) - index(half)|, NaN when not checkable
+    half_change: float  # max |index(full) - index(half)| over every index, NaN if uncheckable
     warnings: list[str] = field(default_factory=list)
     impossible: list[str] = field(default_factory=list)
     """Parameters whose indices cannot be (outside [0, 1], or S1 above ST) beyond their CIs."""
@@ -42,12 +43,21 @@ def replicate_values(sweep: Sweep, runs: pd.DataFrame, output: str) -> pd.DataFr
     if len(failed):
         raise InputError(sweep.source, f"{len(failed)} of {len(runs)} runs failed (see the "
                          "runs table's error column); rerun the sweep to retry them")
-    if output not in runs.columns:
-        raise InputError(sweep.source, f"no output '{output}' in the runs", key="outputs")
+    name, log = metric(output)
+    if name not in runs.columns:
+        raise InputError(sweep.source, f"no output '{name}' in the runs", key="outputs")
+    runs = runs[["point", "replication", "scenario", name]].rename(columns={name: output})
+    if log:
+        bad = runs[output] <= 0
+        if bad.any():
+            raise InputError(sweep.source, f"value {float(runs.loc[bad, output].iloc[0])!r} of "
+                             f"'{name}' cannot be logged (it must be > 0); allowed: '{name}' "
+                             "without 'log:'", key="outputs")
+        runs = runs.assign(**{output: np.log(runs[output])})
     if sweep.contrast:
         a, b = sweep.contrast
         wide = runs.pivot_table(index=["point", "replication"], columns="scenario",
-                                values=output)
+                                values=output, dropna=False)
         vals = (wide[a] - wide[b]).rename(output).reset_index()
     else:
         vals = runs[["point", "replication", output]]
@@ -78,16 +88,34 @@ def analyse(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame) -> list[OutputResul
     return out
 
 
+INDEX_COLUMNS = ("S1", "ST", "delta")
+
+
 def _half_change(sweep: Sweep, X: np.ndarray, Y: np.ndarray, idx: pd.DataFrame) -> float:
-    rows = sweep.method.half(sweep.problem, X, sweep.n)
+    """Largest change of any index (S1, ST, delta; Morris: mu* relative to the largest) between
+    the analysis of the first half of the design and of all of it. An emulator is refitted
+    on the first half from scratch (its `point`), and its indices are read on the same
+    Saltelli sample of the emulator as the full fit's (whose S1, ST are `idx`'s)."""
+    m = sweep.method
+    rows = m.half(sweep.problem, X, sweep.n)
     if len(rows) < 4:
         return float("nan")
-    half = sweep.method.analyze(sweep.problem, X[rows], Y[rows], sweep.seed)
-    main = sweep.method.main
-    diff = (idx[main] - half[main]).abs().max()
-    if main == "mu_star":  # not bounded by 1: compare relative to the largest effect
-        diff = diff / max(idx[main].abs().max(), 1e-12)
-    return float(diff)
+    full = idx
+    if hasattr(m, "point"):  # an emulator: refit on the half only, no bootstrap needed
+        half = m.point(sweep.problem, X[rows], Y[rows], sweep.seed)
+    else:
+        half = m.analyze(sweep.problem, X[rows], Y[rows], sweep.seed)
+    if m.main == "mu_star":  # not bounded by 1: compare relative to the largest effect
+        return float((full["mu_star"] - half["mu_star"]).abs().max()
+                     / max(full["mu_star"].abs().max(), 1e-12))
+    cols = [c for c in INDEX_COLUMNS if c in full.columns]
+    return float(max((full[c] - half[c]).abs().max() for c in cols))
+
+
+def widest_ci(idx: pd.DataFrame) -> float:
+    """The largest 95% CI half-width of any index (S1, ST, delta); NaN without CIs."""
+    cols = [f"{c}_conf" for c in INDEX_COLUMNS if f"{c}_conf" in idx.columns]
+    return float(max(idx[c].max() for c in cols)) if cols else float("nan")
 
 
 def impossible(idx: pd.DataFrame) -> list[str]:
@@ -116,17 +144,14 @@ def _warnings(sweep: Sweep, r: OutputResult) -> list[str]:
                  f"total, beyond their CIs) for " + ", ".join(f"`{p}`" for p in r.impossible)
                  + f" -- the estimates are not trustworthy at n = {sweep.n}; raise `n` and "
                  "`replications`.")
-    if r.half_change == r.half_change and r.half_change > CONVERGED:
+    if r.half_change == r.half_change and r.half_change >= CONVERGED:
         w.append(f"{name}: the indices moved by up to {r.half_change:.2f} between half the "
-                 f"sample and all of it -- the sample is too small to trust the ranking; "
-                 f"double `n` (now {sweep.n}).")
-    conf = [c for c in r.indices.columns if c.endswith("_conf")]
-    main = sweep.method.main
-    if conf and main in ("ST", "delta"):
-        widest = float(r.indices[f"{main}_conf"].max())
-        if widest > CONVERGED:
-            w.append(f"{name}: some confidence intervals are wider than ±{widest:.2f}; a larger "
-                     "`n` would narrow them.")
+                 f"sample and all of it (converged means < {CONVERGED}) -- the sample is too "
+                 f"small to trust the values; double `n` (now {sweep.n}).")
+    widest = widest_ci(r.indices)
+    if widest == widest and widest > CI_WIDEST:
+        w.append(f"{name}: some confidence intervals are as wide as ±{widest:.2f} (converged "
+                 f"means ≤ ±{CI_WIDEST}); a larger `n` would narrow them.")
     em = r.indices.attrs.get("emulator")
     if em and (em["q2"] < EMULATOR_Q2 or not EMULATOR_COVERAGE[0] <= em["coverage"]
                <= EMULATOR_COVERAGE[1]):
@@ -152,7 +177,7 @@ def plain_summary(sweep: Sweep, results: list[OutputResult], top: int = 3) -> st
     for r in results:
         order = ranked(r, main)
         names = list(order.index[:top])
-        label = r.output.replace("_", " ")
+        label = label_of(r.output)
         if sweep.contrast:
             label = f"the difference in {label} ({sweep.contrast[0]} minus {sweep.contrast[1]})"
         s = f"For {label}, the {len(names)} parameters that matter most are " + ", ".join(
@@ -177,17 +202,46 @@ def plain_summary(sweep: Sweep, results: list[OutputResult], top: int = 3) -> st
         if em:
             s += (f" The indices come from a Gaussian-process emulator of the {em['points']} "
                   f"design-point means: held-out Q² {em['q2']:.2f}, its 95% intervals hold "
-                  f"{em['coverage']:.0%} of held-out means.")
+                  f"{em['coverage']:.0%} of held-out means; it puts {em['noise']:.0%} of the "
+                  "means' variance down to run-to-run noise.")
         lines.append(s)
         lines += [f"Warning: {w}" for w in r.warnings]
     checked = all(r.half_change == r.half_change for r in results)
-    if not any(r.warnings for r in results) and checked:
-        lines.append("The indices from half the sample agree with those from all of it: the "
-                     "sample is large enough for this ranking.")
-    elif not checked:
+    conv = convergence_table(results)
+    if not checked:
         lines.append("Convergence could not be checked (the design cannot be halved or is too "
                      "small): treat the ranking as provisional.")
+    elif conv["converged"].all():
+        lines.append(f"Converged for every output: no index moves by {CONVERGED} or more between "
+                     f"half the design and all of it (largest {conv['max_half_change'].max():.3f})"
+                     f" and no 95% CI is wider than ±{CI_WIDEST} (widest "
+                     f"±{conv['max_ci_halfwidth'].max():.3f}).")
+    else:
+        bad = conv.loc[~conv["converged"], "output"]
+        lines.append("NOT converged for " + ", ".join(f"`{o}`" for o in bad) + f" (an index "
+                     f"moved by {CONVERGED} or more between half and all of the design, a CI is "
+                     f"wider than ±{CI_WIDEST}, or an index cannot be): treat those indices as "
+                     "provisional.")
     return "\n\n".join(lines)
+
+
+def convergence_table(results: list[OutputResult]) -> pd.DataFrame:
+    """Per output: the largest change of any index between half and all of the design, the
+    widest CI, the emulator's validation (when there is one), the noise left in the means, and
+    whether it meets the convergence criteria (change < CONVERGED, CI ≤ CI_WIDEST, no index
+    that cannot be)."""
+    rows = []
+    for r in results:
+        em = r.indices.attrs.get("emulator") or {}
+        ci = widest_ci(r.indices)
+        rows.append({"output": r.output, "max_half_change": r.half_change,
+                     "max_ci_halfwidth": ci, "q2": em.get("q2", np.nan),
+                     "coverage": em.get("coverage", np.nan),
+                     "emulator_noise": em.get("noise", np.nan), "noise_in_means": r.noise_in_means,
+                     "converged": bool(r.half_change == r.half_change
+                                       and r.half_change < CONVERGED
+                                       and (ci != ci or ci <= CI_WIDEST) and not r.impossible)})
+    return pd.DataFrame(rows)
 
 
 def indices_table(results: list[OutputResult]) -> pd.DataFrame:
@@ -199,5 +253,8 @@ def indices_table(results: list[OutputResult]) -> pd.DataFrame:
         df["noise_share"] = r.noise_share
         df["noise_in_means"] = r.noise_in_means
         df["half_change"] = r.half_change
+        em = r.indices.attrs.get("emulator")
+        if em:
+            df["q2"], df["coverage"] = em["q2"], em["coverage"]
         frames.append(df)
     return pd.concat(frames, ignore_index=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -14,21 +16,31 @@ from cogov_sim.batch import evaluate, executors, read_runs, run_batch
 from cogov_sim.batch.cli import add_executor_options, output_folder, say_set_aside
 from cogov_sim.batch.progress import Progress
 from cogov_sim.cli import git_commit
-from cogov_sim.sensitivity.analyse import analyse, indices_table, plain_summary
+from cogov_sim.sensitivity.analyse import (
+    CI_WIDEST,
+    CONVERGED,
+    analyse,
+    convergence_table,
+    indices_table,
+    plain_summary,
+)
 from cogov_sim.sensitivity.plots import plot_results
 from cogov_sim.sensitivity.sweep import Sweep, load_sweep
 
 
 def estimate(sweep: Sweep, X: np.ndarray, executor: executors.Executor,
-             per_scenario: int = 12) -> dict[str, float]:
-    """A short pilot through the same executor on design points drawn at random (run time
-    varies across the design: loaded points are slower), in every scenario; then the sweep's
-    total time. One warm-up run per worker first, so start-up is not counted as throughput."""
+             per_scenario: int = 16) -> dict[str, float]:
+    """A short pilot through the same executor on design points spread evenly through the
+    design (run time varies across it: loaded points are slower, and a random dozen can miss
+    them), in every scenario; then the sweep's total time, plus the emulator's fitting when
+    the method has one. One warm-up run per worker first, so start-up is not counted as
+    throughput. Other work on the machine changes the answer: the load average is printed."""
     workers = executor.workers
     points = sweep.points(X)
-    rng = np.random.default_rng(sweep.seed)
     take = min(len(points), max(per_scenario, 2 * workers))
-    chosen = [points[i] for i in rng.choice(len(points), take, replace=False)]
+    spread = np.unique(np.linspace(0, len(points) - 1, take).round().astype(int))
+    chosen = [points[i] for i in spread]
+    take = len(chosen)
     scenarios = list(sweep.scenarios.values())
     start = time.perf_counter()
     evaluate(sweep.model, chosen[:workers], seed=sweep.seed, scenario=scenarios[0],
@@ -39,7 +51,10 @@ def estimate(sweep: Sweep, X: np.ndarray, executor: executors.Executor,
         evaluate(sweep.model, chosen, seed=sweep.seed, scenario=sc, executor=executor, chunk=1)
     rate = take * len(scenarios) / (time.perf_counter() - t0)
     runs = sweep.runs()
-    return {"runs": runs, "runs_per_s": rate, "startup_s": warm, "seconds": runs / rate + warm}
+    fitting = (sweep.method.fit_seconds(sweep.problem, X, len(sweep.outputs), sweep.seed)
+               if hasattr(sweep.method, "fit_seconds") else 0.0)
+    return {"runs": runs, "runs_per_s": rate, "startup_s": warm, "fit_s": fitting,
+            "seconds": runs / rate + warm + fitting}
 
 
 def markdown(df: pd.DataFrame) -> str:
@@ -53,7 +68,8 @@ def markdown(df: pd.DataFrame) -> str:
 
 def discover(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame, sens: Path) -> str:
     """For a contrast sweep: PRIM boxes of the design where the second scenario does no
-    better, per output; written to boxes.csv; returned in words."""
+    better, per output -- and, where it does better almost everywhere, where its advantage is
+    in its smallest quarter; written to boxes.csv; returned in words."""
     if not sweep.contrast:
         return ""
     from cogov_sim.sensitivity import discovery
@@ -67,7 +83,15 @@ def discover(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame, sens: Path) -> str
         boxes = discovery.find_boxes(x, cases)
         texts.append(discovery.describe(output, sweep.contrast, boxes, int(cases.sum()), len(y)))
         tables.append(discovery.boxes_table(output, boxes))
-    pd.concat(tables, ignore_index=True).to_csv(sens / "boxes.csv", index=False)
+        if cases.sum() < discovery.MIN_CASES * len(y):  # helps almost everywhere: where least?
+            small, cut = discovery.small_advantage(output, y)
+            boxes = discovery.find_boxes(x, small)
+            texts.append(discovery.describe_small(output, sweep.contrast, boxes, cut, len(y)))
+            tables.append(discovery.boxes_table(
+                output, boxes, f"smallest {discovery.SMALL_SHARE:.0%}"))
+    full = [t for t in tables if len(t)]  # concat of empty frames warns (pandas 2.x)
+    (pd.concat(full, ignore_index=True) if full else tables[0]).to_csv(sens / "boxes.csv",
+                                                                      index=False)
     return "\n\n".join(texts)
 
 
@@ -77,7 +101,16 @@ def _hms(s: float) -> str:
         f"{s // 60}m {s % 60:02d}s"
 
 
+def _load() -> str:
+    """The 1-, 5- and 15-minute load averages (other work on the machine slows a sweep)."""
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # not on every platform
+        return "unknown"
+
+
 def cmd_sweep(a: argparse.Namespace) -> int:
+    wall0, load0 = time.perf_counter(), _load()
     sweep = load_sweep(a.experiment)
     out = output_folder(a.out, sweep.name, sweep.source)  # before sampling or running anything
     X = sweep.design()
@@ -89,7 +122,11 @@ def cmd_sweep(a: argparse.Namespace) -> int:
                   f"parameters, {sweep.replications} replications, {len(sweep.scenarios)} "
                   f"scenario(s) -> {e['runs']} runs. Pilot on {executor.label} "
                   f"({executor.workers} workers): {e['runs_per_s'] * 60:.0f} runs/min. "
-                  f"Estimated time on this machine: {_hms(e['seconds'])}.")
+                  + (f"Emulator fitting (bootstrap refits, cross-validation, half-design "
+                     f"refit; {len(sweep.outputs)} outputs): {_hms(e['fit_s'])}. "
+                     if e["fit_s"] else "")
+                  + f"Estimated time on this machine: {_hms(e['seconds'])} (load average now "
+                  f"{_load()}).")
             return 0
         exp = sweep.experiment(X)
         progress = Progress(sweep.runs(), interval=a.interval)
@@ -101,32 +138,76 @@ def cmd_sweep(a: argparse.Namespace) -> int:
     finally:
         executor.close()
     runs = res.runs if res.runs is not None else read_runs(out)
+    t_fit = time.perf_counter()
     results = analyse(sweep, X, runs)
     sens = out / "sensitivity"
     sens.mkdir(parents=True, exist_ok=True)
     table = indices_table(results)
     table.to_parquet(sens / "indices.parquet", index=False)
     table.to_csv(sens / "indices.csv", index=False)
+    conv = convergence_table(results)
+    conv.to_csv(sens / "convergence.csv", index=False)
     pd.DataFrame(X, columns=sweep.problem["names"]).to_parquet(sens / "design.parquet")
     figures = plot_results(sweep, results, sens)
     text = plain_summary(sweep, results)
     found = discover(sweep, X, runs, sens)
+    fit_s = time.perf_counter() - t_fit
+    wall = time.perf_counter() - wall0
+    timing = {"wall_s": round(wall, 1), "runs_s": round(res.wall_s, 1),
+              "analysis_s": round(fit_s, 1), "load_start": load0, "load_end": _load(),
+              "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+              "workers": executor.workers, "runs": sweep.runs()}
+    (sens / "timing.json").write_text(json.dumps(timing, indent=1) + "\n", encoding="utf-8")
+    manifest = json.loads((out / "manifest.json").read_text())
+    scen = manifest.get("scenarios", {})
+    md = [f"# Sensitivity: {sweep.name}", "", sweep.description, "", "## In plain words", "", text,
+          "", "## Convergence", "",
+          f"Converged means: every index (S1 and ST) moves by less than {CONVERGED} between the "
+          f"analysis of the first half of the design and of all of it"
+          + (" (the emulator refitted from scratch on the first half)" if hasattr(
+              sweep.method, "point") else "")
+          + f", every 95% CI half-width is at most {CI_WIDEST}, and no index is impossible.", "",
+          markdown(conv)]
+    if any(r.indices.attrs.get("emulator") for r in results):
+        md += ["", "## Emulator validation", "",
+               "5-fold cross-validation of the Gaussian process on the design-point means: Q² = "
+               "1 - held-out squared error / variance of the means (the held-out R²), and the "
+               "share of held-out means inside the emulator's 95% predictive interval (noise "
+               "included). The held-out means carry run-to-run noise the emulator cannot "
+               "predict, so Q² cannot exceed about 1 - `noise_in_means`.", "",
+               "When validation is weak (Q² below 0.8, or coverage outside 85-100%) the indices "
+               "describe the emulator's smooth mean, not the model: the share of variance a "
+               "parameter explains *of what the emulator could learn*. The ranking of the large "
+               "indices is still informative; small indices and the S1/ST split are not, and "
+               "the variance the emulator put into noise is attributed to no parameter."]
+    if found:
+        md += ["", "## When does the committee not help? (PRIM boxes)", "", found, "",
+               "Boxes in `boxes.csv` (one row per restricted parameter; coverage = share of the "
+               "no-advantage design points inside the box, density = share of the box's points "
+               "that are such points)."]
+    md += ["", "## Indices", "", markdown(table), "",
+           *(f"![{f.stem}]({f.name})" for f in figures if f.suffix == ".png"), "",
+           "## Provenance", "",
+           f"- sweep file: `{sweep.source}` (sha256 {manifest['experiment'].get('sha256', '')}); "
+           "a copy in `../experiment.toml`",
+           "- scenarios: " + ", ".join(
+               f"`{k}` ({v.get('source', '?')}, hash {v.get('hash', '?')})"
+               for k, v in scen.items()) + "; copies in `../scenarios/`",
+           f"- method: {sweep.method.name}, n = {sweep.n}, {sweep.replications} replications, "
+           f"seed {sweep.seed}, {sweep.runs()} runs",
+           f"- git: {manifest.get('git')}; software: " + ", ".join(
+               f"{k} {v}" for k, v in manifest.get("software", {}).items()),
+           f"- wall time: {_hms(wall)} ({_hms(res.wall_s)} runs, {_hms(fit_s)} analysis) on "
+           f"{executor.label} with {executor.workers} workers, {manifest['machine'].get('cpus')} "
+           f"CPUs; load average (1, 5, 15 min) {load0} at the start and {timing['load_end']} at "
+           f"the end (`timing.json`), finished {timing['finished']}",
+           f"- results: `{out}` (runs, manifest.json, plan.parquet)"]
+    (sens / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     if found:
         text += "\n\nWhen does it not help? (PRIM over the design)\n\n" + found
-    manifest = json.loads((out / "manifest.json").read_text())
-    md = [f"# Sensitivity: {sweep.name}", "", sweep.description, "", "## In plain words", "", text,
-          "", "## Indices", "", markdown(table), "",
-          *(f"![{f.stem}]({f.name})" for f in figures if f.suffix == ".png"), "",
-          "## Provenance", "",
-          f"- sweep file: `{sweep.source}` (sha256 {manifest['experiment'].get('sha256', '')})",
-          f"- method: {sweep.method.name}, n = {sweep.n}, {sweep.replications} replications, "
-          f"seed {sweep.seed}, {sweep.runs()} runs",
-          f"- git: {manifest.get('git')}; software: " + ", ".join(
-              f"{k} {v}" for k, v in manifest.get("software", {}).items()),
-          f"- results: `{out}` (runs.parquet, manifest.json)"]
-    (sens / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     print(text)
-    print(f"\nwrote {sens}/ (indices.parquet/.csv, report.md, plots) in {res.wall_s:.1f} s")
+    print(f"\nwrote {sens}/ (indices, convergence, report.md, plots) in {_hms(wall)} "
+          f"({_hms(fit_s)} of it analysis; load average {load0} -> {timing['load_end']})")
     return 0
 
 

@@ -96,26 +96,55 @@ def find_boxes(x: pd.DataFrame, cases: np.ndarray, max_boxes: int = 3,
     return boxes
 
 
+def lower_is_better(output: str) -> bool:
+    """Times (`*_days`, and their logs), abandonment, issues left open, transfers: less is
+    better. Rates and shares of resolved or solved issues: more is better."""
+    name = output.removeprefix("log:")
+    return name.endswith("_days") or any(w in name for w in ("abandon", "censored",
+                                                              "transfers"))
+
+
 def no_advantage(output: str, contrast: np.ndarray) -> np.ndarray:
     """Design points where the second scenario (the committee) does no better than the first:
-    for times (names ending in `_days`) a contrast (first minus second) <= 0; for rates and
-    shares a contrast >= 0."""
-    return contrast <= 0 if output.endswith("_days") else contrast >= 0
+    where less is better (times, abandonment) a contrast (first minus second) <= 0; where
+    more is better (resolved, solved) a contrast >= 0."""
+    return contrast <= 0 if lower_is_better(output) else contrast >= 0
 
 
-def describe(output: str, contrast: tuple[str, str], boxes: list[Box], cases: int,
-             points: int) -> str:
-    """Plain words for one output's boxes."""
+SMALL_SHARE = 0.25
+"""Where the committee helps everywhere: the design points whose advantage is in this lowest
+share are the 'small advantage' cases."""
+
+
+def advantage(output: str, contrast: np.ndarray) -> np.ndarray:
+    """The second scenario's (the committee's) advantage, larger = better for it."""
+    return contrast if lower_is_better(output) else -contrast
+
+
+def small_advantage(output: str, contrast: np.ndarray, share: float = SMALL_SHARE
+                    ) -> tuple[np.ndarray, float]:
+    """Design points whose advantage is in the lowest `share` of the design, and the
+    contrast at that threshold."""
+    adv = advantage(output, contrast)
+    cut = float(np.quantile(adv, share))
+    return adv <= cut, cut if lower_is_better(output) else -cut
+
+
+def describe_small(output: str, contrast: tuple[str, str], boxes: list[Box], threshold: float,
+                   points: int, share: float = SMALL_SHARE) -> str:
+    """Plain words for the boxes of the smallest advantage."""
+    from cogov_sim.sensitivity.sweep import label_of
+
     a, b = contrast
-    what = output.replace("_", " ")
+    what = label_of(output)
+    ratio = (f" (`{a}` takes at most {np.exp(threshold):.2f} times as long)"
+             if output.startswith("log:") and output.endswith("_days") else "")
+    head = (f"`{b}`'s advantage on {what} is in its smallest {share:.0%} ({a} minus {b} "
+            f"{'<=' if lower_is_better(output) else '>='} {threshold:.3g}{ratio}) at "
+            f"{int(round(share * points))} of {points} design points")
     if not boxes:
-        if cases < max(2, MIN_CASES * points):
-            return (f"`{b}` does at least as well as `{a}` on {what} almost everywhere in this "
-                    f"design ({cases} of {points} design points are exceptions): no region to "
-                    "describe.")
-        return (f"`{b}` does no better than `{a}` on {what} at {cases} of {points} design points, "
-                f"but no box of density >= {MIN_DENSITY:.0%} describes where.")
-    lines = [f"`{b}` does no better than `{a}` on {what} at {cases} of {points} design points:"]
+        return head + f"; no box of density >= {MIN_DENSITY:.0%} describes where."
+    lines = [head + ":"]
     for j, box in enumerate(boxes, 1):
         lines.append(f"  {j}. when {box.words()} -- covers {box.coverage:.0%} of those "
                      f"points; {box.density:.0%} of the {box.points} points in this box are "
@@ -123,10 +152,35 @@ def describe(output: str, contrast: tuple[str, str], boxes: list[Box], cases: in
     return "\n".join(lines)
 
 
-def boxes_table(output: str, boxes: list[Box]) -> pd.DataFrame:
-    """One row per restricted parameter of each box."""
+def describe(output: str, contrast: tuple[str, str], boxes: list[Box], cases: int,
+             points: int) -> str:
+    """Plain words for one output's boxes."""
+    from cogov_sim.sensitivity.sweep import label_of
+
+    a, b = contrast
+    what = label_of(output)
+    if not boxes:
+        if cases < max(2, MIN_CASES * points):
+            return (f"`{b}` does at least as well as `{a}` on {what} almost everywhere in this "
+                    f"design ({cases} of {points} design points are exceptions): no region to "
+                    "describe.")
+        return (f"`{b}` does no better than `{a}` on {what} at {cases} of {points} design points, "
+                f"but no box of density >= {MIN_DENSITY:.0%} describes where.")
+    verb = (f"does not shorten {what} compared with `{a}`" if output.endswith("_days") else
+            f"does no better than `{a}` on {what}")
+    lines = [f"`{b}` {verb} at {cases} of {points} design points:"]
+    for j, box in enumerate(boxes, 1):
+        lines.append(f"  {j}. when {box.words()} -- covers {box.coverage:.0%} of those "
+                     f"points; {box.density:.0%} of the {box.points} points in this box are "
+                     "such points")
+    return "\n".join(lines)
+
+
+def boxes_table(output: str, boxes: list[Box], cases: str = "no advantage") -> pd.DataFrame:
+    """One row per restricted parameter of each box; `cases` says which points the boxes
+    describe ('no advantage', or 'smallest 25%' of the advantage)."""
     rows = [{"output": output, "box": j, "parameter": k, "low": lo, "high": hi,
-             "coverage": box.coverage, "density": box.density, "mass": box.mass}
+             "coverage": box.coverage, "density": box.density, "mass": box.mass, "cases": cases}
             for j, box in enumerate(boxes, 1) for k, (lo, hi) in box.limits.items()]
     return pd.DataFrame(rows, columns=["output", "box", "parameter", "low", "high", "coverage",
-                                       "density", "mass"])
+                                       "density", "mass", "cases"])

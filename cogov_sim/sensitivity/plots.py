@@ -47,5 +47,5 @@ def plot_results(sweep: Sweep, results: list[OutputResult], folder: Path) -> lis
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # clear of bars
         ax.set_title(f"{r.output}: {sweep.method.name}, n = {sweep.n}, "
                      f"{sweep.replications} replications")
-        files += _save(fig, folder / f"{r.output}_{sweep.method.name}")
+        files += _save(fig, folder / f"{r.output.replace(':', '_')}_{sweep.method.name}")
     return files

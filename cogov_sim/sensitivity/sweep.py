@@ -189,12 +189,28 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
                          'names, e.g. ["resolution_mean_days"]', key="outputs")
     known = _output_names(fn, cogov, next(iter(scenarios.values())))
     for o in outputs:
-        if known and o not in known:
-            raise InputError(src, f"value {show(o)} is not an output{did_you_mean(o, known)}; "
-                             f"the model gives: {', '.join(sorted(known))}", key="outputs")
+        key, _ = metric(o)
+        if known and key not in known:
+            raise InputError(src, f"value {show(o)} is not an output{did_you_mean(key, known)}"
+                             " ('log:NAME' gives an output's logarithm); the model gives: "
+                             f"{', '.join(sorted(known))}", key="outputs")
+    if len(set(outputs)) != len(outputs):
+        raise InputError(src, f"value {show(outputs)} names an output twice", key="outputs")
     return Sweep(name, doc.get("description", ""), model, scenarios, contrast, bounds,
                  frozenset(ints), make(method_name, second), n, replications, seed,
                  tuple(outputs), fixed if not cogov else {}, src, text)
+
+
+def metric(output: str) -> tuple[str, bool]:
+    """An output of a sweep file: a summary key, or 'log:KEY' for its natural logarithm (with a
+    contrast, log(first) - log(second): the log of the ratio, e.g. how many times longer)."""
+    return (output[4:], True) if output.startswith("log:") else (output, False)
+
+
+def label_of(output: str) -> str:
+    """An output in words: 'log:resolution_rmst_days' -> 'log of resolution rmst days'."""
+    name, log = metric(output)
+    return ("log of " if log else "") + name.replace("_", " ")
 
 
 def _output_names(fn: Any, cogov: bool, scenario: Scenario | None) -> list[str]:
