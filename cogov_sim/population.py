@@ -36,6 +36,19 @@ def centre_distance(n_nb: int, n: int, per_centre: float) -> np.ndarray:
     return np.abs(np.arange(n_nb)[:, None] - at[None, :]).min(axis=1)
 
 
+def _unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(x, return_inverse=True)` for a short 1-d integer array, without its
+    general-purpose overhead (the same two arrays)."""
+    order = x.argsort()
+    ranked = x[order]
+    new = np.empty(len(x), dtype=bool)
+    new[:1] = True
+    np.not_equal(ranked[1:], ranked[:-1], out=new[1:])
+    inv = np.empty(len(x), dtype=np.intp)
+    inv[order] = np.cumsum(new) - 1
+    return ranked[new], inv
+
+
 def logit(x: np.ndarray | float) -> np.ndarray | float:
     x = np.clip(x, 1e-6, 1 - 1e-6)
     return np.log(x / (1 - x))
@@ -69,7 +82,8 @@ class Population:
         self.inv_deg = np.where(deg > 0, 1.0 / np.maximum(deg, 1.0), 0.0)
         party_nb = net.adj @ net.party.astype(float)
         self.party_neighbour = np.minimum(party_nb, 1.0)
-        self._outcomes: list[tuple[int, float]] = []
+        self._told_by: list[int] = []  # the day's issue outcomes: whose, and how it ended
+        self._told: list[float] = []
         self._pi: np.ndarray | None = None
         self.set_params(p)
 
@@ -155,7 +169,8 @@ class Population:
 
     def record_outcome(self, resident: int, outcome: float) -> None:
         """Queue an issue outcome (1 = instant fix, 0 = abandoned) for the next daily update."""
-        self._outcomes.append((resident, outcome))
+        self._told_by.append(resident)
+        self._told.append(outcome)
 
     def active(self, day: int, kind: str | None = None) -> np.ndarray:
         """Who took part (in `kind`, or in any kind) within the last WINDOW days."""
@@ -231,22 +246,23 @@ class Population:
         return float(h[max(0, day - WINDOW + 1): day + 1].sum()) / self.net.n
 
     def _apply_outcomes(self) -> None:
-        if not self._outcomes:
+        if not self._told_by:
             return
-        who = np.fromiter((w for w, _ in self._outcomes), dtype=np.int64)
-        o = np.fromiter((x for _, x in self._outcomes), dtype=float)
-        self._outcomes.clear()
         lr, wom = self.p["residents.learning_rate"], self.p["residents.word_of_mouth"]
         lt = self.p["residents.trust_learning_rate"]
-        for w, x in zip(who.tolist(), o.tolist(), strict=True):  # a few a day, in order
+        for w, x in zip(self._told_by, self._told, strict=True):  # a few a day, in order
             self.efficacy[w] += lr * (x - self.efficacy[w])
             self.trust[w] += lt * (x - self.trust[w])
+        who, o = np.array(self._told_by, dtype=np.int64), np.array(self._told)
+        self._told_by.clear()
+        self._told.clear()
         # word of mouth touches only the tellers' neighbours: gather their rows, not a mat-vec
         ptr, idx = self.net.adj.indptr, self.net.adj.indices
-        lens = ptr[who + 1] - ptr[who]
-        hearers = idx[np.arange(lens.sum()) + np.repeat(ptr[who] - (lens.cumsum() - lens), lens)]
+        starts = ptr[who]
+        lens = ptr[who + 1] - starts
+        hearers = idx[np.arange(lens.sum()) + np.repeat(starts - (lens.cumsum() - lens), lens)]
         heard_o = np.repeat(o, lens)
-        uniq, inv = np.unique(hearers, return_inverse=True)
+        uniq, inv = _unique_inverse(hearers)
         count = np.bincount(inv, minlength=len(uniq)).astype(float)
         mean_o = np.bincount(inv, weights=heard_o, minlength=len(uniq)) / np.maximum(count, 1.0)
         w = 1.0 - (1.0 - wom) ** count

@@ -125,3 +125,15 @@ def test_model_runs_step_by_step_like_mesa() -> None:
     df = m.datacollector.get_model_vars_dataframe()
     occurred = (m.ledger.t_occur[: m.ledger.n] <= m.time).sum()
     assert len(df) == 11 and df["created"].iloc[-1] == occurred < m.ledger.n  # day 10 drawn ahead
+
+
+def test_unique_inverse_equals_numpy_unique() -> None:
+    import numpy as np
+
+    from cogov_sim.population import _unique_inverse
+
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 2, 7, 300):
+        x = rng.integers(0, 40, n)
+        got, want = _unique_inverse(x), np.unique(x, return_inverse=True)
+        assert all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
