@@ -229,9 +229,8 @@ class Population:
         """Bulk `note` for today (day is never older than what is recorded)."""
         for key, arr in ((kind, self.last[kind]), ("any", self.last_any)):
             old = arr[who]
-            old = old[old >= 0]
             h = self._hist[key]
-            h[: len(h)] -= np.bincount(old, minlength=len(h))[: len(h)]
+            np.subtract.at(h, old[old >= 0], 1)
             h[day] += len(who)
             arr[who] = day
 
