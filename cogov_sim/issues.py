@@ -3,6 +3,7 @@ issue's parts while the model's events move it along."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -159,12 +160,12 @@ class Issue:
         """Its routing has ended once (the ledger's t_routed is set)."""
         self.structure: Any = None
         """The structure that routed it (its hand-offs and coordination), or None."""
-        self.depts: list[Any] = []
-        """Stations still to receive a part (sequential work)."""
+        self.depts: Sequence[Any] = ()
+        """Stations still to receive a part (sequential work); set when routed."""
         self.parts_left = 0
         self.jobs: list[Any] = []
         self.started = False
         self.joint = True
         """Its stations work at once (else one after another)."""
-        self.homes: list[Any] = []
+        self.homes: Sequence[Any] = ()
         """Every station the issue's parts were sent to, in order (who answers for them)."""

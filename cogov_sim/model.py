@@ -319,8 +319,12 @@ class CoGovModel(LeanEvents, mesa.Model):
         patience = p["issues.patience_days"]
         t_out = t_occ + patience
         found = t_known < t_out
-        L.t_known[s][found] = t_known[found]
-        L.discovered_by[s][found] = found_by[found]
+        if found.all():
+            L.t_known[s] = t_known
+            L.discovered_by[s] = found_by
+        else:
+            L.t_known[s][found] = t_known[found]
+            L.discovered_by[s][found] = found_by[found]
         at, opened, on_known, on_patience = self.at, self.open, self.on_known, self.on_patience
         for idx, known, out, ok, cat, n_d, b, rur, pub in zip(
                 range(s.start, s.stop), t_known.tolist(), t_out.tolist(), found.tolist(),
@@ -342,16 +346,15 @@ class CoGovModel(LeanEvents, mesa.Model):
         k = len(who)
         pub = np.nonzero(public)[0]
         ptr, idx = self.net.adj.indptr, self.net.adj.indices
-        first, degree = ptr[who[pub]], ptr[who[pub] + 1] - ptr[who[pub]]
-        nbrs = idx[np.arange(degree.sum()) + np.repeat(first - (degree.cumsum() - degree), degree)]
-        hz = self.pop.report_hazard(np.concatenate([who, nbrs]))  # only the residents needed
+        ties = [idx[ptr[w]:ptr[w + 1]] for w in who[pub].tolist()]  # a public issue's neighbours
+        hz = self.pop.report_hazard(np.concatenate([who, *ties]))  # only the residents needed
         h_res, hz_nb = hz[:k], hz[k:].tolist()
         h_nb = np.zeros(k)
         if len(pub):
             # each public issue's neighbours' hazards, summed in adjacency order (as a sparse
             # product would: the same figures to the last bit)
             sums, j = [], 0
-            for n_nb in degree.tolist():
+            for n_nb in map(len, ties):
                 acc = 0.0
                 for v in hz_nb[j:j + n_nb]:
                     acc += v
@@ -868,7 +871,7 @@ class CoGovModel(LeanEvents, mesa.Model):
             n, self.counts[RESOLVED], self.counts[ABANDONED], int(openm.sum()),
             *stages, *participation, *self._population_means(),
             float(np.fromiter(recent_days, float, n_recent).mean()) if n_recent else math.nan,
-            float(np.fromiter(recent_ok, bool, n_recent).mean()) if n_recent else math.nan,
+            sum(recent_ok) / n_recent if n_recent else math.nan,  # = the mean: exact counts
             self.solve_share(), len(self.self_orgs), self._org_members,
             sum(o.social for o in self.self_orgs), sum(e.servers for e in self.enterprises),
             self.pool.servers,
