@@ -19,6 +19,7 @@ from cogov_sim.errors import InputError
 from cogov_sim.scenario import load
 
 APP = Path(__file__).resolve().parent / "app.py"
+CULL_TIMEOUT = "20s"
 REPO = APP.parent.parent.parent
 
 
@@ -35,6 +36,9 @@ def server_env(scenario: str | None = None, lang: str | None = None) -> dict[str
     paths = [str(REPO), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"
+    # a tab whose connection dropped without closing is freed after this (solara's default:
+    # 24 h); a closed tab is freed at once (its page-close beacon)
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CULL_TIMEOUT)
     if scenario:
         env["COGOV_VIZ_SCENARIO"] = scenario
     if lang:
