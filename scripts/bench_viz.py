@@ -64,10 +64,9 @@ def server(lang: str = "zh") -> Iterator[tuple[str, int]]:
         while True:
             if proc.poll() is not None:
                 raise RuntimeError("cogov viz exited")
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
+            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    break
             if time.monotonic() > deadline:
                 raise RuntimeError("cogov viz did not answer in 90 s")
             time.sleep(0.3)

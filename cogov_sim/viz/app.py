@@ -27,7 +27,7 @@ from cogov_sim.viz import charts, export, lesson, why
 from cogov_sim.viz import sides as sd
 from cogov_sim.viz.i18n import LANG_NAMES, LANGS, param_label, scenario_title, t, unit
 from cogov_sim.viz.readouts import READOUTS, difference, fmt
-from cogov_sim.viz.session import Frame, Session, sliders_for
+from cogov_sim.viz.session import Frame, Session, all_sliders, sliders_for
 
 ENV_SCENARIO = "COGOV_VIZ_SCENARIO"
 ENV_LANG = "COGOV_VIZ_LANG"
@@ -149,7 +149,7 @@ def readout_table(frame: Frame, names: list[str], lang: str) -> str:
 
 @solara.component
 def ParamSlider(name: str, low: float, high: float, step: float, value: float, lang: str,
-                on_release: Any) -> None:
+                on_release: Any, hidden: bool = False) -> None:
     """One common parameter: label with its value and unit, its own range, a tooltip; a
     change applies when the thumb is released (vuetify's `change`), not while dragging."""
     p = table()[name]
@@ -161,7 +161,7 @@ def ParamSlider(name: str, low: float, high: float, step: float, value: float, l
     label = solara.v.Html(tag="div", class_="cogov-slider-label",
                           children=[f"{param_label(name, lang)}：{shown}" if lang == "zh"
                                     else f"{param_label(name, lang)}: {shown}"])
-    with solara.Column(gap="0px", classes=["cogov-slider"]):
+    with solara.Column(gap="0px", classes=["cogov-slider"] + (["cogov-hidden"] if hidden else [])):
         solara.v.Tooltip(bottom=True, max_width=320, v_slots=[{
             "name": "activator", "variable": "tip",
             "children": solara.v.Html(tag="div", v_on="tip.on", children=[label])}],
@@ -179,9 +179,7 @@ def LiveFigure(fig: go.Figure, cls: str, filename: str, update: Any = None,
                data: Any = None) -> None:
     """A plotly figure as a live widget: set up when `fig` changes, then `update(widget)`
     whenever `data` changes (only the traces' data travel to the browser)."""
-    from plotly.graph_objs._figurewidget import FigureWidget
-
-    el = FigureWidget.element()
+    el = charts.widget_class(charts.bundle_url(solara.lab.headers.value)).element()
 
     def init() -> None:
         w = solara.get_widget(el)
@@ -218,10 +216,10 @@ def Page() -> None:
     side_tab = solara.use_reactive(0)
     step_i = solara.use_reactive(0)
     play_gen = solara.use_ref(0)
+    made = solara.use_ref([session.value])  # every run this tab started, freed when it closes
 
     L = lang.value
     s = settings.value
-    f = frame.value
 
     def restart(new: sd.Settings, note: tuple[str, str] = ("", "")) -> None:
         playing.set(False)
@@ -231,6 +229,7 @@ def Page() -> None:
         except InputError as e:
             message.set(("error", str(e)))
             return
+        made.current = [*made.current[-1:], ses]
         settings.set(new)
         session.set(ses)
         seed_text.set(str(new.seed))
@@ -291,8 +290,10 @@ def Page() -> None:
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
     def on_unmount() -> Any:
-        def cleanup() -> None:  # the tab is gone: stop the loop, let the runs be freed
+        def cleanup() -> None:  # the tab is gone: stop the loop, free the runs
             play_gen.current += 1
+            for ses in made.current:
+                ses.close()
         return cleanup
 
     solara.use_effect(on_unmount, [])
@@ -345,28 +346,16 @@ def Page() -> None:
             with solara.Div(classes=["cogov-seed"]):
                 solara.InputText(t("seed", L), value=seed_text, on_value=on_seed,
                                  continuous_update=False)
-            solara.Button(t("pause" if playing.value else "play", L), color="primary",
-                          on_click=lambda: playing.set(not playing.value),
-                          disabled=not f.running, classes=["cogov-play"])
-            solara.Button(t("step", L), color="primary", outlined=True, on_click=step_once,
-                          disabled=playing.value or not f.running, classes=["cogov-step"])
-            solara.Button(t("reset", L), outlined=True, classes=["cogov-reset"],
-                          on_click=lambda: restart(settings.value))
-            with solara.Div(classes=["cogov-every"]):
-                per = {f"{n} {t('day_axis', L)}": n for n in EVERY}
-                solara.Select(t("every", L), values=list(per),
-                              value=f"{every.value} {t('day_axis', L)}",
-                              on_value=lambda v: v and every.set(per[v]))
-            solara.Text(t("day", L, day=f.day, days=f.days), classes=["cogov-day"])
-            if not f.running:
-                solara.Text(t("finished", L), classes=["cogov-finished"])
+            PlayBar(frame, playing, every, L, step_once, lambda: restart(settings.value))
         diffs = sd.differences(s, L)
         diff_text = (t("diff_title", L) + ("；" if L == "zh" else "; ").join(diffs)) if diffs \
             else (t("diff_none", L) if s.right is not None else t("single_note", L))
         solara.HTML(tag="div", unsafe_innerHTML=diff_text, classes=["cogov-diff"])
-        if message.value[1]:
-            solara.HTML(tag="div", unsafe_innerHTML=_escape(message.value[1]),
-                        classes=["cogov-msg", f"cogov-msg-{message.value[0] or 'ok'}"])
+        # always present (empty when there is nothing to say), so the elements after it keep
+        # their place and are not re-created when a message appears
+        kind, text = message.value
+        solara.HTML(tag="div", unsafe_innerHTML=_escape(text),
+                    classes=["cogov-msg", f"cogov-msg-{kind or 'ok'}"] if text else ["cogov-nomsg"])
         with solara.Row(classes=["cogov-body"], gap="10px"):
             with solara.Column(classes=["cogov-sidebar"], gap="0px"), \
                     solara.lab.Tabs(value=side_tab):
@@ -375,19 +364,19 @@ def Page() -> None:
                 with solara.lab.Tab(t("tab_settings", L)):
                     SettingsPanel(s, L, set_common, set_mechanism, colour_by, delay)
                 with solara.lab.Tab(t("tab_files", L)):
-                    FilesPanel(s, f, names, L, on_file)
+                    FilesPanel(s, frame, names, L, on_file)
             with solara.Column(classes=["cogov-main"], gap="0px"):
                 ResizeKick(tick=tab.value * 10 + LANGS.index(L) + 100 * len(s.sides))
                 with solara.lab.Tabs(value=tab):
+                    # every view stays mounted (closing a live chart widget mid-session makes
+                    # the browser log errors); only the visible picture is redrawn per frame
                     with solara.lab.Tab(t("tab_time", L)):
-                        if tab.value == 0:
-                            TimeView(f, names, L, stage_fig, trend_fig)
+                        TimeView(frame, names, L, stage_fig, trend_fig)
                     with solara.lab.Tab(t("tab_network", L)):
-                        if tab.value == 1:
-                            NetworkView(session.value, f, names, L, colour_by.value)
+                        NetworkView(session.value, frame, names, L, colour_by.value,
+                                    tab.value == 1)
                     with solara.lab.Tab(t("tab_why", L)):
-                        if tab.value == 2:
-                            WhyView(s, names, L)
+                        WhyView(s, names, L)
 
 
 def _escape(text: str) -> str:
@@ -395,9 +384,33 @@ def _escape(text: str) -> str:
 
 
 @solara.component
-def TimeView(f: Frame, names: list[str], lang: str, stage_fig: go.Figure,
+def PlayBar(frame: solara.Reactive[Frame], playing: solara.Reactive[bool],
+            every: solara.Reactive[int], L: str, step_once: Any, reset: Any) -> None:
+    """Play, step, reset, days per step and the day: the only controls a frame changes (so a
+    frame re-renders this bar and the views, not the whole page)."""
+    f = frame.value
+    with solara.Row(gap="8px", classes=["cogov-playbar"]):
+        solara.Button(t("pause" if playing.value else "play", L), color="primary",
+                      on_click=lambda: playing.set(not playing.value),
+                      disabled=not f.running, classes=["cogov-play"])
+        solara.Button(t("step", L), color="primary", outlined=True, on_click=step_once,
+                      disabled=playing.value or not f.running, classes=["cogov-step"])
+        solara.Button(t("reset", L), outlined=True, classes=["cogov-reset"], on_click=reset)
+        with solara.Div(classes=["cogov-every"]):
+            per = {f"{n} {t('day_axis', L)}": n for n in EVERY}
+            solara.Select(t("every", L), values=list(per),
+                          value=f"{every.value} {t('day_axis', L)}",
+                          on_value=lambda v: v and every.set(per[v]))
+        solara.Text(t("day", L, day=f.day, days=f.days), classes=["cogov-day"])
+        if not f.running:
+            solara.Text(t("finished", L), classes=["cogov-finished"])
+
+
+@solara.component
+def TimeView(frame: solara.Reactive[Frame], names: list[str], lang: str, stage_fig: go.Figure,
              trend_fig: go.Figure) -> None:
     """Readouts with the difference, the time-by-stage bar, the trends."""
+    f = frame.value
     with solara.Row(gap="10px", classes=["cogov-top"]):
         with solara.Column(gap="0px", classes=["cogov-readouts"]):
             solara.HTML(tag="div", unsafe_innerHTML=readout_table(f, names, lang))
@@ -415,8 +428,13 @@ def TimeView(f: Frame, names: list[str], lang: str, stage_fig: go.Figure,
 
 
 @solara.component
-def NetworkView(session: Session, f: Frame, names: list[str], lang: str, colour_by: str) -> None:
-    """Each side's community today: residents coloured, open issues by stage."""
+def NetworkView(session: Session, frame: solara.Reactive[Frame], names: list[str], lang: str,
+                colour_by: str, visible: bool) -> None:
+    """Each side's community today: residents coloured, open issues by stage (drawn only while
+    its tab is shown)."""
+    if not visible:
+        return
+    _ = frame.value  # re-drawn with every frame
     from cogov_sim.viz.i18n import stage_name
     from cogov_sim.viz.raster import STAGE_COLOURS
     from cogov_sim.viz.readouts import STAGE_KEYS
@@ -445,8 +463,8 @@ def WhyView(s: sd.Settings, names: list[str], lang: str) -> None:
     """The stored Shapley decomposition for the two sides' scenarios, when there is one."""
     p = why.pair(s)
     ex = why.explanation(*p) if p else None
-    fig = solara.use_memo(lambda: ex and charts.why_figure(ex.table, why.METRIC, names, lang),
-                          [p, lang, tuple(names)])
+    fig = solara.use_memo(lambda: charts.why_figure(ex.table, why.METRIC, names, lang) if ex
+                          else go.Figure(), [p, lang, tuple(names)])
     if ex is None:
         a, b = p or ("fragmented", "committee")
         solara.HTML(tag="div", classes=["cogov-note"],
@@ -454,7 +472,8 @@ def WhyView(s: sd.Settings, names: list[str], lang: str) -> None:
     else:
         solara.HTML(tag="div", classes=["cogov-note"],
                     unsafe_innerHTML=t("why_intro", lang, reps=ex.replications))
-        LiveFigure(fig, "cogov-why", "why-faster")
+    # the chart stays mounted (hidden when there is nothing to show): see Page
+    LiveFigure(fig, "cogov-why" if ex else "cogov-why cogov-hidden", "why-faster")
 
 
 @solara.component
@@ -486,15 +505,19 @@ def SettingsPanel(s: sd.Settings, lang: str, set_common: Any, set_mechanism: Any
     """Values common to both sides (sliders), each side's mechanism switches, display."""
     with solara.Column(gap="2px", classes=["cogov-settings"]):
         solara.HTML(tag="div", unsafe_innerHTML=t("common", lang), classes=["cogov-section"])
-        for name, low, high, step in sliders_for(s):
-            ParamSlider(name, low, high, step, float(s.common_value(name)), lang, set_common)
+        shown = {row[0] for row in sliders_for(s)}
+        for name, low, high, step in all_sliders():
+            ParamSlider(name, low, high, step, float(s.common_value(name)), lang, set_common,
+                        name not in shown)
         solara.HTML(tag="div", unsafe_innerHTML=t("mechanisms", lang), classes=["cogov-section"])
         for name in sd.MECHANISMS:
             with solara.Row(gap="0px", classes=["cogov-mech"]):
+                solara.HTML(tag="span", unsafe_innerHTML=param_label(name, lang),
+                            classes=["cogov-mech-label"])
                 for i, side in enumerate(s.sides):
                     solara.Checkbox(label="", value=bool(side.value(name)),
-                                    on_value=lambda v, i=i, n=name: set_mechanism(i, n, bool(v)))
-                solara.HTML(tag="span", unsafe_innerHTML=param_label(name, lang))
+                                    on_value=lambda v, i=i, n=name: set_mechanism(i, n, bool(v))
+                                    ).key(f"mech-{name}-{i}")
         modes = {t("by_activity", lang): "activity", t("by_propensity", lang): "propensity"}
         solara.Select(t("colour_by", lang), values=list(modes),
                       value=next(k for k, v in modes.items() if v == colour_by.value),
@@ -506,7 +529,8 @@ def SettingsPanel(s: sd.Settings, lang: str, set_common: Any, set_mechanism: Any
 
 
 @solara.component
-def FilesPanel(s: sd.Settings, f: Frame, names: list[str], lang: str, on_file: Any) -> None:
+def FilesPanel(s: sd.Settings, frame: solara.Reactive[Frame], names: list[str], lang: str,
+               on_file: Any) -> None:
     """Copy both runs as `cogov run` commands, save a side, load a file, export the data."""
     cmds = "\n".join(s.commands())
     with solara.Column(gap="6px", classes=["cogov-files"]):
@@ -517,10 +541,10 @@ def FilesPanel(s: sd.Settings, f: Frame, names: list[str], lang: str, on_file: A
             label = t("save_side", lang, side=t("left" if i == 0 else "right", lang))
             solara.FileDownload(lambda side=side: sd.to_toml(side, s.seed, s.common),
                                 filename=f"{side.base.name.removesuffix('.toml')}-seed{s.seed}.toml",
-                                label=label, mime_type="application/toml")
+                                label=label, mime_type="application/toml").key(f"save-{i}")
         solara.HTML(tag="div", unsafe_innerHTML=t("load", lang), classes=["cogov-section"])
         FilePicker(browse_label=t("browse", lang), drop_label=t("drop", lang),
                    event_file=on_file)
-        solara.FileDownload(lambda: export.series_csv(f, names), filename="cogov-viz-series.csv",
+        solara.FileDownload(lambda: export.series_csv(frame.value, names), filename="cogov-viz-series.csv",
                             label=t("export_csv", lang), mime_type="text/csv")
         solara.HTML(tag="div", unsafe_innerHTML=t("export_hint", lang), classes=["cogov-note"])

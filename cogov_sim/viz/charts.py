@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,41 @@ FONT = dict(family="Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Micro Hei, s
             size=11)
 TRENDS = ("resolution_30d", "backlog", "solved_30d", "participation", "transfers", "trust")
 """The six trend panels, by series name (`transfers` is the page's own derived series)."""
+
+
+BUNDLE = "widgetbundle.js"
+
+
+def bundle_url(headers: dict[str, list[str]] | None) -> str | None:
+    """Where the browser can fetch plotly's widget bundle from this server (`cogov viz` serves
+    plotly's package_data as static assets), so the 5 MB script is downloaded once and cached
+    rather than sent inline with every chart widget. None outside a server (tests in-process)
+    or when the server does not serve it: the widget then carries the bundle itself."""
+    import os
+
+    host = (headers or {}).get("host")
+    if not host or BUNDLE not in os.listdir(_served() or "/nonexistent"):
+        return None
+    return f"http://{host[0]}/static/assets/{BUNDLE}"
+
+
+@cache
+def widget_class(url: str | None) -> type:
+    """plotly's FigureWidget, loading its front end from `url` when given (else inline)."""
+    from plotly.graph_objs._figurewidget import FigureWidget
+
+    if url is None:
+        return FigureWidget
+    return type("ServedFigureWidget", (FigureWidget,), {"_esm": url})
+
+
+def _served() -> str | None:
+    import os
+
+    for path in os.environ.get("SOLARA_ASSETS_EXTRA_LOCATIONS", "").split(","):
+        if path and os.path.isdir(path):
+            return path
+    return None
 
 
 def config(filename: str) -> dict[str, Any]:

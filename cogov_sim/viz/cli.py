@@ -30,6 +30,13 @@ def server_command(host: str, port: int, production: bool = True) -> list[str]:
     return cmd + (["--production"] if production else [])
 
 
+def plotly_bundle_dir() -> Path:
+    """The installed plotly's folder holding `widgetbundle.js` (its FigureWidget front end)."""
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data"
+
+
 def server_env(scenario: str | None = None, lang: str | None = None) -> dict[str, str]:
     """The child's environment: the package importable, telemetry off, the start settings."""
     env = dict(os.environ)
@@ -39,6 +46,9 @@ def server_env(scenario: str | None = None, lang: str | None = None) -> dict[str
     # a tab whose connection dropped without closing is freed after this (solara's default:
     # 24 h); a closed tab is freed at once (its page-close beacon)
     env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CULL_TIMEOUT)
+    # plotly's widget bundle (5 MB) served once as a cacheable file instead of inline in every
+    # chart widget (see charts.bundle_url)
+    env["SOLARA_ASSETS_EXTRA_LOCATIONS"] = str(plotly_bundle_dir())
     if scenario:
         env["COGOV_VIZ_SCENARIO"] = scenario
     if lang:

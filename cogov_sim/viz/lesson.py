@@ -35,6 +35,15 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
+    Step(("总览：同一个社区，改革前与改革后", "Overview: one community, before and after"),
+         ("左边是九龙治水，右边是社治委的完整改革，同一个社区、同样的事项。表格里的「差」是右减左；时间条显示一件事的天数花在哪个环节。",
+          "Left: 九龙治水; right: the full 社治委 reform, on the same community with the same "
+          "issues. The table's last column is right minus left; the time bar shows which stage "
+          "an issue's days go to."),
+         ("按「播放」。然后按「下一步」，把改革一项一项加上去，看每一项带来了什么。",
+          "Press Play. Then press Next to add the reform one piece at a time and see what each "
+          "piece brings."),
+         lambda: Side.of("committee")),
     Step(("起点：九龙治水", "Start: 九龙治水 (nine dragons)"),
          ("居民要猜该找哪个部门，猜错就被转办；跨部门的事一个部门办完再交给下一个。看「每件转办次数」和时间条里的「分派」「协同/移交」。",
           "Residents guess which department to go to; wrong guesses are transferred, and issues "

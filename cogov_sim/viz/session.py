@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,9 +38,19 @@ def sliders(structure: str) -> list[tuple[str, float, float, float]]:
 
 def sliders_for(settings: Settings) -> list[tuple[str, float, float, float]]:
     """The page's sliders: common ones and each side's structure's key parameters, once."""
+    return _union(side.spec(settings.common)["structure"] for side in settings.sides)
+
+
+def all_sliders() -> list[tuple[str, float, float, float]]:
+    """Every slider any structure can show (the page keeps them all mounted, hiding those the
+    current sides do not use: a slider widget closed while shown makes the browser log errors)."""
+    return _union(registry())
+
+
+def _union(structures: Iterable[str]) -> list[tuple[str, float, float, float]]:
     seen: dict[str, tuple[str, float, float, float]] = {}
-    for side in settings.sides:
-        for row in sliders(side.spec(settings.common)["structure"]):
+    for name in structures:
+        for row in sliders(name):
             seen.setdefault(row[0], row)
     return list(seen.values())
 
@@ -77,7 +88,15 @@ class Session:
 
     @property
     def running(self) -> bool:
-        return all(m.time < self.days for m in self.models)
+        return bool(self.models) and all(m.time < self.days for m in self.models)
+
+    def close(self) -> None:
+        """Drop the runs (the tab is gone): memory is freed even if something outside still
+        holds this object (solara keeps a closed kernel's last task reachable for a while)."""
+        with self._lock:
+            self.models = []
+            self.transfers = []
+            self._rasters = {}
 
     def _record(self, i: int) -> None:
         """Today's transfers per issue sent to departments in the last 30 days."""
@@ -102,6 +121,8 @@ class Session:
     def frame(self) -> Frame:
         """Today's readouts (the numbers `cogov run --days <today>` prints) and series."""
         with self._lock:
+            if not self.models:
+                return Frame(0, 0, False, [], [])
             day = self.day
             series = []
             for i, m in enumerate(self.models):
