@@ -298,6 +298,25 @@ def test_cli_viz_registered_validates_and_culls(capsys):
     assert parse_timedelta(env["SOLARA_KERNEL_CULL_TIMEOUT"]) <= 60
 
 
+def test_batch_run_opens_on_the_right(monkeypatch, page):
+    calls = []
+
+    def fake(folder: str, run_id: str):
+        calls.append((folder, run_id))
+        return sd.Side.of("whistle"), 99
+
+    monkeypatch.setattr(sd, "side_from_batch", fake)
+    rc = page
+    for key, text in (("batch_folder", "results/x"), ("batch_run", "r0003")):
+        field = rc.find(v.TextField, label=t(key, "zh")).widget
+        field.v_model = text
+        field.fire_event("focusout", None)
+    _click(rc, t("batch_open", "zh"))
+    assert calls == [("results/x", "r0003")]
+    assert rc.find(v.TextField, label=t("seed", "zh")).widget.v_model == "99"
+    assert _select(rc, "右侧情景").v_model == "吹哨报到（北京）"
+
+
 def test_parse_seed():
     assert sd.parse_seed(" 42 ") == 42 and sd.parse_seed(3) == 3
     for bad in ("", "x", "-1", "1.5", True):

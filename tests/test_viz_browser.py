@@ -90,6 +90,7 @@ class Watch:
 
     def tab(self, name: str) -> None:
         self.page.get_by_role("tab", name=name).click()
+        self.page.wait_for_timeout(700)  # the tab's slide transition
 
     def shot(self, name: str) -> None:
         path = Path(os.environ.get("PYTEST_TMP", "/tmp")) / name

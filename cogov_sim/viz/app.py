@@ -319,6 +319,15 @@ def Page() -> None:
             new = dataclasses.replace(new, seed=seed)
         restart(new, ("ok", t("loaded", lang.value) + name))
 
+    def on_batch(folder: str, run_id: str) -> None:
+        try:
+            side, seed = sd.side_from_batch(folder, run_id)
+        except (InputError, OSError, ValueError, KeyError, IndexError) as e:
+            message.set(("error", str(e)))
+            return
+        new = dataclasses.replace(settings.value.with_side(1, side), seed=seed)
+        restart(new, ("ok", f"{t('loaded', lang.value)}{folder} · {run_id}"))
+
     names = [f"{t('left' if i == 0 else 'right', L)}：{side.title(L)}" if L == "zh" else
              f"{t('left' if i == 0 else 'right', L)}: {side.title(L)}"
              for i, side in enumerate(s.sides)]
@@ -364,7 +373,7 @@ def Page() -> None:
                 with solara.lab.Tab(t("tab_settings", L)):
                     SettingsPanel(s, L, set_common, set_mechanism, colour_by, delay)
                 with solara.lab.Tab(t("tab_files", L)):
-                    FilesPanel(s, frame, names, L, on_file)
+                    FilesPanel(s, frame, names, L, on_file, on_batch)
             with solara.Column(classes=["cogov-main"], gap="0px"):
                 ResizeKick(tick=tab.value * 10 + LANGS.index(L) + 100 * len(s.sides))
                 with solara.lab.Tabs(value=tab):
@@ -530,7 +539,7 @@ def SettingsPanel(s: sd.Settings, lang: str, set_common: Any, set_mechanism: Any
 
 @solara.component
 def FilesPanel(s: sd.Settings, frame: solara.Reactive[Frame], names: list[str], lang: str,
-               on_file: Any) -> None:
+               on_file: Any, on_batch: Any) -> None:
     """Copy both runs as `cogov run` commands, save a side, load a file, export the data."""
     cmds = "\n".join(s.commands())
     with solara.Column(gap="6px", classes=["cogov-files"]):
@@ -548,3 +557,16 @@ def FilesPanel(s: sd.Settings, frame: solara.Reactive[Frame], names: list[str], 
         solara.FileDownload(lambda: export.series_csv(frame.value, names), filename="cogov-viz-series.csv",
                             label=t("export_csv", lang), mime_type="text/csv")
         solara.HTML(tag="div", unsafe_innerHTML=t("export_hint", lang), classes=["cogov-note"])
+        BatchOpen(lang, on_batch)
+
+
+@solara.component
+def BatchOpen(lang: str, on_batch: Any) -> None:
+    """Replay run k of a `cogov batch` folder on the right side."""
+    folder = solara.use_reactive("")
+    run_id = solara.use_reactive("")
+    solara.HTML(tag="div", unsafe_innerHTML=t("batch", lang), classes=["cogov-section"])
+    solara.InputText(t("batch_folder", lang), value=folder)
+    solara.InputText(t("batch_run", lang), value=run_id)
+    solara.Button(t("batch_open", lang), small=True, outlined=True, classes=["cogov-batch"],
+                  on_click=lambda: on_batch(folder.value, run_id.value))

@@ -110,8 +110,8 @@ def cmd_viz(a: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `viz` to the `cogov` command."""
     v = sub.add_parser("viz", help="the browser visualiser (offline, 中文/English)")
-    v.add_argument("scenario", nargs="?", help="scenario name or .toml file to start with "
-                   "(default: fragmented)")
+    v.add_argument("scenario", nargs="?", help="scenario name or .toml file for the right-hand "
+                   "side (default: committee; the left is fragmented)")
     v.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; 0.0.0.0 for a classroom)")
     v.add_argument("--port", type=int_at_least("--port", 1, 65535), default=8765,

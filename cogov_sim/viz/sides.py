@@ -164,6 +164,14 @@ def side_from_toml(data: str | bytes, filename: str) -> tuple[Side, int | None]:
     return Side(sc), (int(m.group(1)) if m else None)
 
 
+def side_from_batch(folder: str, run_id: str) -> tuple[Side, int]:
+    """Run `run_id` of a batch folder (written by `cogov batch`) as a side, with its seed."""
+    from cogov_sim.batch import load_run_spec
+
+    sc, seed = load_run_spec(folder.strip(), run_id.strip())
+    return Side(sc), int(seed)
+
+
 def parse_seed(text: str | int) -> int:
     """A typed seed (text fields deliver strings) as a non-negative int, or ValueError."""
     if isinstance(text, bool):
