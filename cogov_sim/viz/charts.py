@@ -144,7 +144,8 @@ def why_figure(table: Any, metric: str, names: Sequence[str], lang: str) -> go.F
     values = [start, *parts["contribution"].astype(float), end]
     fig = go.Figure(go.Waterfall(
         x=labels, y=values, measure=["absolute", *["relative"] * len(parts), "total"],
-        name=t("why_metric", lang), texttemplate="%{y:+.2f}", textposition="outside",
+        name=t("why_metric", lang), textposition="outside",
+        text=[f"{start:.2f}", *[f"{c:+.2f}" for c in values[1:-1]], f"{end:.2f}"],
         decreasing=dict(marker_color="#2563eb"), increasing=dict(marker_color="#dc2626"),
         totals=dict(marker_color="#555"), connector=dict(line=dict(color="#bbb")),
         hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
