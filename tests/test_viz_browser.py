@@ -19,10 +19,8 @@ from pathlib import Path
 import pytest
 
 from cogov_sim.viz import sides as sd
+from cogov_sim.viz.browser import ARGS, CHROMIUM, server
 from cogov_sim.viz.readouts import READOUTS, fmt
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from bench_viz import ARGS, CHROMIUM, server  # noqa: E402  (the benchmark's own server)
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 W, H = 1366, 768
