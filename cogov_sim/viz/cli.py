@@ -19,6 +19,7 @@ from cogov_sim.errors import InputError
 from cogov_sim.scenario import load
 
 APP = Path(__file__).resolve().parent / "app.py"
+CULL_TIMEOUT = "20s"
 REPO = APP.parent.parent.parent
 
 
@@ -29,12 +30,25 @@ def server_command(host: str, port: int, production: bool = True) -> list[str]:
     return cmd + (["--production"] if production else [])
 
 
+def plotly_bundle_dir() -> Path:
+    """The installed plotly's folder holding `widgetbundle.js` (its FigureWidget front end)."""
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data"
+
+
 def server_env(scenario: str | None = None, lang: str | None = None) -> dict[str, str]:
     """The child's environment: the package importable, telemetry off, the start settings."""
     env = dict(os.environ)
     paths = [str(REPO), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"
+    # a tab whose connection dropped without closing is freed after this (solara's default:
+    # 24 h); a closed tab is freed at once (its page-close beacon)
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CULL_TIMEOUT)
+    # plotly's widget bundle (5 MB) served once as a cacheable file instead of inline in every
+    # chart widget (see charts.bundle_url)
+    env["SOLARA_ASSETS_EXTRA_LOCATIONS"] = str(plotly_bundle_dir())
     if scenario:
         env["COGOV_VIZ_SCENARIO"] = scenario
     if lang:
@@ -96,8 +110,8 @@ def cmd_viz(a: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `viz` to the `cogov` command."""
     v = sub.add_parser("viz", help="the browser visualiser (offline, 中文/English)")
-    v.add_argument("scenario", nargs="?", help="scenario name or .toml file to start with "
-                   "(default: fragmented)")
+    v.add_argument("scenario", nargs="?", help="scenario name or .toml file for the right-hand "
+                   "side (default: committee; the left is fragmented)")
     v.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; 0.0.0.0 for a classroom)")
     v.add_argument("--port", type=int_at_least("--port", 1, 65535), default=8765,

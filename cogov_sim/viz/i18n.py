@@ -1,7 +1,8 @@
-"""UI strings in 中文 and English.
+"""UI words in 中文 and English.
 
-Parameter labels and help come from the parameter table's own `zh`/`en` descriptions, so a
-parameter is described once; this module only holds the words the table does not have.
+Parameter labels come from the parameter table's own `zh`/`en` descriptions, structure titles
+from the structure classes, so each is written once; this module holds the words they lack.
+In Chinese mode no visible label is in Latin letters except units, numbers and file names.
 """
 
 from __future__ import annotations
@@ -10,107 +11,152 @@ from cogov_sim.params import Param, table
 from cogov_sim.structures import registry
 
 LANGS = ("zh", "en")
-LANG_NAMES = {"zh": "中文", "en": "English"}
+LANG_NAMES = {"zh": {"zh": "中文", "en": "英文"}, "en": {"zh": "中文 (Chinese)", "en": "English"}}
+"""The language buttons' labels, in the language shown now (so Chinese mode shows no Latin)."""
 
 STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "title": ("社区协同治理模拟", "Community co-governance simulator"),
-    "subtitle": ("九龙治水 与 社治委：同一个社区、同一个随机种子，看事项怎样被发现、流转和解决",
-                 "九龙治水 vs 社治委: one community, one seed — watch issues being found, routed "
-                 "and solved"),
-    "language": ("语言", "Language"),
-    "scenario": ("情景", "Scenario"),
-    "structure": ("治理结构", "Governance structure"),
-    "mechanisms": ("机制开关", "Mechanisms"),
-    "parameters": ("关键参数", "Key parameters"),
-    "seed": ("随机种子（整数）", "Random seed (integer)"),
+    "subtitle": ("同一个社区、同一个随机种子，两种治理方式并排运行",
+                 "One community, one seed, two ways of governing it, side by side"),
+    "left": ("左侧", "Left"),
+    "right": ("右侧", "Right"),
+    "seed": ("随机种子", "Seed"),
+    "seed_help": ("同一种子＝同一个社区、同样的事项；换一个试试结论是否稳定",
+                  "Same seed = same community and issues; try another to see if it holds"),
     "seed_bad": ("随机种子必须是非负整数，收到：", "The seed must be a non-negative integer, got: "),
     "play": ("▶ 播放", "▶ Play"),
     "pause": ("❚❚ 暂停", "❚❚ Pause"),
-    "step": ("单步", "Step"),
+    "step": ("前进", "Step"),
     "reset": ("重置", "Reset"),
-    "interval": ("播放间隔（毫秒）", "Delay between frames (ms)"),
-    "every": ("每帧推进天数", "Days per frame (render every N)"),
-    "compare": ("对比", "Compare"),
-    "side_by_side": ("并排对比两种结构", "Side by side: two structures"),
-    "compare_with": ("右侧结构", "Right-hand structure"),
-    "colour_by": ("居民着色", "Colour residents by"),
-    "by_propensity": ("参与倾向", "participation propensity"),
-    "by_activity": ("近30天参与", "took part, last 30 days"),
-    "save": ("保存为情景文件", "Save as scenario file"),
-    "load": ("拖入情景文件（.toml）以载入", "Drop a scenario file (.toml) here to load it"),
-    "loaded": ("已载入：", "Loaded: "),
-    "batch": ("打开批量运行中的第 k 次", "Open run k of a batch folder"),
-    "batch_folder": ("批量结果文件夹", "Batch folder"),
-    "batch_run": ("运行编号（run_id）", "Run id (run_id)"),
-    "batch_open": ("打开", "Open"),
+    "every": ("每步天数", "Days per step"),
+    "speed": ("播放间隔", "Delay between frames"),
     "day": ("第 {day} / {days} 天", "Day {day} / {days}"),
-    "frame": ("渲染耗时 {ms:.0f} 毫秒", "frame {ms:.0f} ms"),
-    "finished": ("已到模拟终点", "reached the horizon"),
-    "restart_note": ("修改任何设置都会从第 0 天重新开始。", "Changing any setting restarts from day 0."),
-    "range": ("允许范围", "allowed"),
-    "help_title": ("怎么看这张图", "How to read this"),
-    "help": (
-        "<p><b>社区网络</b>：每个点是一位居民，按小区、楼栋、家庭排布（布局只计算一次）。"
-        "颜色表示参与倾向（或近30天是否参与）。灰线是抽样显示的邻里联系。"
-        "彩色三角是尚未解决的事项，颜色表示它现在处在哪个环节。</p>"
-        "<p><b>右侧方块</b>是各职能部门，旁边的数字是「排队 | 办理中 / 办理组」；菱形是下沉的"
-        "街道综合队伍（一支队伍统管）；星形是社治委或吹哨的街道。红色五角星是各小区党支部，"
-        "绿色六边形是居民自组织。</p>"
-        "<p><b>事项在哪里</b>：待发现 → 分派中 → 部门排队 → 办理中 → 协同/移交。九龙治水下，"
-        "居民要猜该找哪个部门，猜错就被转办，多部门事项一个接一个办理；社治委一个门进，"
-        "同时派给所有部门。打开「并排对比」，看同一个社区在两种结构下如何分叉。</p>",
-        "<p><b>The community network</b>: each dot is a resident, placed by neighbourhood, "
-        "building and household (the layout is computed once). Colour is participation "
-        "propensity (or whether they took part in the last 30 days). Grey lines are a sample of "
-        "ties. Coloured triangles are open issues, coloured by where they are now.</p>"
-        "<p><b>Squares on the right</b> are the departments, with 'waiting | being worked on / "
-        "staff'; the diamond is the pooled street team (staff sunk from departments); the star is "
-        "the committee (社治委) or the whistling street office. Red stars are party branches, green "
-        "hexagons residents' self-organisations.</p>"
-        "<p><b>Where the issues are</b>: undiscovered → routing → waiting in a queue → being "
-        "worked on → coordination / hand-off. Under 九龙治水 a resident guesses which door to "
-        "knock on and wrong guesses get transferred; issues needing several departments pass "
-        "from one to the next. Under the committee there is one door and every department is "
-        "dispatched at once. Turn on side by side to watch one community diverge under two "
-        "structures.</p>",
-    ),
-    # figures
-    "network": ("社区网络", "Community network"),
-    "where": ("事项现在在哪里", "Where the issues are now"),
-    "per_department": ("各部门：排队与办理中", "Per department: waiting and being worked on"),
-    "waiting": ("排队", "waiting"),
-    "working": ("办理中", "being worked on"),
-    "staff": ("办理组", "staff"),
-    "resolution": ("平均解决时间（近30天，天）", "Mean resolution time (last 30 days, days)"),
-    "backlog": ("未解决事项（积压）", "Open issues (backlog)"),
-    "participation": ("参与率（近30天任一形式）", "Participation rate (any kind, last 30 days)"),
-    "solved": ("真正解决的比例（近30天办结事项）", "Share really solved (closed, last 30 days)"),
-    "trust": ("对政府的信任（居民平均，0–1）", "Trust in institutions (residents' mean, 0-1)"),
+    "finished": ("已到模拟终点", "reached the end"),
+    "warmup": ("预热期（前 {days} 天的事项不计入）", "warm-up (issues before day {days} not counted)"),
+    "diff_title": ("两侧的差别：", "What differs: "),
+    "diff_none": ("两侧设置完全相同（只用于检验：结果应一模一样）",
+                  "Both sides are set up identically (a check: results should be identical)"),
+    "diff_more": ("另 {n} 项", "{n} more"),
+    "tab_time": ("时间花在哪", "Where the time goes"),
+    "tab_network": ("社区网络", "Community"),
+    "tab_why": ("为什么更快", "Why is it faster"),
+    "tab_lesson": ("导学", "Lesson"),
+    "tab_settings": ("设置", "Settings"),
+    "tab_files": ("保存与载入", "Save & load"),
+    "readout": ("指标", "Measure"),
+    "difference": ("差（右−左）", "Right − left"),
+    "resolution_mean_days": ("平均解决时间（天）", "Mean resolution time (days)"),
+    "solved_rate": ("真正解决的比例", "Share really solved"),
+    "backlog_final": ("积压（未解决事项）", "Backlog (open issues)"),
+    "transfers_per_issue": ("每件转办次数", "Transfers per issue"),
+    "participation_final": ("参与率（近30天）", "Participation (last 30 days)"),
+    "readout_note": ("预热期后发生的事项；与命令行运行到同一天的结果相同",
+                     "issues after the warm-up; the same numbers as `cogov run` on that day"),
+    "better": ("更好", "better"),
+    "worse": ("更差", "worse"),
+    "stage_title": ("一件事平均各环节用时（天，已解决事项）",
+                    "Where an issue's days go (mean, resolved issues)"),
+    "trend_title": ("随时间变化", "Over time"),
+    "resolution_30d": ("解决时间（近30天，天）", "Resolution time (last 30 days, days)"),
+    "solved_30d": ("真正解决比例（近30天）", "Share solved (last 30 days)"),
+    "backlog": ("积压", "Backlog"),
+    "participation": ("参与率", "Participation"),
     "transfers": ("每件转办次数（近30天）", "Transfers per issue (last 30 days)"),
+    "trust": ("对政府的信任（0–1）", "Trust in institutions (0–1)"),
     "day_axis": ("天", "day"),
-    "leg_resident": ("居民（颜色=参与倾向）", "resident (colour: propensity)"),
+    "days_axis": ("天数", "days"),
+    "export_csv": ("导出数据（CSV）", "Export data (CSV)"),
+    "export_hint": ("图表右上角：放大、平移、下载图片（PNG）；鼠标悬停看数值",
+                    "Chart toolbar: zoom, pan, download PNG; hover for values"),
+    "network_title": ("{side}：居民与未解决的事项", "{side}: residents and open issues"),
+    "colour_by": ("居民着色", "Colour residents by"),
+    "by_activity": ("近30天是否参与", "took part in the last 30 days"),
+    "by_propensity": ("参与倾向", "participation propensity"),
     "leg_active": ("近30天参与过", "took part (30 days)"),
     "leg_inactive": ("近30天未参与", "did not take part"),
-    "leg_party": ("党员", "party member"),
-    "leg_branch": ("党支部", "party branch"),
-    "leg_selforg": ("居民自组织", "self-organisation"),
-    "leg_dept": ("职能部门", "department"),
-    "leg_pool": ("街道综合队伍（下沉力量）", "pooled street team"),
-    "leg_issue": ("事项·{stage}", "issue: {stage}"),
-    "neighbourhood": ("小区", "nbhd"),
-    "village": ("村组", "village"),
+    "leg_propensity": ("参与倾向：低 → 高", "propensity: low → high"),
+    "leg_issue": ("三角＝未解决事项，颜色＝卡在哪个环节", "triangle = open issue, colour = stage"),
+    "stations_title": ("各办理点：办理中与排队", "Stations: being worked on and waiting"),
+    "working": ("办理中", "being worked on"),
+    "waiting_q": ("排队", "waiting"),
+    "staff": ("办理组", "staff"),
     "pool_short": ("综合队伍", "street team"),
-    "self_orgs_short": ("自组织", "self-orgs"),
     "hub_short": ("社工站", "social work"),
+    "self_orgs_short": ("自组织", "self-orgs"),
     "enterprise_short": ("社会企业", "enterprises"),
+    "why_intro": ("把右侧相对左侧的改变逐项拆开（沙普利分解，{reps} 次配对重复，365 天）："
+                  "每根柱子是一项改变使平均解决时间变化了多少天，黑线为 95% 置信区间。",
+                  "The change from left to right split into its parts (Shapley decomposition, "
+                  "{reps} paired replications, 365 days): each bar is how many days one change "
+                  "adds to or takes off the mean resolution time; black lines are 95% intervals."),
+    "why_missing": ("这组对比还没有分解结果。命令行运行：", "No decomposition for this pair yet. Run:"),
+    "why_metric": ("指标", "Measure"),
+    "why_start": ("起点", "start"),
+    "why_end": ("终点", "end"),
+    "common": ("两侧共同的设置（改变对两侧同时生效，松开滑块后重新开始）",
+               "Settings for both sides (apply to both; a change restarts on release)"),
+    "mechanisms": ("机制开关（左 | 右）", "Mechanisms (left | right)"),
+    "range": ("范围", "range"),
+    "side_pick": ("{side}情景", "{side} scenario"),
+    "structure_only": ("{base}，只换结构为{structure}", "{base}, structure only → {structure}"),
+    "save_side": ("保存{side}为情景文件", "Save {side} as scenario file"),
+    "copy_cmd": ("复制为命令行命令", "Copy as cogov command"),
+    "copied": ("已复制", "Copied"),
+    "cmd_label": ("在终端重现这两次运行：", "Replay both runs in a terminal:"),
+    "load": ("载入情景文件到右侧（.toml）", "Load a scenario file into the right side (.toml)"),
+    "browse": ("选择文件…", "Choose file…"),
+    "drop": ("或把文件拖到这里", "or drop the file here"),
+    "loaded": ("已载入：", "Loaded: "),
+    "file_error": ("无法载入 {file}：", "Cannot load {file}: "),
+    "file_not_text": ("不是 UTF-8 文本文件", "not a UTF-8 text file"),
+    "lesson_prev": ("上一步", "Back"),
+    "lesson_next": ("下一步", "Next"),
+    "lesson_apply": ("照这一步设置两侧", "Set up this step"),
+    "lesson_step": ("第 {i} / {n} 步", "Step {i} of {n}"),
+    "notice": ("留意", "Notice"),
+    "try": ("试一试", "Try"),
+    "custom_side": ("自定义", "custom"),
+    "batch": ("打开批量运行中的一次（载入到右侧）", "Open one run of a batch (into the right side)"),
+    "batch_folder": ("批量结果文件夹", "Batch folder"),
+    "batch_run": ("运行编号", "Run id"),
+    "batch_open": ("打开", "Open"),
+    "none_side": ("（不对比，只运行左侧）", "(no comparison: the left side only)"),
+    "single_note": ("只运行左侧；在「右侧情景」里选一个情景来对比",
+                    "Only the left side runs; pick a right-hand scenario to compare"),
 }
 
 STAGES: dict[str, tuple[str, str]] = {
-    "undiscovered": ("待发现", "undiscovered"),
-    "routing": ("分派中", "routing"),
-    "waiting": ("部门排队", "waiting in a queue"),
-    "service": ("办理中", "being worked on"),
-    "coordination": ("协同/移交", "coordination / hand-off"),
+    "discovery": ("被发现", "discovery"),
+    "routing": ("分派", "routing"),
+    "waiting": ("排队", "waiting"),
+    "coordination": ("协同/移交", "coordination"),
+    "service": ("办理", "service"),
+}
+
+SCENARIOS: dict[str, tuple[str, str]] = {
+    "fragmented": ("九龙治水（改革前）", "九龙治水 — before the reform"),
+    "committee": ("社治委（完整改革）", "社治委 — the full reform"),
+    "committee-no-grid": ("社治委，无网格主动发现", "社治委 without grid discovery"),
+    "committee-sanshe": ("社治委＋三社联动与社会企业", "社治委 + 三社联动 and social enterprises"),
+    "reform": ("改革进行时：第180天起转为社治委", "Reform under way: 社治委 from day 180"),
+    "rural-fragmented": ("城乡结合街道·九龙治水", "Urban-rural street, 九龙治水"),
+    "rural": ("城乡结合街道·社治委", "Urban-rural street, 社治委"),
+    "shanghai": ("区域化党建（上海）", "Regional party building (Shanghai)"),
+    "surge": ("社治委遭遇疫情式事项激增", "社治委 facing an epidemic-like surge"),
+    "whistle": ("吹哨报到（北京）", "Street whistle (Beijing)"),
+    "wuhan": ("红色引擎（武汉）", "Red engine (Wuhan)"),
+}
+
+DIALS: dict[str, tuple[str, str]] = {
+    "structure": ("治理结构", "governance structure"),
+    "pooled_team": ("一支队伍统管（力量下沉）", "pooled street team"),
+    "grid": ("网格主动发现（未诉先办）", "grid discovery"),
+    "supervision": ("督办与考评", "supervision and rating"),
+    "party": ("党建引领与议事会", "party mobilisation and councils"),
+    "centres": ("党群服务中心", "party-mass service centres"),
+    "self_service": ("居民自组织共治", "self-organisations' co-production"),
+    "sanshe": ("三社联动", "三社联动 (three-society linkage)"),
+    "enterprises": ("社会企业", "social enterprises"),
 }
 
 UNITS_ZH = {
@@ -119,6 +165,8 @@ UNITS_ZH = {
     "1/day": "每天", "1/month": "每月", "household": "户", "tie/person": "条/人",
     "community": "个", "category": "类", "department": "个部门", "issue": "件",
     "enterprise": "家", "org/1000 person": "个/千人", "exponent": "指数", "logit sd": "logit 标准差",
+    "sd": "标准差", "person/month": "人/月", "0-1/neighbourhood": "0–1/小区", "transfer": "次",
+    "unit/10000 person": "个/万人", "person/1000 person": "人/千人",
 }
 
 
@@ -129,17 +177,28 @@ def t(key: str, lang: str, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
 def stage_name(stage: str, lang: str) -> str:
-    zh, en = STAGES[stage]
-    return zh if lang == "zh" else en
+    return _pick(STAGES[stage], lang)
+
+
+def dial_name(key: str, lang: str) -> str:
+    """A mechanism group's name (the dials of `explain`), or the parameter's label."""
+    return _pick(DIALS[key], lang) if key in DIALS else param_label(key, lang)
+
+
+def scenario_title(name: str, lang: str) -> str:
+    """A shipped scenario's title; a loaded file keeps its file name."""
+    return _pick(SCENARIOS[name], lang) if name in SCENARIOS else name
 
 
 def structure_name(name: str, lang: str) -> str:
-    """A structure's display name, from its class: the Chinese title, or both titles."""
+    """A structure's display name, from its class."""
     cls = registry()[name]
-    if lang == "zh":
-        return cls.title_zh
-    return f"{cls.title_zh} — {getattr(cls, 'title', name)}"
+    return cls.title_zh if lang == "zh" else getattr(cls, "title", name)
 
 
 def unit(p: Param, lang: str) -> str:
@@ -151,21 +210,19 @@ def param_label(name: str, lang: str) -> str:
     p = table()[name]
     text = p.zh if lang == "zh" else p.en
     u = unit(p, lang)
-    return f"{text}（{u}）" if u and lang == "zh" and p.kind != "bool" else (
-        f"{text} ({u})" if u and p.kind != "bool" else text)
+    if not u or p.kind == "bool":
+        return text
+    return f"{text}（{u}）" if lang == "zh" else f"{text} ({u})"
 
 
-def param_help(name: str, lang: str) -> str:
-    """The parameter's key and the range the table allows (the slider may show less)."""
-    p = table()[name]
-    if p.kind in ("int", "float") and p.low is not None and p.high is not None:
-        return f"{name} · {t('range', lang)} {_fmt(p.low)}–{_fmt(p.high)} {unit(p, lang)}".rstrip()
-    return name
-
-
-def _fmt(x: float) -> str:
-    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
-
-
-def department_name(dept: object, lang: str) -> str:
-    return getattr(dept, "label_zh" if lang == "zh" else "label", type(dept).__name__)
+def fmt_value(value: object, lang: str) -> str:
+    """A parameter value for prose: switches as on/off, structures by title, numbers short."""
+    if isinstance(value, bool):
+        return ("开" if value else "关") if lang == "zh" else ("on" if value else "off")
+    if isinstance(value, str) and value in registry():
+        return structure_name(value, lang)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return f"{value:,}" if lang == "en" else str(value)
+    return str(value)
