@@ -345,16 +345,16 @@ class CoGovModel(LeanEvents, mesa.Model):
         p, rng = self.p, self.rng
         k = len(who)
         pub = np.nonzero(public)[0]
-        ptr, idx = self.net.adj.indptr, self.net.adj.indices
-        ties = [idx[ptr[w]:ptr[w + 1]] for w in who[pub].tolist()]  # a public issue's neighbours
-        hz = self.pop.report_hazard(np.concatenate([who, *ties]))  # only the residents needed
+        # public issues affect the neighbours too (most days none is public)
+        nbrs, degree = self.net.neighbours(who[pub]) if len(pub) else (who[:0], pub)
+        hz = self.pop.report_hazard(np.concatenate([who, nbrs]))  # only the residents needed
         h_res, hz_nb = hz[:k], hz[k:].tolist()
         h_nb = np.zeros(k)
         if len(pub):
             # each public issue's neighbours' hazards, summed in adjacency order (as a sparse
             # product would: the same figures to the last bit)
             sums, j = [], 0
-            for n_nb in map(len, ties):
+            for n_nb in degree.tolist():
                 acc = 0.0
                 for v in hz_nb[j:j + n_nb]:
                     acc += v

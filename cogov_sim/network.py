@@ -46,6 +46,15 @@ class Community:
         return sp.csr_matrix((np.ones(self.adj.nnz, dtype=dtype), self.adj.indices,
                               self.adj.indptr), shape=self.adj.shape, copy=False)
 
+    def neighbours(self, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The neighbours of each resident in `who`, one after another in adjacency order, and
+        how many each has: reading a few rows of `adj` without slicing the sparse matrix."""
+        ptr = self.adj.indptr
+        starts = ptr[who]
+        lens = ptr[who + 1] - starts
+        flat = np.arange(lens.sum()) + np.repeat(starts - (lens.cumsum() - lens), lens)
+        return self.adj.indices[flat], lens
+
     def count_neighbours(self, flag: np.ndarray) -> np.ndarray:
         """Per resident, how many of their neighbours have `flag` (a bool per resident): the
         same counts as ``adj @ flag`` in floats, with a quarter of the memory traffic (an

@@ -235,14 +235,10 @@ class Population:
             arr[who] = day
 
     def active_shares(self, day: int) -> list[float]:
-        """`active_share` for any kind, then for each of KINDS, in one pass."""
+        """Share of residents who took part within the last WINDOW days: in any kind, then in
+        each of KINDS."""
         counts = self._hist2d[:, max(0, day - WINDOW + 1): day + 1].sum(axis=1)
         return (counts / self.net.n).tolist()
-
-    def active_share(self, day: int, kind: str | None = None) -> float:
-        """Share of residents who took part (in `kind`, or any) within the last WINDOW days."""
-        h = self._hist[kind or "any"]
-        return float(h[max(0, day - WINDOW + 1): day + 1].sum()) / self.net.n
 
     def _apply_outcomes(self) -> None:
         if not self._told_by:
@@ -256,10 +252,7 @@ class Population:
         self._told_by.clear()
         self._told.clear()
         # word of mouth touches only the tellers' neighbours: gather their rows, not a mat-vec
-        ptr, idx = self.net.adj.indptr, self.net.adj.indices
-        starts = ptr[who]
-        lens = ptr[who + 1] - starts
-        hearers = idx[np.arange(lens.sum()) + np.repeat(starts - (lens.cumsum() - lens), lens)]
+        hearers, lens = self.net.neighbours(who)
         heard_o = np.repeat(o, lens)
         uniq, inv = _unique_inverse(hearers)
         count = np.bincount(inv, minlength=len(uniq)).astype(float)

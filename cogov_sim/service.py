@@ -51,7 +51,6 @@ class Job:
         self.state, self.escalated = Job.WAITING, False
 
 
-
 def lognormal(rnd: random.Random, mean: float, cv: float) -> float:
     """A lognormal draw with the given mean and coefficient of variation."""
     s2 = math.log1p(cv * cv)

@@ -40,6 +40,17 @@ def test_count_neighbours_equals_the_float_product() -> None:
     assert np.array_equal(net.count_neighbours(flag), net.adj @ flag.astype(float))
 
 
+def test_neighbours_are_the_rows_of_adj() -> None:
+    net = build(defaults(), np.random.default_rng(2))
+    who = np.array([5, 0, 5, net.n - 1])
+    flat, lens = net.neighbours(who)
+    rows = [net.adj[w].indices for w in who]
+    assert lens.tolist() == [len(r) for r in rows]
+    assert flat.tolist() == np.concatenate(rows).tolist()
+    empty, none = net.neighbours(who[:0])
+    assert len(empty) == 0 and len(none) == 0
+
+
 def test_district_figure_runs_the_cli_in_a_fresh_process() -> None:
     from cogov_sim.bench import cpu_name, district_figures
 
