@@ -37,6 +37,13 @@ def _frame(df: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+def _rows_sorted(df: pd.DataFrame) -> pd.DataFrame:
+    """The stations table's rows in a fixed order: which station is listed first is
+    presentation, what each one did is a result."""
+    keys = df.assign(kind=df["kind"].astype(str))
+    return df.loc[keys.sort_values(list(keys.columns), kind="stable").index].reset_index(drop=True)
+
+
 def scenario_files() -> list[Path]:
     return sorted((ROOT / "scenarios").glob("*.toml"))
 
@@ -48,7 +55,7 @@ def snapshot_one(path: Path, seed: int) -> dict[str, dict[str, str]]:
     r = api.run(path, seed=seed, days=DAYS)
     summary = {k: repr(v) for k, v in sorted(r.summary.items()) if isinstance(v, int | float)}
     return {"issues": _frame(r.issues), "daily": _frame(r.daily),
-            "stations": _frame(r.stations), "residents": _frame(r.residents),
+            "stations": _frame(_rows_sorted(r.stations)), "residents": _frame(r.residents),
             "summary": {"all": hashlib.sha256(json.dumps(summary).encode()).hexdigest()[:16]}}
 
 
