@@ -158,6 +158,10 @@ class UnitStation(Station, mesa.Agent):
         self.field_work, self.liftable = field_work, liftable
         self.init_station(servers, mean_days)
         self._t = float(model.now)  # busy and server time count from when it was added
+        self.owner: str | None = None
+        """The structure that added it."""
+        self.seconded = 0.0
+        """Share of departments' staff it takes while its structure is in force (0: none)."""
 
 
 class StreetOffice(mesa.Agent):

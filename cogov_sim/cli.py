@@ -218,7 +218,7 @@ EXTENSIONS = (
     "cogov_sim.viz.cli",  # viz
     "cogov_sim.bench",  # bench
     "cogov_sim.validation.cli",  # validate, calibrate
-    "cogov_sim.mechanisms",  # mechanisms
+    "cogov_sim.ablation",  # mechanisms
     "cogov_sim.explain",  # explain
 )
 

@@ -1,7 +1,7 @@
 """`cogov explain A B`: where the difference between two scenarios comes from.
 
 The dials in which scenario B differs from A -- the structure plug-in (with its own
-parameters), each mechanism switch (with the parameters behind it, as `mechanisms.MECHANISMS`
+parameters), each mechanism switch (with the parameters behind it, as the mechanism registry
 lists them), each other differing parameter -- are switched from A's value to B's in every
 combination. A metric's value v(S) for the set S of dials switched gives each dial its
 **Shapley value**
@@ -153,10 +153,9 @@ class Dial:
 
 def _mechanism_groups() -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
     """(name, switch key, parameter sections, single keys) for each mechanism."""
-    from cogov_sim.mechanisms import MECHANISMS
+    from cogov_sim.mechanisms import registry
 
-    return [(m.key, next(iter(m.change)), m.sections, m.keys) for m in MECHANISMS
-            if m.key != "structure"]
+    return [(name, cls.switch, (), cls.keys()) for name, cls in registry().items()]
 
 
 def dials(a: Scenario, b: Scenario) -> list[Dial]:

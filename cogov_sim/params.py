@@ -7,63 +7,19 @@ their own rows (see `cogov_sim.structures`), so a new structure is still one new
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-KINDS = ("int", "float", "bool", "choice")
-
-
-@dataclass(frozen=True)
-class Param:
-    """One parameter: its type, default, unit, allowed range and bilingual description."""
-
-    name: str
-    kind: str
-    default: Any
-    unit: str
-    en: str
-    zh: str
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] = ()
-    live: bool = False
-    """May change mid-run through a scenario's `[[change]]` timeline."""
-    degenerate: Any = None
-    """Value forced in the queueing (degenerate) mode; None leaves it alone."""
-    source: str = ""
-
-    @property
-    def section(self) -> str:
-        return self.name.split(".", 1)[0] if "." in self.name else ""
-
-    def allowed(self) -> str:
-        """The allowed values, in words, for messages and docs."""
-        if self.kind == "bool":
-            return "true or false"
-        if self.kind == "choice":
-            return "one of " + ", ".join(repr(c) for c in self.choices)
-        lo = "-inf" if self.low is None else _fmt(self.low)
-        hi = "inf" if self.high is None else _fmt(self.high)
-        return f"{'an integer' if self.kind == 'int' else 'a number'} in [{lo}, {hi}]"
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
-
-
-def P(name: str, kind: str, default: Any, unit: str, en: str, zh: str, **kw: Any) -> Param:
-    """Shorthand constructor used by the table below and by structure modules."""
-    return Param(name, kind, default, unit, en, zh, **kw)
-
+from cogov_sim.rows import (  # noqa: F401  (Param, P re-exported for plug-ins)
+    CALIBRATED_BEIJING,
+    CALIBRATED_PARTICIPATION,
+    CALIBRATED_PIPELINE,
+    KINDS,
+    P,
+    Param,
+)
 
 STRUCTURE_KEY = "structure"
-
-CALIBRATED = ("Calibrated by `cogov calibrate` (experiments/calibrate.toml, seed 2021; "
-              "results/calibrate/calibration.json; docs/validation.md) to ")
-CALIBRATED_PIPELINE = CALIBRATED + "Chengdu 12345's reply time and NYC 311's skew"
-CALIBRATED_BEIJING = CALIBRATED + "Beijing's resolution rate, 53% -> 74% in nine months"
-CALIBRATED_PARTICIPATION = CALIBRATED + "Jianyang's volunteers and self-organisations (seed 003)"
 
 CORE: list[Param] = [
     # --- time and mode --------------------------------------------------------------
@@ -258,211 +214,40 @@ CORE: list[Param] = [
       "未经考核评价时部门处置真正解决其负责部分的概率；否则事项“办而未决”地关闭。"
       "督导考核使各部门自身的解决率由此变化",
       low=0.0, high=1.0, degenerate=1.0, source=CALIBRATED_BEIJING),
-    P("departments.solve_ceiling", "float", 0.985, "probability",
-      "Highest chance of solving a part a department can reach (some requests cannot be met "
-      "within law and budget)", "部门解决其负责部分所能达到的最高概率（部分诉求依法依规无法满足）",
-      low=0.0, high=1.0,
-      source="Set so that issue-level resolution nears Beijing's later 97% (seed 004, issue 7)"),
-    P("mechanisms.pooled_fraction", "float", 0.0, "share",
-      "Share of department staff sunk into one street team serving every category "
-      "(力量下沉, 一支队伍统管)", "下沉到街道综合队伍的部门力量比例（一支队伍统管）",
-      low=0.0, high=1.0, live=True, source="assumption"),
-    # --- mechanism switches ---------------------------------------------------------------
-    P("mechanisms.grid_discovery", "bool", False, "",
-      "Grid workers patrol and report issues before residents complain (未诉先办)",
-      "网格员巡查，未诉先办", live=True, degenerate=False, source="assumption"),
-    P("mechanisms.supervision", "bool", False, "",
-      "Supervision (督导落实): overdue issues are lifted and reassigned to idle staff; the "
-      "rhythm of on-site meetings, dispatch, rating and drills (一月一现场会、两月一调度、"
-      "一季一督导、半年一拉练)",
-      "督导落实：超时事项上提并改派空闲力量；一月一现场会、两月一调度、一季一督导、半年一拉练",
-      live=True, degenerate=False, source="assumption"),
-    P("mechanisms.sanshe", "bool", False, "",
-      "三社联动: community-solvable issues go to social organisations and social workers",
-      "三社联动：社区可解决事项交社会组织和社工", live=True, degenerate=False, source="assumption"),
-    P("mechanisms.social_enterprises", "bool", False, "",
-      "Social enterprises take paid-service issues, growing with revenue",
-      "社会企业承接有偿服务事项，随收入扩大", live=True, degenerate=False, source="assumption"),
-    P("mechanisms.party_mobilisation", "bool", False, "",
-      "Party branches mobilise members and, through them, neighbours; convene councils",
-      "党组织动员党员并带动邻里，召集议事会", live=True, source="assumption"),
-    P("mechanisms.service_centres", "bool", False, "",
-      "Party-mass service centres (党群服务中心): residents near one take part at the centre's "
-      "cost instead of the general one", "党群服务中心：就近居民按服务中心的参与成本参与", live=True,
-      source="assumption"),
-    P("mechanisms.self_service", "bool", True, "",
-      "Self-organisations solve small community issues themselves (co-production)",
-      "自组织自行解决社区小事（共治共享）", live=True, degenerate=False, source="assumption"),
-    # --- grid workers ---------------------------------------------------------------------
-    P("grid.residents_per_worker", "float", 740.0, "person",
-      "Residents per grid worker", "每名网格员服务居民数", low=10.0, high=100_000.0,
-      source="Pidu before its reform: 1,460 grid workers for 1.08 M residents (issue 7)"),
-    P("grid.discovery_days", "float", 4.0, "day",
-      "Mean days for the grid, at the reference staffing, to find a visible issue",
-      "在参照配置下网格发现可见事项的平均天数", low=0.05, high=365.0, source="assumption"),
-    P("grid.reference_residents_per_worker", "float", 740.0, "person",
-      "The staffing at which grid.discovery_days is stated: more residents per worker, "
-      "proportionally slower discovery", "网格发现天数所对应的参照配置（每名网格员服务居民数）",
-      low=10.0, high=100_000.0, source="Pidu's staffing (issue 7), as for grid.residents_per_worker"),
-    # --- supervision (督导落实) -----------------------------------------------------------------
-    P("supervision.deadline_days", "float", 3.0, "day",
-      "A department part still waiting this long is lifted to the street or committee (督办), "
-      "which reassigns it to idle staff (the pooled team, else another department's)",
-      "部门事项排队超过该时限即上提督办，改派空闲力量（先综合队伍，后其他部门）",
-      low=0.1, high=365.0, live=True, source="assumption"),
-    P("supervision.meeting_days", "float", 30.0, "day",
-      "Days between on-site meetings (一月一现场会), each lifting the longest-open cases",
-      "现场会间隔（一月一现场会），每次上提办理时间最长的事项", low=1.0, high=3650.0,
-      source="seed 002: 一月一现场会"),
-    P("supervision.meeting_cases", "int", 10, "issue",
-      "Longest-open department issues an on-site meeting takes up (their waiting parts are "
-      "lifted at once, before any deadline)", "每次现场会研究的办理时间最长事项数（其排队部分立即上提改派）",
-      low=0, high=10_000, source="assumption"),
-    P("supervision.dispatch_days", "float", 60.0, "day",
-      "Days between dispatch meetings (两月一调度) that reallocate departments' own staff to "
-      "the parts each received since the last one",
-      "调度会间隔（两月一调度），按各部门收到的事项重新调配其力量",
-      low=1.0, high=3650.0, source="seed 002: 两月一调度"),
-    P("supervision.rating_days", "float", 90.0, "day",
-      "Days between ratings of departments (一季一督导) on callbacks of the parts they closed "
-      "(接诉即办's 回访 and ranking)", "督导考核间隔（一季一督导），按回访结果评价各部门办结事项",
-      low=1.0, high=3650.0, source="seeds 000 and 002: 一季一督导"),
-    P("supervision.rating_response", "float", 0.1845, "share",
-      "Share of its rated shortfall (solve ceiling minus its rated solved share) a department "
-      "makes up after each rating", "每次考核后部门弥补其考核差距（最高解决率减考核解决率）的比例",
-      low=0.0, high=1.0, source=CALIBRATED_BEIJING),
-    P("supervision.drill_days", "float", 180.0, "day",
-      "Days between drills (半年一拉练): departments visit and compare, learning from the best",
-      "拉练间隔（半年一拉练）：观摩比较，向最优学习", low=1.0, high=3650.0,
-      source="seeds 000 and 002: 半年一拉练"),
-    P("supervision.drill_learning", "float", 0.2, "share",
-      "Share of the gap to the best-rated department's solve share a department closes at a "
-      "drill", "拉练时部门向考核最优部门解决率缩小差距的比例", low=0.0, high=1.0,
-      source="assumption"),
-    P("supervision.prior_days", "float", 0.0, "day",
-      "Days the rhythm had already run before the simulated period (a mature system): "
-      "departments start from the expected result of that many ratings",
-      "模拟开始前督导节奏已运行的天数（成熟体系）：部门解决率从相应考核次数的期望结果起步",
-      low=0.0, high=36500.0, source="assumption"),
-    # --- party branches -------------------------------------------------------------------
-    P("party.intensity", "float", 0.6, "0-1",
-      "How strongly a branch mobilises its members", "党支部动员党员的强度", low=0.0, high=1.0,
-      live=True, source="assumption"),
-    P("party.spillover", "float", 0.5, "share",
-      "Share of the mobilising push members pass on to their neighbours", "党员向邻里传导动员的比例",
-      low=0.0, high=1.0, source="assumption"),
     P("party.mobilisation_weight", "float", 1.5, "logit",
       "Effect of mobilisation on propensity", "动员对参与倾向的影响", low=0.0, high=10.0,
       source="assumption"),
-    P("party.council_days", "float", 30.0, "day",
-      "Days between neighbourhood councils (议事会)", "议事会召开间隔", low=1.0, high=365.0,
-      source="assumption"),
-    P("party.council_attendance", "float", 0.25, "probability",
-      "Chance a resident with propensity 1 attends a council", "参与倾向为1的居民出席议事会的概率",
-      low=0.0, high=1.0, source="assumption"),
-    P("party.council_volunteers_per_issue", "float", 8.0, "person",
-      "Attendees a council needs to take one community issue out of a department's queue and "
-      "solve it with residents (co-production)", "议事会承接一件社区事项（居民共同解决）所需的出席人数",
-      low=1.0, high=10_000.0, source="assumption (as selforg.members_per_job)"),
-    # --- self-organisations -----------------------------------------------------------------
-    P("selforg.per_1000", "float", 1.0, "org/1000 person",
-      "Self-organisations per 1,000 residents at the start", "初始每千人自组织数",
-      low=0.0, high=50.0,
-      source="Jianyang: 1,357 registered self-organisations (seed 003) for ~1.1-1.5 M people"),
-    P("selforg.size", "float", 25.0, "person", "Mean members of a new self-organisation",
-      "新自组织平均成员数", low=2.0, high=500.0, source="assumption"),
-    P("selforg.activity_rate", "float", 0.1, "1/day",
-      "Daily chance a member with propensity 1 is active in the group",
-      "参与倾向为1的成员每日参加自组织活动的概率", low=0.0, high=1.0, source="assumption"),
-    P("selforg.raise_days", "float", 6.0, "day",
-      "Mean days for an active self-organisation to raise a visible issue in its neighbourhood",
-      "活跃自组织发现并反映本小区可见事项的平均天数", low=0.05, high=365.0, source="assumption"),
-    P("selforg.service_days", "float", 2.0, "day",
-      "Mean days for a self-organisation to solve a small community issue",
-      "自组织解决社区小事的平均天数", low=0.01, high=365.0, source="assumption"),
-    P("selforg.members_per_job", "float", 8.0, "person",
-      "Active members needed per issue a group handles at once", "每同时处理一件事所需活跃成员数",
-      low=1.0, high=1000.0, source="assumption"),
-    P("selforg.fade_activity", "float", 0.15, "share",
-      "A group whose share of active members stays below this fades away", "活跃成员比例低于此值即逐渐解散",
-      low=0.0, high=1.0, source="assumption"),
-    P("selforg.fade_chance", "float", 0.5, "1/month",
-      "Monthly chance a fading group (no job in hand) dissolves",
-      "逐渐解散的自组织（无在办事项）每月解散的概率",
-      low=0.0, high=1.0, source="assumption"),
-    P("selforg.initial_activity", "float", 0.33, "share",
-      "Share of a group's members taken as active before any history (the first month)",
-      "尚无记录时（首月）视为活跃的成员比例", low=0.0, high=1.0, source="assumption"),
-    P("selforg.found_rate", "float", 0.0937, "1/month",
-      "Monthly chance a neighbourhood with many active residents founds a new group",
-      "活跃居民多的小区每月新成立自组织的概率", low=0.0, high=1.0,
-      source=CALIBRATED_PARTICIPATION),
-    # --- 三社联动 -------------------------------------------------------------------------
-    P("sanshe.social_workers", "int", 2, "server",
-      "Professional social workers serving the street's community issues", "街道社工力量（办理组数）",
-      low=0, high=1000, source="assumption"),
-    P("sanshe.intake_days", "float", 0.5, "day",
-      "Mean days for a community issue to reach the social-work hub", "社区事项转到社工站的平均天数",
-      low=0.0, high=365.0, source="assumption"),
-    P("sanshe.service_days", "float", 2.0, "day",
-      "Mean days for a social organisation project to solve a community issue",
-      "社会组织项目解决社区事项的平均天数", low=0.01, high=365.0, source="assumption"),
-    P("sanshe.cultivation_rate", "float", 0.1, "1/month",
-      "Monthly chance an active self-organisation is cultivated into a social organisation",
-      "活跃自组织每月被培育为社会组织的概率", low=0.0, high=1.0, source="assumption"),
-    P("sanshe.cultivation_activity", "float", 0.3, "share",
-      "Share of active members a self-organisation needs to be cultivated",
-      "自组织获培育所需的活跃成员比例", low=0.0, high=1.0, source="assumption"),
-    P("sanshe.project_volunteers", "float", 10.0, "person/month",
-      "Residents one project engages as volunteers each month (one per social worker and per "
-      "social organisation; social organisations recruit in their neighbourhood)",
-      "每个项目每月动员的志愿者人数（每名社工、每个社会组织各一个项目；社会组织在本小区招募）",
-      low=0.0, high=10_000.0, source="assumption"),
-    # --- party-mass service centres -------------------------------------------------------
-    P("centres.residents_per_centre", "float", 5000.0, "person",
-      "Residents per party-mass service centre (党群服务中心)", "每个党群服务中心服务居民数",
-      low=10.0, high=1_000_000.0,
-      source="Jianyang: 240 new party-mass service centres (seed 003) for ~1.1-1.5 M people"),
-    P("centres.participation_cost", "float", 0.2, "0-1",
-      "Cost of taking part for a resident in a centre's own neighbourhood",
-      "服务中心所在小区居民的参与成本", low=0.0, high=0.99, source="assumption"),
-    P("centres.distance_cost", "float", 0.05, "0-1/neighbourhood",
-      "Extra cost per neighbourhood between a resident and the nearest centre (never above "
-      "the cost without a centre)", "居民与最近服务中心每相隔一个小区增加的参与成本（不超过无中心时的成本）",
-      low=0.0, high=0.99, source="assumption"),
-    # --- social enterprises -----------------------------------------------------------------
-    P("enterprise.count", "int", 2, "enterprise", "Social enterprises in the street",
-      "街道内社会企业数", low=0, high=100, source="assumption"),
-    P("enterprise.service_days", "float", 1.0, "day",
-      "Mean days for a social enterprise to deliver a service", "社会企业提供一次服务的平均天数",
-      low=0.01, high=365.0, source="assumption"),
-    P("enterprise.jobs_per_server", "float", 40.0, "issue",
-      "Paid jobs of revenue that fund one more server", "每增加一个服务力量所需的付费订单数",
-      low=1.0, high=10_000.0, source="assumption"),
-    P("enterprise.max_servers", "int", 4, "server", "Largest size a social enterprise grows to",
-      "社会企业最大服务力量", low=1, high=1000, source="assumption"),
 ]
 
 
 def table() -> dict[str, Param]:
-    """Every parameter by name: the core rows, then each registered structure's own rows (a
-    structure found later, e.g. on $COGOV_STRUCTURE_PATH, is in the next call's table)."""
-    from cogov_sim.structures import registry
+    """Every parameter by name: the core rows, each registered mechanism's rows, then each
+    registered structure's own rows (a plug-in found later, e.g. on $COGOV_STRUCTURE_PATH or
+    $COGOV_MECHANISM_PATH, is in the next call's table)."""
+    from cogov_sim.mechanisms import registry as mechanisms
+    from cogov_sim.structures import registry as structures
 
-    return _table(tuple(registry()))
+    return _table(tuple(mechanisms()), tuple(structures()))
+
+
+def core() -> dict[str, Param]:
+    """The rows the model's core declares (no mechanism's, no structure's)."""
+    return {p.name: p for p in CORE}
 
 
 @cache
-def _table(names: tuple[str, ...]) -> dict[str, Param]:
-    from cogov_sim.structures import registry
+def _table(mechanism_names: tuple[str, ...], names: tuple[str, ...]) -> dict[str, Param]:
+    from cogov_sim.mechanisms import registry as mechanisms
+    from cogov_sim.structures import registry as structures
 
-    reg = registry()
+    mech, reg = mechanisms(), structures()
     rows = [
         P(STRUCTURE_KEY, "choice", "fragmented", "",
           "Governance structure: where issues go and how departments work together",
           "治理结构：事项去向与部门协同方式", choices=names, live=True,
           source="run setting (not a model assumption)"),
         *CORE,
+        *(p for m in mechanism_names for p in mech[m].params),
         *(p for n in names for p in reg[n].own_params()),
     ]
     out: dict[str, Param] = {}

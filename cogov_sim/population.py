@@ -8,12 +8,13 @@ operations and one sparse matrix-vector product, whatever the number of resident
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from cogov_sim.network import Community
-from cogov_sim.params import table
+from cogov_sim.params import core
 
 KINDS = ("report", "council", "volunteer", "selforg")
 WINDOW = 30
@@ -23,17 +24,8 @@ TRUST_MIN, TRUST_MAX = 0.01, 0.99
 """Trust is kept off 0 and 1 so that its logit (in the reporting hazard) stays finite."""
 
 
-MAX_COST = table()["residents.participation_cost"].high
+MAX_COST = core()["residents.participation_cost"].high
 """The table's upper bound of a cost: taking part is never impossible."""
-
-
-def centre_distance(n_nb: int, n: int, per_centre: float) -> np.ndarray:
-    """Per neighbourhood, the steps to the nearest party-mass service centre: the street has
-    max(1, round(n / per_centre)) centres, spread evenly over its neighbourhoods (which lie in
-    a row, rural ones at the edge)."""
-    k = min(n_nb, max(1, round(n / per_centre)))
-    at = (np.arange(k) * n_nb + n_nb // 2) // k
-    return np.abs(np.arange(n_nb)[:, None] - at[None, :]).min(axis=1)
 
 
 def _unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,25 +79,20 @@ class Population:
         self._pi: np.ndarray | None = None
         self.set_params(p)
 
-    def set_params(self, p: dict[str, Any], extra_mobilisation: float = 0.0) -> None:
-        """(Re)derive what depends on parameters that may change mid-run; a structure may add a
-        mobilising push of its own for everyone (`Structure.mobilisation`)."""
-        self.p = p
+    def base_cost(self, p: dict[str, Any]) -> np.ndarray:
+        """Each resident's cost of taking part before any mechanism lowers it (rural ones
+        pay more)."""
         rural = np.where(self.net.rural, p["residents.rural_cost_factor"], 1.0)
-        cost = p["residents.participation_cost"] * rural
-        if p["mechanisms.service_centres"]:
-            steps = centre_distance(self.net.n_neighbourhoods, self.net.n,
-                                    p["centres.residents_per_centre"])[self.net.neighbourhood]
-            near = (p["centres.participation_cost"] + p["centres.distance_cost"] * steps) * rural
-            cost = np.minimum(cost, near)
-        self.cost = np.clip(cost, 0.0, MAX_COST)
-        if p["mechanisms.party_mobilisation"]:
-            self.mobilisation = p["party.intensity"] * (
-                self.net.party + p["party.spillover"] * self.party_neighbour)
-        else:
-            self.mobilisation = np.zeros(self.net.n)
-        if extra_mobilisation:
-            self.mobilisation = self.mobilisation + extra_mobilisation
+        return p["residents.participation_cost"] * rural
+
+    def set_params(self, p: dict[str, Any], cost: np.ndarray | None = None,
+                   mobilisation: np.ndarray | None = None) -> None:
+        """(Re)derive what depends on parameters that may change mid-run, with residents'
+        cost of taking part and the mobilising push on each (the model gathers both from the
+        mechanisms and the structure: `CoGovModel.apply_params`)."""
+        self.p = p
+        self.cost = np.clip(self.base_cost(p) if cost is None else cost, 0.0, MAX_COST)
+        self.mobilisation = np.zeros(self.net.n) if mobilisation is None else mobilisation
         self.ref_L = logit(p["residents.propensity"])
         self.ref_trust = logit(p["residents.trust"])
         self._willing_logit = logit(p["residents.report_willingness"])
@@ -119,6 +106,11 @@ class Population:
         self._settled = self.base + self._eff_term  # (base + efficacy) + trust, in that order
         self._settled += self._trust_term
         self.memberships_changed()
+
+    @property
+    def members(self) -> np.ndarray:
+        """Residents who belong to a self-organisation."""
+        return self._members
 
     def memberships_changed(self) -> None:
         """Call after writing `member` (organisations founded or faded): the daily step
@@ -179,25 +171,20 @@ class Population:
             return self.last[kind] >= since
         return self.last_any >= since
 
-    def daily(self, day: int, council_today: bool) -> np.ndarray:
-        """One day of participation and propensity dynamics, in bulk. Returns who attended a
-        council today (empty on other days)."""
+    def daily(self, day: int, activities: Sequence[Callable[[np.ndarray, int], None]] = ()
+              ) -> None:
+        """One day of participation and propensity dynamics, in bulk: volunteering, then the
+        mechanisms' `activities` (each `f(propensity, day)` draws and `mark`s who took part),
+        then outcomes heard, neighbours' influence and the move towards the target."""
         p, rng, n = self.p, self.rng, self.net.n
         pi = self.propensity
         vol = p["residents.volunteer_rate"]
-        attend = np.empty(0, dtype=np.int64)
         u = rng.random(n)
         chance = vol * pi
         chance *= self.free
-        self._mark("volunteer", np.nonzero(u < chance)[0], day)
-        mem = self._members
-        u = rng.random(len(mem))
-        self._mark("selforg", mem[u < p["selforg.activity_rate"] * pi[mem]], day)
-        if council_today:
-            u = rng.random(n)
-            attend = np.nonzero(u < np.minimum(1.0, p["party.council_attendance"] * pi
-                                               * (1.0 + self.mobilisation) * self.free))[0]
-            self._mark("council", attend, day)
+        self.mark("volunteer", np.nonzero(u < chance)[0], day)
+        for activity in activities:
+            activity(pi, day)
         self._apply_outcomes()
         share = self.net.count_neighbours(self.last_any >= day - WINDOW + 1) * self.inv_deg
         share -= p["residents.influence_reference"]
@@ -210,7 +197,6 @@ class Population:
         target *= p["residents.adapt_rate"]
         self.L += target
         self._pi = None
-        return attend
 
     def recruit(self, pool: np.ndarray, k: int, day: int) -> int:
         """A project engages up to k residents of `pool` as volunteers today, drawn without
@@ -222,10 +208,10 @@ class Population:
         if k == 0:
             return 0
         who = self.rng.choice(pool, k, replace=False, p=w / w.sum())
-        self._mark("volunteer", who, day)
+        self.mark("volunteer", who, day)
         return k
 
-    def _mark(self, kind: str, who: np.ndarray, day: int) -> None:
+    def mark(self, kind: str, who: np.ndarray, day: int) -> None:
         """Bulk `note` for today (day is never older than what is recorded)."""
         for key, arr in ((kind, self.last[kind]), ("any", self.last_any)):
             old = arr[who]

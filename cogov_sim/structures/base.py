@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar, NamedTuple, Protocol
 
-from cogov_sim.params import Param
+from cogov_sim.rows import Param
 
 _REGISTRY: dict[str, type[Structure]] = {}
 

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import mesa
 
-from cogov_sim.params import P, Param
+from cogov_sim.rows import P, Param
 from cogov_sim.structures.base import Context, IssueInfo, Route, Structure, exp
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import ClassVar
 
-from cogov_sim.params import P, Param
+from cogov_sim.rows import P, Param
 from cogov_sim.structures.base import Context, IssueInfo, Route, Structure, exp
 
 

@@ -1,4 +1,4 @@
-"""What each mechanism of the committee scenario contributes: switch one off at a time (or,
+"""`cogov mechanisms`: what each mechanism of the committee scenario contributes: switch one off at a time (or,
 for those the committee leaves off, on) and compare with the full scenario, paired by seed.
 
 `cogov mechanisms` prints the table; `--write docs/ODD.md` puts it between the markers in
@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from cogov_sim import api
+from cogov_sim.mechanisms import registry as mechanism_registry
 from cogov_sim.scenario import Scenario, load
 
 BEGIN, END = "<!-- mechanisms:begin -->", "<!-- mechanisms:end -->"
@@ -28,8 +29,8 @@ METRICS = (("resolution_rmst_days", "resolution time, restricted mean to 180 d (
 
 
 @dataclass(frozen=True)
-class Mechanism:
-    """One dial of the committee scenario: how to switch it, and the parameters behind it."""
+class Switch:
+    """One dial of a scenario: how to switch it, and the parameters behind it."""
 
     key: str
     title: str
@@ -46,32 +47,21 @@ class Mechanism:
         return tuple(p for p in self.params if not p.endswith(".*"))
 
 
-MECHANISMS = (
-    Mechanism("structure", "one door, joint dispatch (committee structure -> fragmented)",
-              {"structure": "fragmented"}, ("committee.*",)),
-    Mechanism("pooled_team", "pooled street team (一支队伍统管) off",
-              {"mechanisms.pooled_fraction": 0.0}, ("mechanisms.pooled_fraction",)),
-    Mechanism("grid", "grid discovery (未诉先办) off", {"mechanisms.grid_discovery": False},
-              ("grid.*",)),
-    Mechanism("supervision", "supervision (督办, rhythm, rating) off",
-              {"mechanisms.supervision": False},
-              ("supervision.*", "departments.solve_ceiling")),
-    Mechanism("party", "party mobilisation and councils (议事会) off",
-              {"mechanisms.party_mobilisation": False}, ("party.*",)),
-    Mechanism("centres", "service centres (党群服务中心) off",
-              {"mechanisms.service_centres": False}, ("centres.*",)),
-    Mechanism("self_service", "self-organisations' co-production off",
-              {"mechanisms.self_service": False}, ("selforg.*",)),
-    Mechanism("sanshe", "三社联动 switched on", {"mechanisms.sanshe": True}, ("sanshe.*",)),
-    Mechanism("enterprises", "social enterprises switched on",
-              {"mechanisms.social_enterprises": True}, ("enterprise.*",)),
-)
+def switches() -> tuple[Switch, ...]:
+    """The structure (committee -> fragmented), then every registered mechanism (built-in or
+    plug-in) with the change that switches it and the parameters it declares."""
+    return (
+        Switch("structure", "one door, joint dispatch (committee structure -> fragmented)",
+               {"structure": "fragmented"}, ("committee.*",)),
+        *(Switch(name, cls.title, dict(cls.off), cls.keys())
+          for name, cls in mechanism_registry().items()),
+    )
 
 
 def variants(base: Scenario) -> list[Scenario]:
     """The base scenario with each mechanism switched, named for the mechanism."""
     out = []
-    for m in MECHANISMS:
+    for m in switches():
         sc = base.with_overrides(m.change, source=f"mechanism {m.key}")
         out.append(dataclasses.replace(sc, name=f"{base.name}:{m.key}"))
     return out
@@ -96,7 +86,7 @@ def table_markdown(cmp: api.Comparison) -> str:
     t = cmp.table
     lines.append(f"| `{base}` as it is (mean) | | " + " | ".join(
         _num(t.loc[(base, k), "mean"], d) for k, _, d in METRICS) + " |")
-    for m, sc in zip(MECHANISMS, cmp.scenarios[1:], strict=True):
+    for m, sc in zip(switches(), cmp.scenarios[1:], strict=True):
         cells = []
         for k, _, d in METRICS:
             r = t.loc[(sc.name, k)]
