@@ -1,5 +1,7 @@
-"""`cogov mechanisms`: what each mechanism of the committee scenario contributes: switch one off at a time (or,
-for those the committee leaves off, on) and compare with the full scenario, paired by seed.
+"""`cogov mechanisms`: what each mechanism of the committee scenario contributes. Switch one
+off at a time (or, for those the committee leaves off, on) and compare with the full
+scenario, paired by seed. The mechanisms are the registry's (`cogov_sim.mechanisms`), plug-ins
+included.
 
 `cogov mechanisms` prints the table; `--write docs/ODD.md` puts it between the markers in
 ODD's section 7.16, so the document shows what the code does now.

@@ -214,9 +214,6 @@ CORE: list[Param] = [
       "未经考核评价时部门处置真正解决其负责部分的概率；否则事项“办而未决”地关闭。"
       "督导考核使各部门自身的解决率由此变化",
       low=0.0, high=1.0, degenerate=1.0, source=CALIBRATED_BEIJING),
-    P("party.mobilisation_weight", "float", 1.5, "logit",
-      "Effect of mobilisation on propensity", "动员对参与倾向的影响", low=0.0, high=10.0,
-      source="assumption"),
 ]
 
 

@@ -11,30 +11,39 @@ import numpy as np
 import pytest
 
 from cogov_sim import api, cli
+from cogov_sim.mechanisms import registry as mechanism_registry
+from cogov_sim.mechanisms.centres import centre_distance
 from cogov_sim.model import CoGovModel
-from cogov_sim.population import centre_distance
 from cogov_sim.scenario import load
 from cogov_sim.stats import paired_diff_ci
 
 PKG = Path(__file__).resolve().parents[1] / "cogov_sim"
-MODEL_CODE = ("model.py", "population.py", "service.py", "agents.py", "issues.py", "network.py",
-              "structures/base.py", "structures/committee.py", "structures/fragmented.py",
-              "structures/whistle.py")
+MODEL_CODE = tuple(sorted(
+    str(f.relative_to(PKG)) for f in (
+        *PKG.glob("*.py"), *PKG.glob("mechanisms/*.py"), *PKG.glob("structures/*.py"))
+    if f.name in ("model.py", "population.py", "service.py", "agents.py", "issues.py",
+                  "network.py", "arrivals.py", "pipeline.py", "observation.py", "context.py",
+                  "events.py") or f.parent.name in ("mechanisms", "structures")))
+"""Every module of the model: the core, every mechanism, every structure."""
 
 # Numeric literals other than 0 and 1 that may appear in the model's code, each with why it is
 # not a model parameter. Anything else is a number that shapes results outside the table.
 ALLOWED: dict[tuple[str, float], str] = {
-    ("model.py", 30): "MONTH: days in a month (unit conversion)",
-    ("model.py", 365.0): "days in a year (unit conversion of per-year rates)",
-    ("model.py", 1000.0): "per-1,000 residents (unit conversion)",
-    ("model.py", 2): "'several departments' and 'a group' mean at least two (definitions); "
-                     "the surge bump x^2 e^(2(1-x)) is the form that peaks at 1 when x = 1",
-    ("model.py", 0.5): "the day's midpoint for the daily rate; the outcome halves every "
-                       "residents.satisfied_days (the parameter's definition)",
+    ("observation.py", 30): "MONTH: days in a month (unit conversion)",
+    ("arrivals.py", 365.0): "days in a year (unit conversion of per-year rates)",
+    ("model.py", 365.0): "days in a year (ledger capacity from the per-year rate)",
+    ("mechanisms/self_service.py", 1000.0): "per-1,000 residents (unit conversion)",
+    ("mechanisms/self_service.py", 2): "'a group' means at least two (definition)",
+    ("arrivals.py", 2): "'several departments' mean at least two (definition); the surge bump "
+                        "x^2 e^(2(1-x)) is the form that peaks at 1 when x = 1",
+    ("arrivals.py", 0.5): "the day's midpoint for the daily rate",
+    ("pipeline.py", 0.5): "the outcome halves every residents.satisfied_days (the parameter's "
+                          "definition)",
     ("model.py", 1.3): "ledger capacity head-room (memory only)",
     ("model.py", 64): "ledger capacity head-room (memory only)",
-    ("model.py", 1e8): "'no deadline / no patience' sentinel (the table's degenerate 1e9)",
-    ("model.py", 3): "three of each issue's uniform draws taken at once (speed only)",
+    ("model.py", 1e8): "'no deadline' sentinel (the table's degenerate 1e9)",
+    ("arrivals.py", 1e8): "'no patience' sentinel (the table's degenerate 1e9)",
+    ("arrivals.py", 3): "three of each issue's uniform draws taken at once (speed only)",
     ("network.py", 15): "int16's range, 2**15: the smallest integer type for tie counts "
                         "(memory only)",
     ("population.py", 30): "WINDOW: participation is counted over a month (the patterns' unit)",
@@ -44,15 +53,27 @@ ALLOWED: dict[tuple[str, float], str] = {
     ("population.py", 6): "NEVER sentinel, -10**6 days",
     ("population.py", 1e-6): "logit clip (numerical guard)",
     ("population.py", 36500): "default horizon = the table's largest run.days",
-    ("population.py", 2): "centres sit mid-way in their share of neighbourhoods; array head-room",
+    ("population.py", 2): "the history array's head-room (memory only)",
+    ("mechanisms/centres.py", 2): "centres sit mid-way in their share of neighbourhoods",
     ("service.py", 2.0): "lognormal: mu = ln(mean) - sigma^2 / 2 (the distribution's algebra)",
     ("issues.py", 1024): "ledger capacity (memory only)",
     ("issues.py", 16): "ledger capacity (memory only)",
     ("issues.py", 2): "ledger doubling (memory only)",
     ("service.py", 4): "the four job states (an enumeration)",
+    ("events.py", 3): "an event tuple's callback field (time, priority, sequence, callback, arg)",
+    ("events.py", 4): "an event tuple's argument field",
+    ("mechanisms/base.py", 100): "a mechanism's default place in hook order (a sequence number)",
+    ("structures/shanghai.py", 10000): "per-10,000 residents (unit conversion)",
+    ("structures/wuhan.py", 1000.0): "per-1,000 residents (unit conversion)",
     ("network.py", 2): "each tie is drawn from one end, so a mean per person halves; a "
                        "household clique links each member to the next two; symmetrising",
 }
+
+
+ALLOWED.update({
+    (f"mechanisms/{cls.__module__.rsplit('.', 1)[1]}.py", cls.order):
+        "its place in the mechanisms' hook order (a sequence number)"
+    for cls in mechanism_registry().values()})
 
 
 def _literals(rel: str) -> list[tuple[int, float]]:
@@ -117,7 +138,7 @@ def test_councils_solve_community_issues_with_the_volunteers_they_mobilise() -> 
 def test_a_council_takes_waiting_community_issues_out_of_department_queues() -> None:
     over = {"mechanisms.party_mobilisation": True, "departments.staff": 8}  # long queues
     res = api.run("fragmented", seed=3, days=240, overrides=over, keep_model=True)
-    taken = sum(b.issues_taken for b in res.model.branches)
+    taken = sum(b.issues_taken for b in res.model.mechanism("party").branches)
     df = res.issues
     council = df[df["channel"].astype(str) == "council"]
     assert 0 < taken <= len(council)
@@ -166,7 +187,7 @@ def test_sanshe_participation_comes_from_projects_engaging_residents() -> None:
         for out, k in ((with_p, 10.0), (without, 0.0)):
             r = api.run("committee-sanshe", seed=s, days=180,
                         overrides={"sanshe.project_volunteers": k}, keep_model=True)
-            assert (r.model.hub.engaged > 0) == (k > 0)
+            assert (r.model.mechanism("sanshe").hub.engaged > 0) == (k > 0)
             out.append(r.summary["participation_volunteer_mean"])
     d, lo, hi = paired_diff_ci(np.array(without), np.array(with_p))
     assert lo > 0, (d, lo, hi)

@@ -52,7 +52,7 @@ def test_lifting_a_part_reassigns_it_to_an_idle_department() -> None:
     m = CoGovModel(load("whistle", {"departments.staff": 8, "issues.categories": 4}), rng=3)
     busy, idle = m.departments[0], m.departments[1]
     busy.busy = busy.servers  # every server of department 0 is taken
-    assert idle.free() and m.pool.servers == 0
+    assert idle.free() and m.service.pool.servers == 0
     issue = next(iter(m.open.values()), None) or _any_issue(m)
     job = Job(issue, busy, m.time)
     m.service.submit(job)
@@ -144,7 +144,7 @@ def test_drill_alone_closes_the_stated_share_of_the_gap() -> None:
     m = _supervised()
     for d, q, s in zip(m.departments[:3], (0.6, 0.8, 0.7), (0.5, 0.9, 0.6), strict=False):
         d.solve_share, d.score = q, s
-    m._drill(0.25)
+    m.mechanism("supervision").drill(0.25)
     assert [d.solve_share for d in m.departments[:3]] == pytest.approx(
         [0.6 + 0.25 * 0.2, 0.8, 0.7 + 0.25 * 0.1])
 

@@ -40,7 +40,8 @@ class ServiceCentres(Mechanism):
           "服务中心所在小区居民的参与成本", low=0.0, high=0.99, source="assumption"),
         P("centres.distance_cost", "float", 0.05, "0-1/neighbourhood",
           "Extra cost per neighbourhood between a resident and the nearest centre (never above "
-          "the cost without a centre)", "居民与最近服务中心每相隔一个小区增加的参与成本（不超过无中心时的成本）",
+          "the cost without a centre)",
+          "居民与最近服务中心每相隔一个小区增加的参与成本（不超过无中心时的成本）",
           low=0.0, high=0.99, source="assumption"),
     ]
 

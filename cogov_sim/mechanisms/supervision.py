@@ -47,7 +47,8 @@ class Supervision(Mechanism):
           source="seed 002: 一月一现场会"),
         P("supervision.meeting_cases", "int", 10, "issue",
           "Longest-open department issues an on-site meeting takes up (their waiting parts are "
-          "lifted at once, before any deadline)", "每次现场会研究的办理时间最长事项数（其排队部分立即上提改派）",
+          "lifted at once, before any deadline)",
+          "每次现场会研究的办理时间最长事项数（其排队部分立即上提改派）",
           low=0, high=10_000, source="assumption"),
         P("supervision.dispatch_days", "float", 60.0, "day",
           "Days between dispatch meetings (两月一调度) that reallocate departments' own staff to "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cogov_sim import mechanisms
+from cogov_sim import ablation
 from cogov_sim.errors import InputError
 from cogov_sim.scenario import load
 
@@ -15,7 +15,7 @@ ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 
 def test_each_variant_switches_exactly_its_mechanism() -> None:
     base = load("committee")
-    for m, sc in zip(mechanisms.MECHANISMS, mechanisms.variants(base), strict=True):
+    for m, sc in zip(ablation.switches(), ablation.variants(base), strict=True):
         differ = {k for k in base.params if base.params[k] != sc.params[k]}
         assert differ == set(m.change), (m.key, differ)
         assert sc.name == f"committee:{m.key}"
@@ -23,25 +23,25 @@ def test_each_variant_switches_exactly_its_mechanism() -> None:
 
 def test_the_table_is_written_between_the_markers(tmp_path) -> None:
     doc = tmp_path / "doc.md"
-    doc.write_text(f"before\n{mechanisms.BEGIN}\nold\n{mechanisms.END}\nafter\n")
-    mechanisms.write_into(doc, "| new |\n")
-    assert doc.read_text() == f"before\n{mechanisms.BEGIN}\n| new |\n{mechanisms.END}\nafter\n"
+    doc.write_text(f"before\n{ablation.BEGIN}\nold\n{ablation.END}\nafter\n")
+    ablation.write_into(doc, "| new |\n")
+    assert doc.read_text() == f"before\n{ablation.BEGIN}\n| new |\n{ablation.END}\nafter\n"
     bare = tmp_path / "bare.md"
     bare.write_text("no markers\n")
     with pytest.raises(InputError, match="markers"):
-        mechanisms.write_into(bare, "x")
+        ablation.write_into(bare, "x")
 
 
 def test_odd_carries_a_row_for_every_mechanism() -> None:
     text = ODD.read_text(encoding="utf-8")
-    block = text[text.index(mechanisms.BEGIN):text.index(mechanisms.END)]
-    for m in mechanisms.MECHANISMS:
+    block = text[text.index(ablation.BEGIN):text.index(ablation.END)]
+    for m in ablation.switches():
         assert f"| {m.title} |" in block, m.key
     assert "cogov mechanisms --replications" in block
 
 
 def test_effects_table_from_a_small_run() -> None:
-    cmp = mechanisms.effects("committee", replications=2, seed=3, days=60)
-    md = mechanisms.table_markdown(cmp)
-    assert md.count("\n") == 3 + len(mechanisms.MECHANISMS)
+    cmp = ablation.effects("committee", replications=2, seed=3, days=60)
+    md = ablation.table_markdown(cmp)
+    assert md.count("\n") == 3 + len(ablation.switches())
     assert "[" in md.splitlines()[3]  # differences come with CIs
