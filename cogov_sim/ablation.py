@@ -55,7 +55,7 @@ def switches() -> tuple[Switch, ...]:
     return (
         Switch("structure", "one door, joint dispatch (committee structure -> fragmented)",
                {"structure": "fragmented"}, ("committee.*",)),
-        *(Switch(name, cls.title, dict(cls.off), cls.keys())
+        *(Switch(name, cls.title, dict(cls.off), cls.param_names())
           for name, cls in mechanism_registry().items()),
     )
 
@@ -117,6 +117,11 @@ def write_into(doc: Path, block: str) -> None:
 
 
 def cmd_mechanisms(a: argparse.Namespace) -> int:
+    if a.list:
+        from cogov_sim.catalogue import mechanism_lines
+
+        print("\n".join(mechanism_lines()))
+        return 0
     from cogov_sim.batch.executors import make
     from cogov_sim.cli import git_commit
 
@@ -151,5 +156,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--seed", type=int_at_least("--seed", 0), default=1)
     m.add_argument("--days", type=int_at_least("--days", 1), default=None)
     m.add_argument("--write", metavar="FILE", help="write the table between the markers in FILE")
+    m.add_argument("--list", action="store_true",
+                   help="list the mechanisms found (in hook order) and where each came from")
     add_worker_options(m)
     m.set_defaults(func=cmd_mechanisms)

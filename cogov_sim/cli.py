@@ -220,6 +220,7 @@ EXTENSIONS = (
     "cogov_sim.validation.cli",  # validate, calibrate
     "cogov_sim.ablation",  # mechanisms
     "cogov_sim.explain",  # explain
+    "cogov_sim.catalogue",  # structures, check
 )
 
 

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 import mesa
 
 from cogov_sim.agents import Department, UnitStation
-from cogov_sim.pipeline import channel_name
 from cogov_sim.service import Station
 
 if TYPE_CHECKING:
@@ -67,7 +66,7 @@ class StructureContext:
                          liftable)
         st.owner, st.seconded = self.attaching, seconded
         self._m.structure_stations.append(st)
-        self._m.ledger.code(self._m.ledger.channel_names, channel_name(st))
+        self._m.channel_code(st)
         return st
 
     def add_agent(self, cls: type, *args: Any) -> mesa.Agent:

@@ -155,7 +155,7 @@ def _mechanism_groups() -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]
     """(name, switch key, parameter sections, single keys) for each mechanism."""
     from cogov_sim.mechanisms import registry
 
-    return [(name, cls.switch, (), cls.keys()) for name, cls in registry().items()]
+    return [(name, cls.switch, (), cls.param_names()) for name, cls in registry().items()]
 
 
 def dials(a: Scenario, b: Scenario) -> list[Dial]:

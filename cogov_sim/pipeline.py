@@ -94,7 +94,12 @@ class IssuePipeline:
         else:
             self.on_arrive(issue)
 
-    def take_in_community(self: CoGovModel, issue: Issue, station: Station, channel: Channel,
+    def channel_code(self: CoGovModel, station: Station) -> int:
+        """The ledger's channel code for a station's kind (a new name is coded the first
+        time): what a mechanism's own station passes to `take_in_community`."""
+        return self.ledger.code(self.ledger.channel_names, channel_name(station))
+
+    def take_in_community(self: CoGovModel, issue: Issue, station: Station, channel: int,
                           since: float) -> None:
         """A community station with a free server starts on the issue now (no queue, no
         routing delay); `since` is when the issue started waiting for anyone."""

@@ -82,7 +82,7 @@ class Mechanism:
         return bool(self.p[self.switch])
 
     @classmethod
-    def keys(cls) -> tuple[str, ...]:
+    def param_names(cls) -> tuple[str, ...]:
         """The parameters behind it."""
         return tuple(p.name for p in cls.params)
 

@@ -519,7 +519,7 @@ def SettingsPanel(s: sd.Settings, lang: str, set_common: Any, set_mechanism: Any
             ParamSlider(name, low, high, step, float(s.common_value(name)), lang, set_common,
                         name not in shown)
         solara.HTML(tag="div", unsafe_innerHTML=t("mechanisms", lang), classes=["cogov-section"])
-        for name in sd.MECHANISMS:
+        for name in sd.mechanism_switches():
             with solara.Row(gap="0px", classes=["cogov-mech"]):
                 solara.HTML(tag="span", unsafe_innerHTML=param_label(name, lang),
                             classes=["cogov-mech-label"])

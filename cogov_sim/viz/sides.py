@@ -35,8 +35,13 @@ COMMON: tuple[tuple[str, float, float, float], ...] = (
 """Sliders common to both sides: (parameter, low, high, step). The ranges are the slider's own
 (narrower than the table's), where a community stays meaningful and quick to draw."""
 
-MECHANISMS: tuple[str, ...] = tuple(
-    n for n, p in table().items() if n.startswith("mechanisms.") and p.kind == "bool")
+def mechanism_switches() -> tuple[str, ...]:
+    """The registered mechanisms' on/off switches (plug-ins included), in hook order; a
+    mechanism whose dial is a share (the pooled team) has a slider instead."""
+    from cogov_sim.mechanisms import registry
+
+    rows = table()
+    return tuple(cls.switch for cls in registry().values() if rows[cls.switch].kind == "bool")
 
 
 @dataclass(frozen=True)
