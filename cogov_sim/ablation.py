@@ -55,9 +55,25 @@ def switches() -> tuple[Switch, ...]:
     return (
         Switch("structure", "one door, joint dispatch (committee structure -> fragmented)",
                {"structure": "fragmented"}, ("committee.*",)),
-        *(Switch(name, cls.title, dict(cls.off), cls.param_names())
+        *(Switch(name, cls.title, dict(cls.off), _behind(cls.switch, cls.param_names()))
           for name, cls in mechanism_registry().items()),
     )
+
+
+def _behind(switch: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The parameters behind a switch, a section written "section.*" where the mechanism
+    declares all of it (the switch itself when nothing else is behind it)."""
+    from cogov_sim.params import table
+
+    rows, rest = table(), [n for n in names if n != switch]
+    out: list[str] = []
+    for n in rest:
+        sec = n.split(".")[0]
+        whole = all(k in rest for k in rows if k.split(".")[0] == sec)
+        item = f"{sec}.*" if whole else n
+        if item not in out:
+            out.append(item)
+    return tuple(out) or (switch,)
 
 
 def variants(base: Scenario) -> list[Scenario]:

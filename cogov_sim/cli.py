@@ -115,7 +115,10 @@ def cmd_run(a: argparse.Namespace) -> int:
     if a.json:
         print(json.dumps(json_safe({"provenance": prov, "summary": res.summary})), flush=True)
     else:
-        print(render.summary_text(res.summary, prov), flush=True)
+        warm = float(sc.params["run.warmup_days"])
+        print(render.summary_text(res.summary, prov,
+                                  metrics.plugin_shares(res.issues, res.stations, warm)),
+              flush=True)
     if a.out:
         write_run(Path(a.out), res, prov)
         if not a.json:

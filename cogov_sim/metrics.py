@@ -135,6 +135,23 @@ def issue_metrics(issues: pd.DataFrame, warmup: float = 0.0) -> dict[str, float]
     return out
 
 
+def plugin_shares(issues: pd.DataFrame, stations: pd.DataFrame,
+                  warmup: float = 0.0) -> tuple[dict[str, float], dict[str, float]]:
+    """Channels and stations a plug-in (a structure's or a mechanism's) brought: each channel's
+    share of the issues found (as `channel_*_share`), and each station kind's utilisation."""
+    keep = (issues["t_occur"].to_numpy() >= warmup) & ~_is(issues["discovered_by"], "none")
+    channel = issues["channel"]
+    names = [c for c in (channel.cat.categories if isinstance(channel.dtype, pd.CategoricalDtype)
+                         else pd.unique(channel)) if c not in (*CHANNELS, "none")]
+    shares = {c: _frac(_is(channel, c)[keep]) for c in names}
+    builtin = {"department", "pooled team", "hub", "enterprise", "self-organisation", "council"}
+    util = {}
+    for kind, g in stations.groupby(stations["kind"].astype(str), sort=False):
+        if kind not in builtin and g["server_area"].sum() > 0:
+            util[kind] = float(g["busy_area"].sum() / g["server_area"].sum())
+    return shares, util
+
+
 def by_group(issues: pd.DataFrame, column: str, warmup: float = 0.0) -> pd.DataFrame:
     """Mean resolution time, resolution rate and count per value of `column`."""
     df = issues[issues["t_occur"] >= warmup]

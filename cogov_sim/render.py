@@ -43,8 +43,11 @@ def _f(x: float, digits: int = 2) -> str:
     return f"{x:.{digits}f}"
 
 
-def summary_text(summary: dict[str, float], provenance: dict[str, Any]) -> str:
-    """A readable one-run summary."""
+def summary_text(summary: dict[str, float], provenance: dict[str, Any],
+                 plugins: tuple[dict[str, float], dict[str, float]] = ({}, {})) -> str:
+    """A readable one-run summary; `plugins`: the channel shares and station utilisations a
+    plug-in structure or mechanism brought (`metrics.plugin_shares`)."""
+    channels, stations = plugins
     s = summary
     lines = [
         f"cogov-sim {provenance.get('cogov_sim', '')} -- scenario '{provenance['scenario']}' "
@@ -88,7 +91,8 @@ def summary_text(summary: dict[str, float], provenance: dict[str, Any]) -> str:
         f", never found {_f(s['undiscovered_share'])}",
         "Handled by: " + ", ".join(
             f"{k} {_f(s[f'channel_{k}_share'])}" for k in
-            ("departments", "self_org", "council", "sanshe", "enterprise")),
+            ("departments", "self_org", "council", "sanshe", "enterprise"))
+        + "".join(f", {k} {_f(v)}" for k, v in channels.items()),
         f"Participation (share active in 30 days): mean {_f(s['participation_mean'])}, "
         f"final {_f(s['participation_final'])}; reporting "
         f"{_f(s['participation_report_mean'])}, councils {_f(s['participation_council_mean'])},"
@@ -98,7 +102,9 @@ def summary_text(summary: dict[str, float], provenance: dict[str, Any]) -> str:
         f"self-organisations {int(s['self_orgs_final'])}",
         f"Departments: utilisation {_f(s['utilisation_departments'])} (most loaded "
         f"{_f(s['utilisation_max_department'])}, least {_f(s['utilisation_min_department'])})"
-        f", pooled team {_f(s['utilisation_pool'])}; backlog mean {_f(s['backlog_mean'], 1)}",
+        f", pooled team {_f(s['utilisation_pool'])}"
+        + "".join(f", {k} {_f(v)}" for k, v in stations.items())
+        + f"; backlog mean {_f(s['backlog_mean'], 1)}",
     ]
     if not math.isnan(s["gap_resolution_rural_urban"]):
         lines.append(

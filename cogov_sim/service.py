@@ -223,10 +223,13 @@ class ServiceNetwork:
             lane.popleft()
 
     def _next_for_pool(self) -> Job | None:
-        if not self._pool_queue:  # nothing waits where the pooled team may take it
+        """The oldest waiting part the pooled team may take (lifted ones first): its own (a
+        structure routed it there) or any department's."""
+        pool = self.pool
+        if not self._pool_queue and not pool.waiting:  # nothing waits where it may take it
             return None
         best, best_key = None, None
-        for st in self.pool_sources:
+        for st in (pool, *self.pool_sources) if pool.waiting else self.pool_sources:
             if not st.waiting:
                 continue
             job = st.head()

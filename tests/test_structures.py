@@ -207,3 +207,60 @@ def test_route_is_the_only_thing_a_structure_must_define() -> None:
             return Route(0.0)
 
     assert Half({}).parallel(None) is True and Half({}).discovery_hazard(None) == 0.0
+
+
+PLATFORMS = '''
+from cogov_sim.params import P
+from cogov_sim.structures import Route, Structure, exp
+
+
+class Platforms(Structure):
+    name = "platforms-test"
+    title, title_zh = "four platforms", "四平台"
+    summary = "platforms staffed by seconded department staff; pooled team for category 1"
+    joint = True
+    params = [P("platforms-test.share", "float", 0.25, "share", "Seconded share", "抽调比例",
+                low=0.0, high=1.0, source="assumption")]
+
+    def attach(self, ctx):
+        self.platform = ctx.add_station("platform", "platform", "平台", 0, 1.0,
+                                        seconded=self.p["share"])
+
+    def route(self, issue, rnd, ctx):
+        if issue.multi:
+            return Route(0.1)
+        if issue.category == 1:
+            return Route(0.1, to=[ctx.pool])
+        return Route(0.1, to=[self.platform])
+'''
+
+
+def test_a_structure_seconds_departments_staff_and_routes_to_the_pooled_team(tmp_path,
+                                                                            monkeypatch):
+    folder = tmp_path / "plat"
+    folder.mkdir()
+    (folder / "platforms.py").write_text(textwrap.dedent(PLATFORMS), encoding="utf-8")
+    monkeypatch.setenv("COGOV_STRUCTURE_PATH", str(folder))
+    try:
+        pooled = {"mechanisms.pooled_fraction": 0.25}
+        res = _run("platforms-test", seed=5, days=120, **pooled)
+        m = res.model
+        platform = m.structure.platform
+        staff = m.p["departments.staff"]
+        assert platform.servers == round(0.25 * staff)
+        assert sum(d.servers for d in m.departments) + platform.servers + m.service.pool.servers \
+            == staff  # moved, not added
+        ch = res.issues["channel"].astype(str)
+        done = res.issues["status"].astype(str) == "resolved"
+        assert (done & (ch == "platform")).sum() > 0 and (done & (ch == "pooled_team")).sum() > 0
+        assert res.summary["ledger_balanced"] == 1.0
+        # when the structure in force changes, the platform's staff return to the departments
+        f = tmp_path / "switch.toml"
+        f.write_text('extends = "fragmented"\nstructure = "platforms-test"\n'
+                     '[mechanisms]\npooled_fraction = 0.25\n'
+                     '[[change]]\nday = 60\nstructure = "fragmented"\n', encoding="utf-8")
+        m = api.run(str(f), seed=5, days=90, keep_model=True).model
+        assert m.structure.name == "fragmented" and m.structure_stations[0].servers == 0
+        assert sum(d.servers for d in m.departments) + m.service.pool.servers == staff
+    finally:
+        base._REGISTRY.pop("platforms-test", None)

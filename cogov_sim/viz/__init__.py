@@ -1,6 +1,7 @@
-"""The browser visualiser (`cogov viz`): Solara page over matplotlib views, offline, 中文/English.
+"""The browser visualiser (`cogov viz`): a Solara page comparing two runs side by side --
+plotly charts served offline, a numpy-drawn network, 中文/English.
 
-`layout` (positions, cached) · `draw` (figures) · `i18n` (words) · `session` (settings ->
-runs -> frames, no UI) · `app` (the Solara page) · `cli` (`cogov viz`). The model imports
-none of it. See docs/viz.md.
+`sides` (what each side runs) · `session` (settings -> runs -> frames, no UI) · `readouts`,
+`charts`, `raster`, `why` (what the page shows) · `lesson` · `i18n` (words) · `app` (the
+Solara page) · `cli` (`cogov viz`). The model imports none of it. See docs/viz.md.
 """
