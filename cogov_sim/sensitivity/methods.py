@@ -7,6 +7,8 @@ half the base size -- used for the convergence check (indices from half the samp
 
 from __future__ import annotations
 
+import contextlib
+import io
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -123,7 +125,10 @@ class Delta:
         return latin.sample(problem, n, seed=seed)
 
     def analyze(self, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int) -> pd.DataFrame:
-        res = delta_an.analyze(problem, X, Y, num_resamples=RESAMPLES, seed=seed)
+        with contextlib.redirect_stdout(io.StringIO()):  # SALib 1.6 prints binning notices
+            res = delta_an.analyze(problem, X, Y, num_resamples=RESAMPLES, seed=seed)
+        if "delta" not in res:  # SALib 1.6: the classic estimator is 'delta_raw'
+            res = {**res, "delta": res["delta_raw"], "delta_conf": res["delta_raw_conf"]}
         return _frame(problem, res, ("delta", "delta_conf", "S1", "S1_conf"))
 
     def half(self, problem: dict, X: np.ndarray, n: int) -> np.ndarray:
