@@ -10,6 +10,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+MOST_RUNS = 10_000_000
+"""The most runs, replications, sample points or workers any file or flag may ask for: more
+is a typo, not a batch."""
+MAX_SEED = 2**63 - 1
+
 
 class InputError(Exception):
     """Bad user input. The CLI prints `str(err)` on one line and exits with code 2."""

@@ -66,11 +66,14 @@ def cmd_batch(a: argparse.Namespace) -> int:
 
 
 def say_set_aside(res: BatchResult) -> None:
-    """One line on stderr when a resume found damaged files and set them aside."""
+    """A line on stderr when a resume set damaged or foreign files aside, or restored deleted ones."""
     if res.set_aside:
         dest, damaged = res.set_aside
-        print(f"cogov batch: set aside {len(damaged)} damaged file(s) in {dest}/: "
+        print(f"cogov batch: set aside {len(damaged)} damaged or foreign file(s) in {dest}/: "
               f"{describe(damaged)}; rebuilt them or ran their runs again", file=sys.stderr)
+    if res.restored:
+        print(f"cogov batch: {len(res.restored)} file(s) of the folder were deleted: "
+              f"{', '.join(res.restored)}; wrote them again from the manifest", file=sys.stderr)
 
 
 def cmd_report(a: argparse.Namespace) -> int:

@@ -308,5 +308,13 @@ def make(workers: int | None = None, scheduler: Any = None) -> Executor:
         except (OSError, TimeoutError, ValueError) as e:
             raise InputError("--scheduler", f"cannot reach Dask scheduler {scheduler!r} ({e}); is "
                              "`dask scheduler` running there?") from None
-    n = workers or os.cpu_count() or 1
+    cores = os.cpu_count() or 1
+    if workers is not None and workers > PER_CORE * cores:
+        raise InputError("--workers", f"value {workers} is more worker processes than this machine "
+                         f"can use ({cores} cores); allowed: 1 to {PER_CORE * cores} ({PER_CORE} per "
+                         "core); more only slow each other down")
+    n = workers or cores
     return Serial() if n == 1 else Processes(n)
+
+
+PER_CORE = 4  # local worker processes per core at most: beyond that they only compete

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cogov_sim.errors import InputError, did_you_mean, safe_name, show
+from cogov_sim.errors import MAX_SEED, MOST_RUNS, InputError, did_you_mean, safe_name, show
 from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
 from cogov_sim.scenario import _flatten as flatten
 
@@ -166,8 +166,6 @@ def string_key(doc: dict[str, Any], key: str, src: str, default: str) -> str:
     return v
 
 
-MOST_RUNS = 10_000_000  # replications or sample points: more is a typo, not a batch
-MAX_SEED = 2**63 - 1
 
 
 def int_key(doc: dict[str, Any], key: str, src: str, default: int, low: int,

@@ -38,6 +38,7 @@ class BatchResult:
     lost: list[Record] = field(default_factory=list)
     startup_s: float = 0.0
     set_aside: tuple[Path, list[Damage]] | None = None  # damaged files found on resume
+    restored: list[str] = field(default_factory=list)  # deleted setup files written again
 
     @property
     def overhead(self) -> float:
@@ -144,7 +145,8 @@ def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
         store.save_manifest(manifest)
         store.close()
     return BatchResult(store.folder, len(plan.runs), len(plan.runs) - len(pending), ok, failed,
-                       wall, model_s, workers, runs, missing, startup, store.set_aside)
+                       wall, model_s, workers, runs, missing, startup, store.set_aside,
+                       store.restored)
 
 
 def require_ok(df: pd.DataFrame, name: str) -> pd.DataFrame:

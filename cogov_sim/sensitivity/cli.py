@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ import pandas as pd
 
 from cogov_sim.batch import evaluate, executors, read_runs, run_batch
 from cogov_sim.batch.cli import add_executor_options, output_folder, say_set_aside
-from cogov_sim.batch.progress import Progress
+from cogov_sim.batch.progress import Progress, load_average
 from cogov_sim.cli import git_commit
 from cogov_sim.sensitivity.analyse import (
     CI_WIDEST,
@@ -101,16 +100,8 @@ def _hms(s: float) -> str:
         f"{s // 60}m {s % 60:02d}s"
 
 
-def _load() -> str:
-    """The 1-, 5- and 15-minute load averages (other work on the machine slows a sweep)."""
-    try:
-        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:  # not on every platform
-        return "unknown"
-
-
 def cmd_sweep(a: argparse.Namespace) -> int:
-    wall0, load0 = time.perf_counter(), _load()
+    wall0, load0 = time.perf_counter(), load_average()
     sweep = load_sweep(a.experiment)
     out = output_folder(a.out, sweep.name, sweep.source)  # before sampling or running anything
     X = sweep.design()
@@ -126,7 +117,7 @@ def cmd_sweep(a: argparse.Namespace) -> int:
                      f"refit; {len(sweep.outputs)} outputs): {_hms(e['fit_s'])}. "
                      if e["fit_s"] else "")
                   + f"Estimated time on this machine: {_hms(e['seconds'])} (load average now "
-                  f"{_load()}).")
+                  f"{load_average()}).")
             return 0
         exp = sweep.experiment(X)
         progress = Progress(sweep.runs(), interval=a.interval)
@@ -154,7 +145,7 @@ def cmd_sweep(a: argparse.Namespace) -> int:
     fit_s = time.perf_counter() - t_fit
     wall = time.perf_counter() - wall0
     timing = {"wall_s": round(wall, 1), "runs_s": round(res.wall_s, 1),
-              "analysis_s": round(fit_s, 1), "load_start": load0, "load_end": _load(),
+              "analysis_s": round(fit_s, 1), "load_start": load0, "load_end": load_average(),
               "finished": datetime.now(UTC).isoformat(timespec="seconds"),
               "workers": executor.workers, "runs": sweep.runs()}
     (sens / "timing.json").write_text(json.dumps(timing, indent=1) + "\n", encoding="utf-8")
