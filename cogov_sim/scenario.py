@@ -211,7 +211,7 @@ def read_toml(path: str | Path) -> tuple[str, dict[str, Any]]:
     if not p.is_file():
         raise InputError(str(p), "file not found")
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is fine
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(str(p), f"cannot read file ({getattr(e, 'strerror', None) or e})") from None
     try:

@@ -250,8 +250,10 @@ class Dask:
         from distributed import Client
 
         # A lost scheduler is reported in one line (SchedulerLost), not by the client's
-        # reconnect tracebacks (distributed configures its loggers on import: so here).
-        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+        # reconnect tracebacks, nor a CommClosedError's from its comms and batched streams
+        # (distributed configures its loggers on import: so here).
+        for name in QUIET:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         self.client = address if isinstance(address, Client) else Client(address, timeout="10s")
         self._own = not isinstance(address, Client)
         self.workers = max(1, sum(self.client.nthreads().values()))
@@ -263,14 +265,20 @@ class Dask:
                    split: Callable[[T], list[T]] | None = None,
                    died: Callable[[T, str], R] | None = None) -> Iterator[R]:
         """Dask re-runs a lost worker's tasks itself (`split` and `died` are not needed)."""
-        from distributed import wait
+        from distributed import KilledWorker, wait
 
         def first(fs: set[Any]) -> set[Any]:
             return set(wait(list(fs), return_when="FIRST_COMPLETED").done)
 
+        def failed(item: T, e: BaseException) -> R:
+            if isinstance(e, KilledWorker) and died is not None:  # Dask gave up on the task:
+                # it killed a worker every time it was tried; a failure with its cause
+                return died(item, f"its Dask worker died each time it ran it ({e})")
+            return on_error(item, e)
+
         try:
             yield from _windowed(lambda it: self.client.submit(fn, it, pure=False), first, items,
-                                 lambda: 2 * self.threads(), on_error)
+                                 lambda: 2 * self.threads(), failed)
         except (cf.CancelledError, OSError, TimeoutError, ValueError) as e:
             # cancelled futures, a closed comm, or "no clients" once the client gave up
             if self.client.status == "running" and "connection" not in str(e):
@@ -290,6 +298,11 @@ class Dask:
         if self._own:
             with contextlib.suppress(OSError, TimeoutError, cf.CancelledError):
                 self.client.close(timeout=5)  # the scheduler may be gone already
+
+
+QUIET = ("distributed.client", "distributed.batched", "distributed.core", "distributed.comm",
+         "distributed.utils", "tornado.application")
+"""The driver's loggers that print tracebacks of a scheduler going away."""
 
 
 class SchedulerLost(InputError):

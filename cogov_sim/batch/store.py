@@ -29,6 +29,7 @@ import fcntl
 import json
 import os
 import platform
+import re
 import socket
 import sys
 import time
@@ -83,8 +84,18 @@ def atomic_write(path: Path, write: Any) -> None:
         _fsync(tmp)
         os.replace(tmp, path)
         _fsync(path.parent)
+    except OSError as e:
+        if e.filename is not None:
+            raise
+        raise named_os_error(e, path) from e
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def named_os_error(err: OSError, path: Path) -> OSError:
+    """`err` naming `path`: pyarrow's write errors (a full disk) name no file."""
+    code = err.errno or next((int(m) for m in re.findall(r"errno (\d+)", str(err))), None)
+    return OSError(code, os.strerror(code) if code else str(err), str(path))
 
 
 def write_text(path: Path, text: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import warnings
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -125,7 +126,8 @@ class Delta:
         return latin.sample(problem, n, seed=seed)
 
     def analyze(self, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int) -> pd.DataFrame:
-        with contextlib.redirect_stdout(io.StringIO()):  # SALib 1.6 prints binning notices
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SALib 1.6's binning and bias notices, per input
             res = delta_an.analyze(problem, X, Y, num_resamples=RESAMPLES, seed=seed)
         if "delta" not in res:  # SALib 1.6: the classic estimator is 'delta_raw'
             res = {**res, "delta": res["delta_raw"], "delta_conf": res["delta_raw_conf"]}

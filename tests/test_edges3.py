@@ -1,0 +1,372 @@
+"""Issue 25's reproductions ("Edges, turn 3"): each ends in exit code 2 and one line
+`cogov: error: ...` naming the thing, before any run -- or in the documented success."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cogov_sim import api, cli
+from cogov_sim.batch.store import VOLATILE, atomic_write
+from cogov_sim.errors import InputError
+
+COGOV_EXP = """name = "{name}"
+scenarios = ["committee"]
+replications = 2
+seed = {seed}
+days = 40
+[set]
+"community.residents" = 200
+"run.warmup_days" = 5
+"""
+ISHIGAMI_SWEEP = ('model = "ishigami"\n{extra}\n[sweep]\nmethod = "{method}"\nn = {n}\n{sweep}\n'
+                  "[parameters]\nx1 = [-3.0, 3.0]\nx2 = [-3.0, 3.0]\nx3 = {x3}\n")
+COGOV_SWEEP = ('{extra}\n[sweep]\nmethod = "sobol"\nn = 4\n[parameters]\n'
+               '"issues.rate" = [0.2, 0.4]\n{dial} = [9, 12]\n')
+
+
+@pytest.fixture(autouse=True)
+def _hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(cli, "git_commit", lambda: None)
+    monkeypatch.chdir(tmp_path)  # results/NAME defaults land here
+
+
+def refused(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    """`cogov ARGV` exits 2 with one line on stderr, nothing on stdout, no traceback."""
+    try:
+        code = cli.main(argv)
+    except SystemExit as e:
+        code = e.code  # type: ignore[assignment]
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err, err
+    assert code == 2, (code, out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cogov: error: "), err
+    assert out == ""
+    return lines[0]
+
+
+# --- the suite with port 8765 taken ---------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_viz_names_a_bad_scenario_even_while_its_port_is_taken(capsys) -> None:
+    """conftest holds 8765 for the whole session (or another `cogov viz` does)."""
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", 8765)) == 0  # something listens there
+    line = refused(capsys, ["viz", "no-such-scenario"])
+    assert "no-such-scenario" in line and "8765" not in line
+
+
+def test_viz_with_a_good_scenario_on_a_taken_port_names_the_port(capsys) -> None:
+    port = _free_port()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
+        s.listen()
+        line = refused(capsys, ["viz", "committee", "--port", str(port)])
+    assert f"port {port}" in line and "already in use" in line
+
+
+# --- names that would escape the output folder ----------------------------------------------
+
+BAD_NAMES = ["../../escaped", "/tmp/cogov-escaped-abs", "a/b", "a\\b", "..", ".hidden", "",
+             "a\x00b", "x/../../y"]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+@pytest.mark.parametrize("field", ["scenario", "experiment", "sweep", "explain", "batch-scenario"])
+def test_no_name_writes_outside_the_output_folder(tmp_path: Path, capsys, name: str,
+                                                  field: str) -> None:
+    work = tmp_path / "deep" / "er"
+    work.mkdir(parents=True)
+    quoted = name.replace("\\", "\\\\").replace("\x00", "\\u0000")
+    sc = work / "evil.toml"
+    sc.write_text(f'name = "{quoted}"\nextends = "fragmented"\n')
+    exp = work / "exp.toml"
+    if field == "experiment":
+        exp.write_text(COGOV_EXP.format(name=quoted, seed=1))
+    elif field == "batch-scenario":
+        exp.write_text(COGOV_EXP.format(name="fine", seed=1).replace('["committee"]',
+                                                                      f'["{sc}"]'))
+    elif field == "sweep":
+        exp.write_text(f'name = "{quoted}"\n' + ISHIGAMI_SWEEP.format(
+            extra="", method="sobol", n=4, sweep="", x3="[-3.0, 3.0]"))
+    argv = {"scenario": ["compare", str(sc), "committee", "-r", "1"],
+            "experiment": ["batch", str(exp), "--workers", "1"],
+            "batch-scenario": ["batch", str(exp), "--workers", "1", "--out", str(work / "out")],
+            "sweep": ["sweep", str(exp), "--workers", "1"],
+            "explain": ["explain", "fragmented", str(sc), "-r", "2"]}[field]
+    line = refused(capsys, argv)
+    assert "name" in line
+    assert not Path("/tmp/cogov-escaped-abs").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deep"]
+    assert sorted(p.name for p in work.iterdir()) == sorted(["evil.toml", "exp.toml"][
+        :1 if field in ("scenario", "explain") else 2])
+
+
+def test_a_scenario_file_named_by_its_stem_still_loads(tmp_path: Path) -> None:
+    f = tmp_path / "my variant.toml"
+    f.write_text('extends = "committee"\n')
+    assert api.load_scenario(f).name == "my variant"
+
+
+# --- sweep files checked completely before the first run ------------------------------------
+
+
+@pytest.mark.parametrize(("text", "key", "says"), [
+    (COGOV_SWEEP.format(extra='contrast = ["committee", "committee"]', dial='"departments.staff"'),
+     "contrast", "twice"),
+    (COGOV_SWEEP.format(extra="description = 5", dial='"departments.staff"'), "description",
+     "wrong type"),
+    (COGOV_SWEEP.format(extra='name = 5', dial='"departments.staff"'), "name", "wrong type"),
+    (COGOV_SWEEP.format(extra="", dial='":departments.staff"'), "parameters.:departments.staff",
+     "names no scenario"),
+    (COGOV_SWEEP.format(extra='contrast = ["fragmented", "committee"]',
+                        dial='"comittee:departments.staff"'),
+     "parameters.comittee:departments.staff", "did you mean 'committee'"),
+    (COGOV_SWEEP.format(extra="days = \"x\"", dial='"departments.staff"'), "days", "integer"),
+    (COGOV_SWEEP.format(extra="replications = 1000000000000", dial='"departments.staff"'),
+     "replications", "10,000,000"),
+    (COGOV_SWEEP.format(extra="seed = -1", dial='"departments.staff"'), "seed", "from 0"),
+    (COGOV_SWEEP.format(extra="[set]\n\"issues.rat\" = 1", dial='"departments.staff"'),
+     "issues.rat", "did you mean"),
+    (ISHIGAMI_SWEEP.format(extra="", method="emulator", n=4, sweep="", x3="[-3.0, 3.0]"),
+     "sweep.n", "from 16"),
+    (ISHIGAMI_SWEEP.format(extra="", method="fast", n=4, sweep="", x3="[-3.0, 3.0]"),
+     "sweep.n", "from 65"),
+    (ISHIGAMI_SWEEP.format(extra="", method="delta", n=4, sweep="", x3="[-3.0, 3.0]"),
+     "sweep.n", "from 64"),
+    (ISHIGAMI_SWEEP.format(extra="", method="sobol", n=2**40, sweep="", x3="[-3.0, 3.0]"),
+     "sweep.n", "10,000,000"),
+    (ISHIGAMI_SWEEP.format(extra="", method="sobol", n=2**21, sweep="", x3="[-3.0, 3.0]"),
+     "sweep.n", "runs"),
+    (ISHIGAMI_SWEEP.format(extra="", method="sobol", n=4, sweep="", x3="[-3.0, inf]"),
+     "parameters.x3", "finite"),
+    (ISHIGAMI_SWEEP.format(extra="", method="sobol", n=4, sweep="", x3="[nan, 3.0]"),
+     "parameters.x3", "finite"),
+    (ISHIGAMI_SWEEP.format(extra="", method="sobol", n=4, sweep="", x3="[-1e308, 1e308]"),
+     "parameters.x3", "finite"),
+    (ISHIGAMI_SWEEP.format(extra='days = "x"', method="sobol", n=4, sweep="", x3="[-3.0, 3.0]"),
+     "days", "cogov model only"),
+    (ISHIGAMI_SWEEP.format(extra='days = 30', method="sobol", n=4, sweep="", x3="[-3.0, 3.0]"),
+     "days", "cogov model only"),
+    (ISHIGAMI_SWEEP.format(extra='scenario = "committee"', method="sobol", n=4, sweep="",
+                           x3="[-3.0, 3.0]"), "scenario", "cogov model only"),
+    (ISHIGAMI_SWEEP.format(extra="", method="morris", n=4, sweep="second_order = true",
+                           x3="[-3.0, 3.0]"), "sweep.second_order", "'sobol' only"),
+    (ISHIGAMI_SWEEP.format(extra="[set]\nx9 = 1", method="sobol", n=4, sweep="",
+                           x3="[-3.0, 3.0]"), "set.x9", "unknown parameter"),
+])
+def test_sweep_files_are_checked_completely_first(tmp_path: Path, capsys, text: str, key: str,
+                                                  says: str) -> None:
+    f = tmp_path / "sweep.toml"
+    f.write_text(text)
+    line = refused(capsys, ["sweep", str(f), "--workers", "1"])
+    assert str(f) in line and f"key '{key}'" in line and says in line, line
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("method,n", [("delta", 64), ("fast", 65), ("emulator", 16),
+                                      ("morris", 4), ("sobol", 4)])
+def test_the_smallest_allowed_sweep_of_each_method_runs_through(tmp_path: Path, capsys,
+                                                                method: str, n: int) -> None:
+    f = tmp_path / "sweep.toml"
+    f.write_text(ISHIGAMI_SWEEP.format(extra="", method=method, n=n, sweep="", x3="[-3.0, 3.0]"))
+    assert cli.main(["sweep", str(f), "--workers", "1", "--out", str(tmp_path / "o")]) == 0
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    idx = pd.read_csv(tmp_path / "o" / "sensitivity" / "indices.csv")
+    assert list(idx["parameter"]) == ["x1", "x2", "x3"]
+
+
+def test_an_experiment_dial_for_no_scenario_is_refused(tmp_path: Path, capsys) -> None:
+    f = tmp_path / "exp.toml"
+    f.write_text(COGOV_EXP.format(name="x", seed=1) + '[grid]\n"nosuch:issues.rate" = [0.3, 0.4]\n')
+    line = refused(capsys, ["batch", str(f), "--workers", "1"])
+    assert "grid.nosuch:issues.rate" in line and "'committee:NAME'" in line
+
+
+# --- flags: the same limits everywhere, nothing ignored -------------------------------------
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["batch", "x.toml", "--workers", "1000000000000"], "--workers: value 1000000000000 is out of"),
+    (["compare", "committee", "-r", "1000000000000"], "--replications: value 1000000000000"),
+    (["explain", "fragmented", "committee", "-r", "1000000000000"], "--replications"),
+    (["run", "committee", "--seed", str(2**64)], "--seed"),
+    (["params", "--markdown", "--json"], "--json: not allowed with argument --markdown"),
+    (["params", "--zh", "--json"], "--json: not allowed with argument --zh"),
+    (["params", "--zh", "--markdown"], "--markdown: not allowed with argument --zh"),
+])
+def test_flags_have_limits_and_none_is_ignored(capsys, argv: list[str], says: str) -> None:
+    assert says in refused(capsys, argv)
+
+
+def test_workers_far_above_the_cores_are_refused_before_any_process_starts(tmp_path: Path,
+                                                                            capsys) -> None:
+    import psutil
+
+    f = tmp_path / "exp.toml"
+    f.write_text(COGOV_EXP.format(name="x", seed=1))
+    before = len(psutil.Process().children(recursive=True))
+    line = refused(capsys, ["batch", str(f), "--workers", "100000"])
+    assert "--workers" in line and f"({os.cpu_count()} cores)" in line
+    assert len(psutil.Process().children(recursive=True)) == before
+    assert not (tmp_path / "results" / "x").exists()
+
+
+@pytest.mark.parametrize("flag", [["--estimate"], ["--json"], ["--out", "o"], ["-r", "5"],
+                                  ["--seed", "3"], ["--set", "issues.rate=0.3"], ["--days", "9"],
+                                  ["--workers", "2"], ["--permutations", "4"]])
+def test_explain_from_refuses_the_flags_it_would_ignore(capsys, flag: list[str]) -> None:
+    shipped = Path(cli.__file__).resolve().parent.parent / "results" / \
+        "explain-fragmented-committee" / "explain.json"
+    line = refused(capsys, ["explain", "fragmented", "committee", "--from", str(shipped), *flag])
+    assert f"{flag[0].replace('-r', '--replications') if flag[0] == '-r' else flag[0]}: cannot " \
+           "be used with --from" in line
+
+
+# --- the Python API -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("call", "says"), [
+    (lambda: api.compare([]), "non-empty list"),
+    (lambda: api.compare("committee"), "non-empty list"),
+    (lambda: api.compare(["committee"], replications=0), "replications"),
+    (lambda: api.compare(["committee"], replications=True), "replications"),
+    (lambda: api.compare(["committee", "committee"]), "given twice"),
+    (lambda: api.compare(["committee"], overrides=[("issues.rate", 0.3)]), "a dict"),
+    (lambda: api.run("committee", overrides=["issues.rate=0.3"]), "a dict"),
+])
+def test_the_api_says_what_is_wrong(call, says: str) -> None:
+    with pytest.raises(InputError, match=says):
+        call()
+
+
+# --- results folders: foreign parts, deleted copies, a full disk ----------------------------
+
+
+def _stable(df: pd.DataFrame) -> pd.DataFrame:
+    return df.drop(columns=list(VOLATILE)).sort_values("run_id").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def two_batches(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two batches of the same scenario and run ids, different master seeds."""
+    d = tmp_path_factory.mktemp("foreign")
+    for name, seed in (("a", 1), ("b", 2)):
+        (d / f"{name}.toml").write_text(COGOV_EXP.format(name=name, seed=seed))
+        assert cli.main(["batch", str(d / f"{name}.toml"), "--out", str(d / name),
+                         "--workers", "1"]) == 0
+    return d
+
+
+@pytest.mark.parametrize("marked", [True, False])
+def test_a_foreign_journal_part_is_set_aside_and_its_runs_rerun(two_batches: Path, tmp_path: Path,
+                                                                capsys, marked: bool) -> None:
+    ref = two_batches / "a"
+    copy = tmp_path / "a"
+    shutil.copytree(ref, copy)
+    foreign = sorted((two_batches / "b" / "runs").glob("part-*.parquet"))[-1]
+    target = copy / "runs" / "part-99999999999999999999-1.parquet"  # the newest: it would win
+    if marked:
+        shutil.copy(foreign, target)
+    else:  # a part written before parts were marked: told apart by its seeds
+        pq.write_table(pq.read_table(foreign).replace_schema_metadata(None), target)
+    capsys.readouterr()
+    assert cli.main(["batch", str(two_batches / "a.toml"), "--out", str(copy),
+                     "--workers", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "set aside 1 damaged or foreign file(s)" in err and target.name in err
+    assert ("another batch: plan" if marked else "has seed") in err
+    pd.testing.assert_frame_equal(_stable(pd.read_parquet(copy / "runs.parquet")),
+                                  _stable(pd.read_parquet(ref / "runs.parquet")))
+    assert not target.exists()
+
+
+def test_a_deleted_scenarios_copy_is_restored_with_a_message(two_batches: Path, tmp_path: Path,
+                                                             capsys) -> None:
+    ref = two_batches / "a"
+    copy = tmp_path / "a"
+    shutil.copytree(ref, copy)
+    shutil.rmtree(copy / "scenarios")
+    (copy / "plan.parquet").unlink()
+    capsys.readouterr()
+    assert cli.main(["batch", str(two_batches / "a.toml"), "--out", str(copy),
+                     "--workers", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "were deleted" in err and "scenarios/committee.toml" in err and "plan.parquet" in err
+    assert (copy / "scenarios" / "committee.toml").read_bytes() == \
+        (ref / "scenarios" / "committee.toml").read_bytes()
+    assert (copy / "plan.parquet").read_bytes() == (ref / "plan.parquet").read_bytes()
+    assert cli.main(["report", str(copy), "--out", str(tmp_path / "rep")]) == 0
+
+
+def test_a_full_disk_names_the_file(tmp_path: Path) -> None:
+    """/dev/full fails every write with ENOSPC, as pyarrow reports it: naming no file."""
+    table = pa.table({"x": list(range(1000))})
+    with pytest.raises(OSError) as e:
+        atomic_write(tmp_path / "part.parquet", lambda p: pq.write_table(table, "/dev/full"))
+    assert e.value.errno == errno.ENOSPC and e.value.filename == str(tmp_path / "part.parquet")
+    assert cli.os_error_line(e.value) == f"{tmp_path / 'part.parquet'}: No space left on device"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_toml_file_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    f = tmp_path / "bom.toml"
+    f.write_bytes(b"\xef\xbb\xbf" + b'name = "bom"\nextends = "committee"\n')
+    assert api.load_scenario(f).name == "bom"
+
+
+@pytest.mark.parametrize("cmd", ["validate", "calibrate"])
+def test_validate_and_calibrate_check_out_before_computing(tmp_path: Path, capsys,
+                                                           cmd: str) -> None:
+    (tmp_path / "a-file").write_text("x")
+    line = refused(capsys, [cmd, "--workers", "1", "--out", str(tmp_path / "a-file")])
+    assert "--out" in line and "is a file" in line
+
+
+# --- Dask ------------------------------------------------------------------------------------
+
+
+def kills_its_worker(overrides: dict, seed: int, **_: object) -> dict[str, float]:
+    """A model whose run at x = 0.5 kills the Dask worker process every time."""
+    if overrides["x"] == 0.5:
+        os._exit(1)
+    return {"y": overrides["x"]}
+
+
+kills_its_worker.params = {"x": (0.0, 1.0)}  # type: ignore[attr-defined]
+
+
+def test_a_task_dask_gives_up_on_is_failed_with_its_cause(tmp_path: Path, capsys) -> None:
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    f = tmp_path / "exp.toml"
+    f.write_text(f'model = "{__name__}:kills_its_worker"\n[grid]\nx = [0.1, 0.5, 0.3]\n')
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                     host="127.0.0.1", dashboard_address=None) as cluster:
+        code = cli.main(["batch", str(f), "--out", str(tmp_path / "o"), "--chunk", "1",
+                         "--scheduler", cluster.scheduler_address])
+    err = capsys.readouterr().err
+    assert code == 1 and "did not run" not in err, err
+    runs = pd.read_parquet(tmp_path / "o" / "runs.parquet")
+    bad = runs[runs["status"] != "ok"]
+    assert list(bad["x"]) == [0.5] and list(bad["status"]) == ["failed"]
+    assert "Dask worker died" in bad["error"].iloc[0]
+    assert sorted(runs.loc[runs["status"] == "ok", "x"]) == [0.1, 0.3]
