@@ -63,7 +63,8 @@ def int_at_least(name: str, low: int, high: int | None = None) -> Callable[[str]
     """An argparse type: an integer from low to high, with a message naming the option. The
     default high is the project's one limit on counts (MOST_RUNS; MAX_SEED for --seed)."""
     high = high if high is not None else MAX_SEED if name == "--seed" else MOST_RUNS
-    allowed = f"an integer from {low} to {high:,}"
+    allowed = f"an integer from {low} to {high:,}" if high >= 10**6 else \
+        f"an integer from {low} to {high}"
 
     def check(text: str) -> int:
         try:

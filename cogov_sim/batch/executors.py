@@ -154,6 +154,10 @@ class Processes:
         self.pool = self._start()
 
     def _start(self) -> cf.ProcessPoolExecutor:
+        if QUIET_TRACKER not in sys.warnoptions:
+            # The resource tracker (started with this interpreter's -W options) frees a killed
+            # driver's semaphores itself; its "leaked semaphore objects" warning only alarms
+            sys.warnoptions.append(QUIET_TRACKER)
         ctx = multiprocessing.get_context(self.method)
         if self.method == "forkserver":
             ctx.set_forkserver_preload(["cogov_sim.api", "cogov_sim.batch.worker"])
@@ -239,6 +243,7 @@ class Processes:
 
 
 _END = object()
+QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
 class Dask:

@@ -98,10 +98,12 @@ def _execute(exp: Experiment, runs: Sequence[Run], executor: executors.Executor,
 def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
               chunk: int | None = None, retry_failed: bool = False, git: str | None = None,
               progress: Progress | None = None,
-              on_records: Callable[[list[Record]], None] | None = None) -> BatchResult:
-    """Run every run of `exp` not yet in `out`, storing each chunk as it finishes."""
+              on_records: Callable[[list[Record]], None] | None = None,
+              store: Store | None = None) -> BatchResult:
+    """Run every run of `exp` not yet in `out`, storing each chunk as it finishes (into
+    `store`, when the caller already holds the folder)."""
     plan = expand(exp)
-    store = Store(out)
+    store = store or Store(out)
     manifest = store.open(exp, plan, git)
     stored = store.statuses()
     pending = [r for r in plan.runs

@@ -150,16 +150,29 @@ class Store:
         self.restored: list[str] = []  # setup files found deleted on resume and written again
         self.plan_hash = ""  # marks every journal part: a part of another batch is told apart
 
+    def hold(self) -> Store:
+        """Refuse a folder that is not a batch's, then lock it: called before slow setup (a
+        sweep's sampling, starting workers), so a second driver is refused at once."""
+        if not self.is_batch() and self.folder.exists() and any(
+                not p.name.startswith(".") and p.name not in SETUP for p in self.folder.iterdir()):
+            raise InputError(str(self.folder), "exists and is not a batch folder (no manifest.json); "
+                             "give another --out")
+        self.lock()
+        return self
+
     def lock(self) -> None:
         """Hold the folder for this process (released at exit, even on kill -9)."""
+        if self._lock is not None:
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         self._lock = open(self.folder / ".lock", "a+")  # noqa: SIM115 -- held until close()
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self.close()
-            raise InputError(str(self.folder), "another `cogov batch` is writing to this folder "
-                             "right now; wait for it, or give another --out") from None
+            raise InputError(str(self.folder), "another `cogov batch` or `cogov sweep` is writing "
+                             "to this folder right now; wait for it, or give another --out"
+                             ) from None
         for stale in self.folder.rglob(".*.tmp"):  # left by a process killed mid-write
             stale.unlink(missing_ok=True)
 
@@ -215,11 +228,8 @@ class Store:
     def open(self, exp: Experiment, plan: Plan, git: str | None) -> dict[str, Any]:
         """Create the folder (the manifest last: it commits the start) or reopen it to resume,
         setting damaged files aside (their runs are then run again)."""
-        if not self.is_batch() and self.folder.exists() and any(
-                not p.name.startswith(".") and p.name not in SETUP for p in self.folder.iterdir()):
-            raise InputError(str(self.folder), "exists and is not a batch folder (no manifest.json); "
-                             "give another --out")
-        self.lock()
+        if self._lock is None:
+            self.hold()
         self.plan_hash = plan.hash
         if self.is_batch():
             try:

@@ -238,9 +238,13 @@ def metric(output: str) -> tuple[str, bool]:
 
 
 def label_of(output: str) -> str:
-    """An output in words: 'log:resolution_rmst_days' -> 'log of resolution rmst days'."""
+    """An output in words, as `cogov compare` labels it: 'log:resolution_rmst_days' -> 'log
+    of resolution time, restricted mean to 180 d (days)'; an unlabelled key with spaces."""
+    from cogov_sim.render import LABELS
+
     name, log = metric(output)
-    return ("log of " if log else "") + name.replace("_", " ")
+    words = LABELS.get(name, name.replace("_", " ")).strip()
+    return ("log of " if log else "") + words
 
 
 def _output_names(fn: Any, cogov: bool, scenario: Scenario | None) -> list[str]:
