@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import errno
+import math
 import os
 import shutil
 import socket
@@ -370,3 +371,94 @@ def test_a_task_dask_gives_up_on_is_failed_with_its_cause(tmp_path: Path, capsys
     assert list(bad["x"]) == [0.5] and list(bad["status"]) == ["failed"]
     assert "Dask worker died" in bad["error"].iloc[0]
     assert sorted(runs.loc[runs["status"] == "ok", "x"]) == [0.1, 0.3]
+
+
+# --- sweeps as a policy analyst runs them ---------------------------------------------------
+
+SLOW_SWEEP = ('model = "sweep_models:slow_ishigami"\n[sweep]\nmethod = "sobol"\nn = 64\n'
+              "[parameters]\nx1 = [-3.0, 3.0]\nx2 = [-3.0, 3.0]\nx3 = [-3.0, 3.0]\n")
+
+
+@pytest.fixture
+def sweep_models_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent))
+
+
+def test_a_resumed_sweep_says_what_was_stored_and_times_every_session(
+        tmp_path: Path, capsys, sweep_models_importable: None) -> None:
+    import json
+
+    f = tmp_path / "sweep.toml"
+    f.write_text(SLOW_SWEEP)
+    out = tmp_path / "o"
+    assert cli.main(["sweep", str(f), "--workers", "1", "--out", str(out)]) == 0
+    first = json.loads((out / "sensitivity" / "timing.json").read_text())
+    err = capsys.readouterr().err
+    assert "analysing output 1 of 1: y (sobol on 320 design points)" in err
+    assert "already stored" not in err
+    assert cli.main(["sweep", str(f), "--workers", "1", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"320 of 320 runs were already stored in {out}/" in err and "ran 0 now" in err
+    again = json.loads((out / "sensitivity" / "timing.json").read_text())
+    assert again["runs_s"] == first["runs_s"] > 0  # the first session's runs, not "0m 00s"
+    assert "of runs over 1 session(s)" in (out / "sensitivity" / "report.md").read_text()
+
+
+def test_a_second_driver_is_refused_before_any_setup(tmp_path: Path, capsys,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """While one driver holds the folder, another is refused before it samples or starts a
+    single worker process."""
+    from cogov_sim.batch import executors
+    from cogov_sim.batch.store import Store
+
+    def no_workers(*_: object) -> None:
+        raise AssertionError("workers started before the folder was held")
+
+    f = tmp_path / "sweep.toml"
+    f.write_text(ISHIGAMI_SWEEP.format(extra="", method="sobol", n=4, sweep="", x3="[-3.0, 3.0]"))
+    held = Store(tmp_path / "o").hold()
+    monkeypatch.setattr(executors, "make", no_workers)
+    try:
+        for cmd in ("sweep", "batch"):
+            exp = f if cmd == "sweep" else tmp_path / "exp.toml"
+            if cmd == "batch":
+                exp.write_text(COGOV_EXP.format(name="x", seed=1))
+            line = refused(capsys, [cmd, str(exp), "--workers", "2", "--out", str(tmp_path / "o")])
+            assert "is writing to this folder right now" in line
+    finally:
+        held.close()
+
+
+def test_the_sweep_report_reads_like_cogov_compare() -> None:
+    from cogov_sim.batch.store import scenario_dict
+    from cogov_sim.render import LABELS
+    from cogov_sim.sensitivity import discovery
+    from cogov_sim.sensitivity.cli import scenario_provenance
+    from cogov_sim.sensitivity.sweep import label_of
+
+    assert label_of("cif_abandoned_90d") == LABELS["cif_abandoned_90d"]
+    assert label_of("log:resolution_rmst_days").startswith("log of resolution time")
+    assert "almost" not in discovery.describe("solved_rate", ("fragmented", "committee"), [],
+                                              0, 1024)
+    assert "everywhere in this design (at all 1024" in discovery.describe(
+        "solved_rate", ("fragmented", "committee"), [], 0, 1024)
+    sc = api.load_scenario("committee")
+    assert scenario_provenance("committee", scenario_dict(sc)).endswith(f"hash {sc.hash})")
+    ran = sc.with_overrides({"run.days": 90})
+    line = scenario_provenance("committee", scenario_dict(ran))
+    assert f"hash {sc.hash};" in line and ran.hash in line  # the file's, as compare prints it
+
+
+def test_a_top_dial_is_never_also_one_that_hardly_matters() -> None:
+    from types import SimpleNamespace
+
+    from cogov_sim.sensitivity.analyse import OutputResult, plain_summary
+    from cogov_sim.sensitivity.methods import Sobol
+
+    idx = pd.DataFrame({"S1": [0.9, 0.01, 0.0, 0.0], "ST": [0.95, 0.02, 0.01, 0.0]},
+                       index=pd.Index(["a", "b", "c", "d"], name="parameter"))
+    sweep = SimpleNamespace(method=Sobol(), contrast=None, replications=1, n=64)
+    text = plain_summary(sweep, [OutputResult("y", idx, math.nan, math.nan, 0.01)])
+    most, hardly = text.split("Hardly matters:")
+    assert "`b`" in most and "`c`" in most and "`b`" not in hardly and "`c`" not in hardly
+    assert "`d`" in hardly
