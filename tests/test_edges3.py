@@ -34,6 +34,17 @@ COGOV_SWEEP = ('{extra}\n[sweep]\nmethod = "sobol"\nn = 4\n[parameters]\n'
                '"issues.rate" = [0.2, 0.4]\n{dial} = [9, 12]\n')
 
 
+def ishigami_sweep(method: str = "sobol", n: int = 4, extra: str = "", sweep: str = "",
+                   x3: str = "[-3.0, 3.0]") -> str:
+    """An Ishigami sweep file, valid unless a part is given otherwise."""
+    return ISHIGAMI_SWEEP.format(extra=extra, method=method, n=n, sweep=sweep, x3=x3)
+
+
+def cogov_sweep(extra: str, dial: str = '"departments.staff"') -> str:
+    """A cogov sweep of the committee, valid unless a part is given otherwise."""
+    return COGOV_SWEEP.format(extra=extra, dial=dial)
+
+
 @pytest.fixture(autouse=True)
 def _hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(cli, "git_commit", lambda: None)
@@ -103,8 +114,7 @@ def test_no_name_writes_outside_the_output_folder(tmp_path: Path, capsys, name: 
         exp.write_text(COGOV_EXP.format(name="fine", seed=1).replace('["committee"]',
                                                                       f'["{sc}"]'))
     elif field == "sweep":
-        exp.write_text(f'name = "{quoted}"\n' + ISHIGAMI_SWEEP.format(
-            extra="", method="sobol", n=4, sweep="", x3="[-3.0, 3.0]"))
+        exp.write_text(f'name = "{quoted}"\n' + ishigami_sweep(method="sobol", n=4))
     argv = {"scenario": ["compare", str(sc), "committee", "-r", "1"],
             "experiment": ["batch", str(exp), "--workers", "1"],
             "batch-scenario": ["batch", str(exp), "--workers", "1", "--out", str(work / "out")],
@@ -128,48 +138,45 @@ def test_a_scenario_file_named_by_its_stem_still_loads(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "key", "says"), [
-    (COGOV_SWEEP.format(extra='contrast = ["committee", "committee"]', dial='"departments.staff"'),
+    (cogov_sweep(extra='contrast = ["committee", "committee"]'),
      "contrast", "twice"),
-    (COGOV_SWEEP.format(extra="description = 5", dial='"departments.staff"'), "description",
+    (cogov_sweep(extra="description = 5"), "description",
      "wrong type"),
-    (COGOV_SWEEP.format(extra='name = 5', dial='"departments.staff"'), "name", "wrong type"),
-    (COGOV_SWEEP.format(extra="", dial='":departments.staff"'), "parameters.:departments.staff",
+    (cogov_sweep(extra='name = 5'), "name", "wrong type"),
+    (cogov_sweep(extra="", dial='":departments.staff"'), "parameters.:departments.staff",
      "names no scenario"),
-    (COGOV_SWEEP.format(extra='contrast = ["fragmented", "committee"]',
+    (cogov_sweep(extra='contrast = ["fragmented", "committee"]',
                         dial='"comittee:departments.staff"'),
      "parameters.comittee:departments.staff", "did you mean 'committee'"),
-    (COGOV_SWEEP.format(extra="days = \"x\"", dial='"departments.staff"'), "days", "integer"),
-    (COGOV_SWEEP.format(extra="replications = 1000000000000", dial='"departments.staff"'),
+    (cogov_sweep(extra="days = \"x\""), "days", "integer"),
+    (cogov_sweep(extra="replications = 1000000000000"),
      "replications", "10,000,000"),
-    (COGOV_SWEEP.format(extra="seed = -1", dial='"departments.staff"'), "seed", "from 0"),
-    (COGOV_SWEEP.format(extra="[set]\n\"issues.rat\" = 1", dial='"departments.staff"'),
+    (cogov_sweep(extra="seed = -1"), "seed", "from 0"),
+    (cogov_sweep(extra="[set]\n\"issues.rat\" = 1"),
      "issues.rat", "did you mean"),
-    (ISHIGAMI_SWEEP.format(extra="", method="emulator", n=4, sweep="", x3="[-3.0, 3.0]"),
+    (ishigami_sweep(method="emulator", n=4),
      "sweep.n", "from 16"),
-    (ISHIGAMI_SWEEP.format(extra="", method="fast", n=4, sweep="", x3="[-3.0, 3.0]"),
+    (ishigami_sweep(method="fast", n=4),
      "sweep.n", "from 65"),
-    (ISHIGAMI_SWEEP.format(extra="", method="delta", n=4, sweep="", x3="[-3.0, 3.0]"),
+    (ishigami_sweep(method="delta", n=4),
      "sweep.n", "from 64"),
-    (ISHIGAMI_SWEEP.format(extra="", method="sobol", n=2**40, sweep="", x3="[-3.0, 3.0]"),
+    (ishigami_sweep(method="sobol", n=2**40),
      "sweep.n", "10,000,000"),
-    (ISHIGAMI_SWEEP.format(extra="", method="sobol", n=2**21, sweep="", x3="[-3.0, 3.0]"),
+    (ishigami_sweep(method="sobol", n=2**21),
      "sweep.n", "runs"),
-    (ISHIGAMI_SWEEP.format(extra="", method="sobol", n=4, sweep="", x3="[-3.0, inf]"),
+    (ishigami_sweep(method="sobol", n=4, x3="[-3.0, inf]"),
      "parameters.x3", "finite"),
-    (ISHIGAMI_SWEEP.format(extra="", method="sobol", n=4, sweep="", x3="[nan, 3.0]"),
+    (ishigami_sweep(method="sobol", n=4, x3="[nan, 3.0]"),
      "parameters.x3", "finite"),
-    (ISHIGAMI_SWEEP.format(extra="", method="sobol", n=4, sweep="", x3="[-1e308, 1e308]"),
+    (ishigami_sweep(method="sobol", n=4, x3="[-1e308, 1e308]"),
      "parameters.x3", "finite"),
-    (ISHIGAMI_SWEEP.format(extra='days = "x"', method="sobol", n=4, sweep="", x3="[-3.0, 3.0]"),
+    (ishigami_sweep(extra='days = "x"', method="sobol", n=4),
      "days", "cogov model only"),
-    (ISHIGAMI_SWEEP.format(extra='days = 30', method="sobol", n=4, sweep="", x3="[-3.0, 3.0]"),
+    (ishigami_sweep(extra='days = 30', method="sobol", n=4),
      "days", "cogov model only"),
-    (ISHIGAMI_SWEEP.format(extra='scenario = "committee"', method="sobol", n=4, sweep="",
-                           x3="[-3.0, 3.0]"), "scenario", "cogov model only"),
-    (ISHIGAMI_SWEEP.format(extra="", method="morris", n=4, sweep="second_order = true",
-                           x3="[-3.0, 3.0]"), "sweep.second_order", "'sobol' only"),
-    (ISHIGAMI_SWEEP.format(extra="[set]\nx9 = 1", method="sobol", n=4, sweep="",
-                           x3="[-3.0, 3.0]"), "set.x9", "unknown parameter"),
+    (ishigami_sweep(extra='scenario = "committee"', method="sobol", n=4), "scenario", "cogov model only"),
+    (ishigami_sweep(method="morris", n=4, sweep="second_order = true"), "sweep.second_order", "'sobol' only"),
+    (ishigami_sweep(extra="[set]\nx9 = 1", method="sobol", n=4), "set.x9", "unknown parameter"),
 ])
 def test_sweep_files_are_checked_completely_first(tmp_path: Path, capsys, text: str, key: str,
                                                   says: str) -> None:
@@ -185,7 +192,7 @@ def test_sweep_files_are_checked_completely_first(tmp_path: Path, capsys, text: 
 def test_the_smallest_allowed_sweep_of_each_method_runs_through(tmp_path: Path, capsys,
                                                                 method: str, n: int) -> None:
     f = tmp_path / "sweep.toml"
-    f.write_text(ISHIGAMI_SWEEP.format(extra="", method=method, n=n, sweep="", x3="[-3.0, 3.0]"))
+    f.write_text(ishigami_sweep(method=method, n=n))
     assert cli.main(["sweep", str(f), "--workers", "1", "--out", str(tmp_path / "o")]) == 0
     out, err = capsys.readouterr()
     assert "Traceback" not in err
@@ -415,7 +422,7 @@ def test_a_second_driver_is_refused_before_any_setup(tmp_path: Path, capsys,
         raise AssertionError("workers started before the folder was held")
 
     f = tmp_path / "sweep.toml"
-    f.write_text(ISHIGAMI_SWEEP.format(extra="", method="sobol", n=4, sweep="", x3="[-3.0, 3.0]"))
+    f.write_text(ishigami_sweep(method="sobol", n=4))
     held = Store(tmp_path / "o").hold()
     monkeypatch.setattr(executors, "make", no_workers)
     try:
