@@ -469,3 +469,11 @@ def test_a_top_dial_is_never_also_one_that_hardly_matters() -> None:
     most, hardly = text.split("Hardly matters:")
     assert "`b`" in most and "`c`" in most and "`b`" not in hardly and "`c`" not in hardly
     assert "`d`" in hardly
+
+
+def test_an_experiment_of_too_many_runs_in_all_is_refused(tmp_path: Path, capsys) -> None:
+    f = tmp_path / "exp.toml"
+    f.write_text('model = "ishigami"\nreplications = 1000\n[grid]\nx1 = [0.0, 1.0, 2.0]\n'
+                 f"x2 = [{', '.join(map(str, range(10_000)))}]\n")
+    line = refused(capsys, ["batch", str(f), "--workers", "1"])
+    assert "key 'grid': asks for 30,000,000 runs" in line and "at most 10,000,000" in line

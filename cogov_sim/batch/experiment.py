@@ -137,6 +137,13 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
     grid = _grid(doc, src, model) if "grid" in doc else {}
     points = _points(doc, src, model) if "points" in doc else ()
     sample = _sample(doc, src, model, seed) if "sample" in doc else None
+    points_n = math.prod(map(len, grid.values())) if grid else len(points) or (
+        sample.n if sample else 1)
+    if (total := points_n * replications * len(scenarios)) > MOST_RUNS:
+        raise InputError(src, f"asks for {total:,} runs ({points_n:,} design points x "
+                         f"{replications:,} replications x {len(scenarios)} scenario(s)); "
+                         f"allowed: at most {MOST_RUNS:,}", key=designs[0] if designs else
+                         "replications")
     if cogov:
         check_arms(grid, scenarios, src, "grid")
         for i, pt in enumerate(points):
