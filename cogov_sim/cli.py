@@ -135,20 +135,22 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 
 def write_run(out: Path, res: api.RunResult, prov: dict[str, Any]) -> None:
-    """Issue ledger, daily series, stations as Parquet; summary and scenario beside them."""
+    """Issue ledger, daily series, stations as Parquet; summary and scenario beside them.
+    Each file is written whole or not at all, and a failed write (a full disk) names it."""
+    from cogov_sim.batch.store import write_frame, write_text
+
     out.mkdir(parents=True, exist_ok=True)
-    res.issues.to_parquet(out / "issues.parquet", index=False)
-    res.daily.to_parquet(out / "daily.parquet", index=False)
-    res.stations.to_parquet(out / "stations.parquet", index=False)
+    write_frame(out / "issues.parquet", res.issues)
+    write_frame(out / "daily.parquet", res.daily)
+    write_frame(out / "stations.parquet", res.stations)
     warm = float(res.scenario["run.warmup_days"])
     for col in ("category", "n_departments", "rural"):  # closed-only and censoring-aware
         closed = metrics.by_group(res.issues, col, warm)
         timed = survival.by_group(res.issues, col, float(res.days), warm)
-        closed.join(timed, how="outer").reset_index().to_parquet(
-            out / f"by_{col}.parquet", index=False)
-    (out / "summary.json").write_text(json.dumps(json_safe(
+        write_frame(out / f"by_{col}.parquet", closed.join(timed, how="outer").reset_index())
+    write_text(out / "summary.json", json.dumps(json_safe(
         {"provenance": prov, "summary": res.summary}), indent=2))
-    (out / "scenario.toml").write_text(res.scenario.to_toml(), encoding="utf-8")
+    write_text(out / "scenario.toml", res.scenario.to_toml())
 
 
 def cmd_compare(a: argparse.Namespace) -> int:
