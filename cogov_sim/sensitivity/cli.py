@@ -195,8 +195,11 @@ def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, 
     conv = convergence_table(results)
     conv.to_csv(sens / "convergence.csv", index=False)
     pd.DataFrame(X, columns=sweep.problem["names"]).to_parquet(sens / "design.parquet")
+    say(f"writing tables and plots to {sens}/")
     figures = plot_results(sweep, results, sens)
     text = plain_summary(sweep, results)
+    if sweep.contrast:
+        say("looking for where the second scenario does not help (PRIM boxes)")
     found = discover(sweep, X, runs, sens)
     fit_s = time.perf_counter() - t_fit
     wall = time.perf_counter() - wall0
