@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cogov_sim import metrics
+from cogov_sim.errors import MOST_RUNS, InputError
 from cogov_sim.issues import Status
 from cogov_sim.model import CoGovModel
 from cogov_sim.scenario import DEFAULT_SCENARIO, Scenario, load
@@ -62,6 +63,26 @@ def _resolve(scenario: Scenario | str | Path) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load(scenario)
 
 
+def _mapping(overrides: Any, where: str) -> dict[str, Any]:
+    """`overrides` as a dict of dotted keys, or an InputError saying what was given."""
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, dict):
+        raise InputError(where, f"value {overrides!r} is not allowed; allowed: a dict of "
+                         "dotted parameter keys, e.g. {'issues.rate': 0.4}", key="overrides")
+    return overrides
+
+
+def check_distinct(given: list[Any], scenarios: list[Scenario]) -> None:
+    """Each scenario once: a comparison of a scenario with itself is a typo."""
+    seen: dict[str, Any] = {}
+    for g, sc in zip(given, scenarios, strict=True):
+        if sc.name in seen:
+            raise InputError("compare", f"scenario '{sc.name}' is given twice ({str(seen[sc.name])!r}"
+                             f" and {str(g)!r}); give each scenario once")
+        seen[sc.name] = g
+
+
 def check_ledger(model: CoGovModel, issues: pd.DataFrame) -> bool:
     """Every issue created is resolved, abandoned or still open -- the open ones exactly
     those the model is still carrying -- and only resolved issues count as solved."""
@@ -83,7 +104,7 @@ def run(scenario: Scenario | str | Path = DEFAULT_SCENARIO, seed: int = 1, days:
         overrides: dict[str, Any] | None = None, keep_model: bool = False) -> RunResult:
     """Run one scenario for one seed and return its summary and tables."""
     sc = _resolve(scenario)
-    extra = dict(overrides or {})
+    extra = dict(_mapping(overrides, "run"))
     if days is not None:
         extra["run.days"] = days
     if extra:
@@ -149,8 +170,16 @@ def compare(scenarios: list[Scenario | str | Path], replications: int = 10, seed
     means with 95% CIs, and each scenario's paired difference from the first. With an
     `executor` (`cogov_sim.batch.executors.make`) the runs go through the batch engine, in
     parallel, with the same seeds and results; `progress` is then not called."""
+    if isinstance(scenarios, (str, Path, Scenario)) or not scenarios:
+        raise InputError("compare", f"scenarios={scenarios!r}: give a non-empty list of "
+                         "scenarios (names, .toml paths or Scenario objects)", key="scenarios")
+    if isinstance(replications, bool) or not isinstance(replications, int) \
+            or not 1 <= replications <= MOST_RUNS:
+        raise InputError("compare", f"value {replications!r} is not allowed; allowed: an "
+                         f"integer from 1 to {MOST_RUNS:,}", key="replications")
     scs = [_resolve(s) for s in scenarios]
-    extra = {**(overrides or {}), **({"run.days": days} if days is not None else {})}
+    check_distinct(scenarios, scs)
+    extra = {**_mapping(overrides, "compare"), **({"run.days": days} if days is not None else {})}
     if extra:
         scs = [sc.with_overrides(extra) for sc in scs]
     seeds = replication_seeds(seed, replications)

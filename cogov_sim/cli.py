@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from cogov_sim import api, metrics, render, survival
-from cogov_sim.errors import InputError, did_you_mean, one_line, os_error_line, writable_folder
+from cogov_sim.errors import (
+    MAX_SEED,
+    MOST_RUNS,
+    InputError,
+    did_you_mean,
+    one_line,
+    os_error_line,
+    writable_folder,
+)
 from cogov_sim.params import table
 from cogov_sim.scenario import Scenario, available, load, parse_assignment
 
@@ -52,8 +60,11 @@ def set_values(items: list[str] | None) -> dict[str, Any]:
 
 
 def int_at_least(name: str, low: int, high: int | None = None) -> Callable[[str], int]:
-    """An argparse type: an integer >= low (and <= high), with a message naming the option."""
-    allowed = f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
+    """An argparse type: an integer from low to high, with a message naming the option. The
+    default high is the project's one limit on counts (MOST_RUNS; MAX_SEED for --seed)."""
+    high = high if high is not None else MAX_SEED if name == "--seed" else MOST_RUNS
+    allowed = f"an integer from {low} to {high:,}" if high >= 10**6 else \
+        f"an integer from {low} to {high}"
 
     def check(text: str) -> int:
         try:
@@ -61,7 +72,7 @@ def int_at_least(name: str, low: int, high: int | None = None) -> Callable[[str]
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name}: value '{text}' is not an integer; "
                                              f"allowed: {allowed}") from None
-        if v < low or (high is not None and v > high):
+        if not low <= v <= high:
             raise argparse.ArgumentTypeError(f"{name}: value {v} is out of range; allowed: {allowed}")
         return v
     return check
@@ -127,31 +138,28 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 
 def write_run(out: Path, res: api.RunResult, prov: dict[str, Any]) -> None:
-    """Issue ledger, daily series, stations as Parquet; summary and scenario beside them."""
+    """Issue ledger, daily series, stations as Parquet; summary and scenario beside them.
+    Each file is written whole or not at all, and a failed write (a full disk) names it."""
+    from cogov_sim.batch.store import write_frame, write_text
+
     out.mkdir(parents=True, exist_ok=True)
-    res.issues.to_parquet(out / "issues.parquet", index=False)
-    res.daily.to_parquet(out / "daily.parquet", index=False)
-    res.stations.to_parquet(out / "stations.parquet", index=False)
+    write_frame(out / "issues.parquet", res.issues)
+    write_frame(out / "daily.parquet", res.daily)
+    write_frame(out / "stations.parquet", res.stations)
     warm = float(res.scenario["run.warmup_days"])
     for col in ("category", "n_departments", "rural"):  # closed-only and censoring-aware
         closed = metrics.by_group(res.issues, col, warm)
         timed = survival.by_group(res.issues, col, float(res.days), warm)
-        closed.join(timed, how="outer").reset_index().to_parquet(
-            out / f"by_{col}.parquet", index=False)
-    (out / "summary.json").write_text(json.dumps(json_safe(
+        write_frame(out / f"by_{col}.parquet", closed.join(timed, how="outer").reset_index())
+    write_text(out / "summary.json", json.dumps(json_safe(
         {"provenance": prov, "summary": res.summary}), indent=2))
-    (out / "scenario.toml").write_text(res.scenario.to_toml(), encoding="utf-8")
+    write_text(out / "scenario.toml", res.scenario.to_toml())
 
 
 def cmd_compare(a: argparse.Namespace) -> int:
     overrides = set_values(a.set)
     scs = [load(name, overrides or None) for name in a.scenarios]  # validate all first
-    seen: dict[str, str] = {}
-    for given, sc in zip(a.scenarios, scs, strict=True):
-        if sc.name in seen:
-            raise InputError("compare", f"scenario '{sc.name}' is given twice ('{seen[sc.name]}' "
-                             f"and '{given}'); give each scenario once")
-        seen[sc.name] = given
+    api.check_distinct(a.scenarios, scs)
     if a.days is not None:
         scs = [s.with_overrides({"run.days": a.days}, source="--days") for s in scs]
     for s in scs:
@@ -271,9 +279,10 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_scenarios)
 
     p = sub.add_parser("params", help="the parameter table")
-    p.add_argument("--zh", action="store_true", help="descriptions in Chinese")
-    p.add_argument("--markdown", action="store_true", help="the docs reference page")
-    p.add_argument("--json", action="store_true")
+    form = p.add_mutually_exclusive_group()  # one output form: no flag silently ignored
+    form.add_argument("--zh", action="store_true", help="descriptions in Chinese (the text table)")
+    form.add_argument("--markdown", action="store_true", help="the docs reference page")
+    form.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_params)
     _register_extensions(sub)
     return ap

@@ -10,6 +10,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+MOST_RUNS = 10_000_000
+"""The most runs, replications, sample points or workers any file or flag may ask for: more
+is a typo, not a batch."""
+MAX_SEED = 2**63 - 1
+
 
 class InputError(Exception):
     """Bad user input. The CLI prints `str(err)` on one line and exits with code 2."""
@@ -69,14 +74,15 @@ def writable_folder(path: str | Path, flag: str = "--out") -> Path:
     return p
 
 
-def safe_name(name: str, source: str, key: str = "name") -> str:
-    """A name used as a folder under results/: plain letters, digits, '.', '_' and '-' only,
-    so that results/NAME can never point outside results/."""
-    if not name or name in (".", "..") or name.startswith(".") or not all(
-            c.isalnum() or c in "._-" for c in name):
-        raise InputError(source, f"value {show(name)} is not allowed: it names the folder "
-                         "results/NAME; allowed: letters, digits, '.', '_' and '-', not starting "
-                         "with '.' (e.g. \"headline-2\")", key=key)
+def safe_name(name: str, source: str, key: str = "name",
+              names: str = "the folder results/NAME") -> str:
+    """A name that becomes a file or folder name: plain letters, digits, '.', '_' and '-'
+    only, so that it can never point outside the folder it is written in."""
+    if not isinstance(name, str) or not name or name in (".", "..") or name.startswith(".") \
+            or not all(c.isalnum() or c in "._-" for c in name):
+        raise InputError(source, f"value {show(name)} is not allowed: it names {names}; "
+                         "allowed: letters, digits, '.', '_' and '-', not starting with '.' "
+                         '(e.g. "headline-2")', key=key)
     return name
 
 

@@ -34,6 +34,7 @@ import argparse
 import itertools
 import json
 import math
+import os
 import sys
 import time
 import warnings
@@ -46,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from cogov_sim import api, metrics
-from cogov_sim.errors import InputError
+from cogov_sim.errors import InputError, writable_folder
 from cogov_sim.scenario import Scenario, load
 
 EXACT_MAX = 8
@@ -473,19 +474,43 @@ def load_result(path: Path) -> tuple[Explanation, list[str]]:
     return ex, stale
 
 
-def estimate_seconds(a: Scenario, runs: int, workers: int) -> float:
-    """Time one run of A in this process, times runs over workers (a rough upper figure)."""
-    t0 = time.perf_counter()
-    api.run(a, seed=1)
-    return (time.perf_counter() - t0) * runs / max(workers, 1)
+def estimate_seconds(a: Scenario, b: Scenario, runs: int, workers: int) -> tuple[float, float]:
+    """A range for the time: one run of A and one of B timed in this process (the machine's
+    pace now); the low end shares the runs perfectly among the workers at the faster pace, the
+    high end at the slower pace on the cores other work leaves free (load average)."""
+    times = []
+    for sc in (a, b):
+        t0 = time.perf_counter()
+        api.run(sc, seed=1)
+        times.append(time.perf_counter() - t0)
+    cores = os.cpu_count() or 1
+    try:
+        busy = max(0.0, os.getloadavg()[0] - 1.0)  # other work than this process
+    except OSError:
+        busy = 0.0
+    free = max(1.0, min(workers, cores - busy))
+    return runs * min(times) / max(workers, 1), runs * max(times) / free
+
+
+RUN_FLAGS = ("set", "days", "permutations", "estimate", "json", "out", "workers", "scheduler",
+             "replications", "seed")
+"""Flags that shape or write a new explanation: meaningless with --from (which prints one)."""
 
 
 def cmd_explain(a: argparse.Namespace) -> int:
-    import os
-
     from cogov_sim.batch.executors import make
+    from cogov_sim.batch.progress import load_average
     from cogov_sim.cli import git_commit, json_safe, set_values
 
+    if a.from_file:
+        given = [f for f in RUN_FLAGS if getattr(a, f) not in (None, False)]
+        if given:
+            flag = "--" + given[0].replace("_", "-")
+            raise InputError(flag, f"cannot be used with --from: --from prints a result written "
+                             f"before, it runs nothing; drop {flag}, or drop --from to compute "
+                             "a new explanation")
+    a.replications = 10 if a.replications is None else a.replications
+    a.seed = 1 if a.seed is None else a.seed
     overrides = set_values(a.set)
 
     def bad_metric(allowed: Sequence[str]) -> InputError:
@@ -522,14 +547,16 @@ def cmd_explain(a: argparse.Namespace) -> int:
     total = n_runs(len(ds), a.replications, perms, np.random.default_rng(a.seed))
     if a.estimate:
         workers = a.workers or os.cpu_count() or 1
-        secs = estimate_seconds(sa, total, workers)
+        low, high = estimate_seconds(sa, sb, total, workers)
         how = (f"all {1 << len(ds)} combinations" if len(ds) <= EXACT_MAX and perms is None
                else f"the prefixes of {perms or 64} sampled permutations")
         print(f"{len(ds)} dials ({', '.join(d.key for d in ds)}): {how} x {a.replications} "
-              f"replications = {total} runs; about {secs / 60:.1f} min on {workers} workers "
-              "(from one timed run)")
+              f"replications = {total} runs; about {low / 60:.1f} to {high / 60:.1f} min on "
+              f"{workers} workers (one run of each scenario timed now; the high end counts "
+              f"other work on the machine, load average {load_average()})")
         return 0
-    out = Path(a.out) if a.out else Path("results") / f"explain-{sa.name}-{sb.name}"
+    out = writable_folder(a.out) if a.out else writable_folder(
+        Path("results") / f"explain-{sa.name}-{sb.name}", "results folder")
     out.mkdir(parents=True, exist_ok=True)
     ex_ = None if a.workers == 1 and not a.scheduler else make(a.workers, a.scheduler)
     try:
@@ -569,8 +596,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "dials they differ in (Shapley values, paired seeds, bootstrap CIs)")
     e.add_argument("a", help="the reference scenario (name or .toml)")
     e.add_argument("b", help="the scenario whose difference from A is explained")
-    e.add_argument("-r", "--replications", type=int_at_least("--replications", 2), default=10)
-    e.add_argument("--seed", type=int_at_least("--seed", 0), default=1)
+    e.add_argument("-r", "--replications", type=int_at_least("--replications", 2),
+                   help="replications (default 10)")
+    e.add_argument("--seed", type=int_at_least("--seed", 0), help="master seed (default 1)")
     e.add_argument("--days", type=int_at_least("--days", 1))
     e.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter in both scenarios (repeatable)")

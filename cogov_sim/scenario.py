@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cogov_sim.errors import InputError, did_you_mean, show
+from cogov_sim.errors import InputError, did_you_mean, safe_name, show
 from cogov_sim.params import Param, defaults, table
 
 META_KEYS = ("name", "description", "extends", "change")
@@ -167,7 +167,7 @@ def load(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> S
     params = dict(defaults())
     params.update(raw)
     sc = Scenario(
-        name=_read(path).get("name", path.stem),
+        name=_name_of(path),
         description=description,
         params=params,
         changes=tuple(sorted(changes, key=lambda c: c.day)),
@@ -179,8 +179,25 @@ def load(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> S
     return sc
 
 
+SCENARIO_FILES = "files of a results folder (scenarios/NAME.toml, issues/scenario=NAME/)"
+
+
+def scenario_name(name: Any, src: str) -> str:
+    """A scenario's name, safe as the file and folder names a batch gives its results."""
+    return safe_name(name, src, names=SCENARIO_FILES)
+
+
+def _name_of(path: Path) -> str:
+    """The `name` a scenario file gives, or its file name's stem (which holds no separator)."""
+    doc = _read(path)
+    if "name" in doc or path.stem.startswith("."):
+        return scenario_name(doc.get("name", path.stem), str(path))
+    return path.stem
+
+
 def from_dict(values: dict[str, Any], name: str = "custom", source: str = "<dict>") -> Scenario:
     """A scenario from defaults plus dotted-key values (for notebooks and tests)."""
+    scenario_name(name, source)
     checked = {k: validate_value(k, v, source) for k, v in values.items()}
     sc = Scenario(name, "", {**defaults(), **checked}, source=source)
     _check_consistency(sc, source)
@@ -194,7 +211,7 @@ def read_toml(path: str | Path) -> tuple[str, dict[str, Any]]:
     if not p.is_file():
         raise InputError(str(p), "file not found")
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is fine
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(str(p), f"cannot read file ({getattr(e, 'strerror', None) or e})") from None
     try:

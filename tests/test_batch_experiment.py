@@ -134,7 +134,7 @@ def test_different_experiment_into_existing_folder_is_refused(
     holder.lock()  # as if another `cogov batch` were writing there now
     try:
         assert main(["batch", str(exp), "--out", str(out), "--workers", "1"]) == 2
-        assert "another `cogov batch` is writing to this folder" in capsys.readouterr().err
+        assert "is writing to this folder right now" in capsys.readouterr().err
     finally:
         holder.close()
     (tmp_path / "junk").mkdir()

@@ -85,7 +85,7 @@ def test_truncating_any_one_file_then_rerunning_gives_the_same_runs(
         err = capsys.readouterr().err
         assert "Traceback" not in err
         if not rel.startswith("manifest.backup"):  # the backup is rewritten on the next save
-            assert "set aside 1 damaged file(s)" in err and rel.split("/")[-1] in err, (rel, err)
+            assert "set aside 1 damaged or foreign file(s)" in err and rel.split("/")[-1] in err, (rel, err)
             assert (next((out / "damaged").iterdir()) / rel).exists(), rel
         pd.testing.assert_frame_equal(stable(pd.read_parquet(out / "runs.parquet")), want,
                                       obj=rel)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import cogov_sim
@@ -195,6 +195,11 @@ COMMANDS = {
     "batch": (["batch", "no-such-experiment.toml"], ["--workers", "--chunk"]),
     "sweep": (["sweep", "no-such-sweep.toml"], ["--workers"]),
     "viz": (["viz", "no-such-scenario"], ["--port"]),
+    "explain": (["explain", "no-such-scenario", "committee"], ["-r", "--seed", "--days",
+                                                                "--permutations", "--top",
+                                                                "--workers"]),
+    "validate": (["validate", "no-such-experiment.toml"], ["-r", "--workers"]),
+    "calibrate": (["calibrate", "no-such-calibration.toml"], ["--workers"]),
 }
 
 
@@ -318,3 +323,125 @@ def test_fuzzed_scenario_lists(work: Path, names: list[str], sets: list[str]) ->
     for s in sets:
         argv += ["--set", s]
     assert_refused(*invoke([*argv[:1], *(["--out", str(work / "a-file")]), *argv[1:]]))
+
+
+# --- issue 25: sweep files built from their parts, flags that would be ignored -----------------
+
+# Each part of a sweep file: values the check must accept, and values it must refuse.
+SWEEP_PARTS = {
+    "replications": ([None, "1", "2"], ["0", "1000000000000", '"x"', "1.5"]),
+    "seed": ([None, "0", "7"], ["-1", "9223372036854775808", "true"]),
+    "days": ([None], ["30", '"x"']),
+    "scenario": ([None], ['"committee"']),
+    "contrast": ([None], ['["committee", "committee"]', '["a"]']),
+    "description": ([None, '"d"'], ["5", "[]"]),
+    "name": ([None, '"ok-name"'], ['"../../escaped"', '"/tmp/abs"', '"a/b"', "5", '""']),
+    "outputs": ([None, '["y"]', '"y"'], ['["z"]', "[]", '["y", "y"]']),
+    "second_order": ([None, "false"], ["1", '"yes"']),
+    # delta's smallest sweep takes a minute on a busy machine: test_edges3 runs it once
+    "method": (['"sobol"', '"morris"', '"fast"', '"emulator"'], ['"sobl"', "1"]),
+    "n": ([], ["1", "3", "1099511627776", "-4", '"x"', "4.0"]),
+    "bounds": (["[-3.0, 3.0]", "[0, 1]"], ["[3.0, -3.0]", "[1.0, 1.0]", "[-3.0, inf]",
+                                           "[nan, 1.0]", "[-1e308, 1e308]", '["a", 1]', "[1]",
+                                           "[1, 2, 3]", "2", "[true, false]"]),
+    "parameters": ([("x1", "x2", "x3"), ("x1", "x2")], [("x1",), ("x1", "x9")]),
+}
+GOOD_N = {"sobol": ["4", "16"], "morris": ["4", "8"], "fast": ["65"], "delta": ["64"],
+          "emulator": ["16", "32"]}
+BAD_N = {"sobol": ["2", "6"], "morris": ["2"], "fast": ["4", "64"], "delta": ["4", "16", "32"],
+         "emulator": ["4", "8", "24"]}
+
+
+@st.composite
+def sweep_files(draw: st.DrawFn) -> tuple[str, str | None]:
+    """An Ishigami sweep file from its parts: all valid (often), or one part out of range or
+    of a wrong type -- or, for n, too small for its method."""
+    broken = draw(st.sampled_from([*[None] * 8, *SWEEP_PARTS]))
+
+    def part(key: str) -> object:
+        good, bad = SWEEP_PARTS[key]
+        return draw(st.sampled_from(bad if key == broken else good))
+
+    method = part("method")
+    if broken is None and draw(st.integers(0, 3)) == 0:  # delta, with an n too small for it
+        method, broken = '"delta"', "n"
+    if broken == "n" and method.strip('"') in BAD_N:
+        n = draw(st.sampled_from(BAD_N[method.strip('"')] + SWEEP_PARTS["n"][1]))
+    elif broken == "n":
+        n = draw(st.sampled_from(SWEEP_PARTS["n"][1]))
+    else:
+        n = draw(st.sampled_from(GOOD_N.get(method.strip('"'), ["4"])))
+    lines = ['model = "ishigami"']
+    for key in ("replications", "seed", "days", "scenario", "contrast", "description", "name",
+                "outputs"):
+        if (v := part(key)) is not None:
+            lines.append(f"{key} = {v}")
+    lines += ["[sweep]", f"method = {method}", f"n = {n}"]
+    second = part("second_order")
+    if second is None and method == '"sobol"' and draw(st.booleans()):
+        second = "true"
+    if second is not None:
+        lines.append(f"second_order = {second}")
+    lines.append("[parameters]")
+    names = part("parameters")
+    bad_at = draw(st.integers(0, len(names) - 1))
+    for i, x in enumerate(names):
+        good, bad = SWEEP_PARTS["bounds"]
+        lines.append(f"{x} = {draw(st.sampled_from(bad if broken == 'bounds' and i == bad_at else good))}")
+    return "\n".join(lines) + "\n", broken
+
+
+@settings(max_examples=max(20, N // 3), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=sweep_files())
+def test_generated_sweep_files_are_refused_before_any_run_or_run_through(
+        work: Path, case: tuple[str, str | None]) -> None:
+    """Checked completely before the first run: a file the check accepts must run to its
+    report; a file it refuses must have run nothing (no results folder). Each part of the
+    generated files is valid or not by construction, and the verdict must agree."""
+    text, broken = case
+    path = work / "generated-sweep.toml"
+    path.write_text(text, encoding="utf-8")
+    out = work / "generated-out"
+    shutil.rmtree(out, ignore_errors=True)
+    code, stdout, err = invoke(["sweep", str(path), "--workers", "1", "--out", str(out)])
+    event("ran through" if code == 0 else "refused")
+    assert (code == 0) == (broken is None), (broken, code, err, text)
+    if code == 0:
+        assert (out / "sensitivity" / "report.md").is_file(), text
+    else:
+        line = assert_refused(code, stdout, err)
+        assert str(path) in line, line
+        assert not out.exists(), text
+    assert not (work.parent / "escaped").exists() and not Path("/tmp/abs").exists()
+
+
+PARAMS_FLAGS = ["--zh", "--markdown", "--json"]
+
+
+@settings(max_examples=N, deadline=None, derandomize=True)
+@given(flags=st.lists(st.sampled_from([*PARAMS_FLAGS, "--out", "--estimate", "--json", "-r",
+                                       "--seed", "--days", "--set", "--workers", "--permutations",
+                                       "--top", "--metric"]), unique=True, max_size=3),
+       cmd=st.sampled_from(["params", "explain-from"]))
+def test_no_flag_is_silently_ignored(flags: list[str], cmd: str) -> None:
+    """`params` takes one output form; `explain --from` prints a stored result and takes only
+    the flags that shape what it prints (--metric, --top): anything else is refused."""
+    values = {"--out": "o", "-r": "3", "--seed": "2", "--days": "9", "--set": "issues.rate=0.3",
+              "--workers": "1", "--permutations": "4", "--top": "2",
+              "--metric": "resolution_rmst_days"}
+    if cmd == "params":
+        flags = [f for f in flags if f in PARAMS_FLAGS]
+        argv = ["params", *flags]
+        ok = len(flags) <= 1
+    else:
+        shipped = ROOT / "results" / "explain-fragmented-committee" / "explain.json"
+        argv = ["explain", "fragmented", "committee", "--from", str(shipped)]
+        for f in flags:
+            argv += [f, values[f]] if f in values else [f]
+        ok = all(f in ("--metric", "--top") for f in flags)
+    code, out, err = invoke(argv)
+    if ok:
+        assert code == 0 and "Traceback" not in err, err
+    else:
+        assert_refused(code, out, err)

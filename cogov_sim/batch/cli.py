@@ -14,6 +14,7 @@ from .experiment import load_experiment
 from .integrity import describe
 from .progress import Progress
 from .runner import BatchResult, run_batch
+from .store import Store
 
 
 def output_folder(out: str | None, name: object, source: str) -> Path:
@@ -31,16 +32,20 @@ def cmd_batch(a: argparse.Namespace) -> int:
     """Run (or resume) an experiment into its folder; exit 1 if any run failed."""
     exp = load_experiment(a.experiment)
     out = output_folder(a.out, exp.name, exp.source)
-    executor = executors.make(a.workers, a.scheduler)
+    store = Store(out).hold()  # before starting workers: a second driver is refused at once
     try:
-        progress = Progress(0, interval=a.interval)
+        executor = executors.make(a.workers, a.scheduler)
         try:
-            res = run_batch(exp, out, executor, chunk=a.chunk, retry_failed=a.retry_failed,
-                            git=git_commit(), progress=progress)
+            progress = Progress(0, interval=a.interval)
+            try:
+                res = run_batch(exp, out, executor, chunk=a.chunk, retry_failed=a.retry_failed,
+                                git=git_commit(), progress=progress, store=store)
+            finally:
+                progress.close()
         finally:
-            progress.close()
+            executor.close()
     finally:
-        executor.close()
+        store.close()
     say_set_aside(res)
     done = res.ok + res.failed
     print(f"{exp.name}: {res.planned} runs planned, {res.skipped} already stored, {done} run now "
@@ -66,11 +71,14 @@ def cmd_batch(a: argparse.Namespace) -> int:
 
 
 def say_set_aside(res: BatchResult) -> None:
-    """One line on stderr when a resume found damaged files and set them aside."""
+    """A line on stderr when a resume set damaged or foreign files aside, or restored deleted ones."""
     if res.set_aside:
         dest, damaged = res.set_aside
-        print(f"cogov batch: set aside {len(damaged)} damaged file(s) in {dest}/: "
+        print(f"cogov batch: set aside {len(damaged)} damaged or foreign file(s) in {dest}/: "
               f"{describe(damaged)}; rebuilt them or ran their runs again", file=sys.stderr)
+    if res.restored:
+        print(f"cogov batch: {len(res.restored)} file(s) of the folder were deleted: "
+              f"{', '.join(res.restored)}; wrote them again from the manifest", file=sys.stderr)
 
 
 def cmd_report(a: argparse.Namespace) -> int:

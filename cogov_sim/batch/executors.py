@@ -154,6 +154,10 @@ class Processes:
         self.pool = self._start()
 
     def _start(self) -> cf.ProcessPoolExecutor:
+        if QUIET_TRACKER not in sys.warnoptions:
+            # The resource tracker (started with this interpreter's -W options) frees a killed
+            # driver's semaphores itself; its "leaked semaphore objects" warning only alarms
+            sys.warnoptions.append(QUIET_TRACKER)
         ctx = multiprocessing.get_context(self.method)
         if self.method == "forkserver":
             ctx.set_forkserver_preload(["cogov_sim.api", "cogov_sim.batch.worker"])
@@ -239,6 +243,7 @@ class Processes:
 
 
 _END = object()
+QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
 class Dask:
@@ -250,8 +255,10 @@ class Dask:
         from distributed import Client
 
         # A lost scheduler is reported in one line (SchedulerLost), not by the client's
-        # reconnect tracebacks (distributed configures its loggers on import: so here).
-        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+        # reconnect tracebacks, nor a CommClosedError's from its comms and batched streams
+        # (distributed configures its loggers on import: so here).
+        for name in QUIET:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         self.client = address if isinstance(address, Client) else Client(address, timeout="10s")
         self._own = not isinstance(address, Client)
         self.workers = max(1, sum(self.client.nthreads().values()))
@@ -263,14 +270,20 @@ class Dask:
                    split: Callable[[T], list[T]] | None = None,
                    died: Callable[[T, str], R] | None = None) -> Iterator[R]:
         """Dask re-runs a lost worker's tasks itself (`split` and `died` are not needed)."""
-        from distributed import wait
+        from distributed import KilledWorker, wait
 
         def first(fs: set[Any]) -> set[Any]:
             return set(wait(list(fs), return_when="FIRST_COMPLETED").done)
 
+        def failed(item: T, e: BaseException) -> R:
+            if isinstance(e, KilledWorker) and died is not None:  # Dask gave up on the task:
+                # it killed a worker every time it was tried; a failure with its cause
+                return died(item, f"its Dask worker died each time it ran it ({e})")
+            return on_error(item, e)
+
         try:
             yield from _windowed(lambda it: self.client.submit(fn, it, pure=False), first, items,
-                                 lambda: 2 * self.threads(), on_error)
+                                 lambda: 2 * self.threads(), failed)
         except (cf.CancelledError, OSError, TimeoutError, ValueError) as e:
             # cancelled futures, a closed comm, or "no clients" once the client gave up
             if self.client.status == "running" and "connection" not in str(e):
@@ -292,6 +305,11 @@ class Dask:
                 self.client.close(timeout=5)  # the scheduler may be gone already
 
 
+QUIET = ("distributed.client", "distributed.batched", "distributed.core", "distributed.comm",
+         "distributed.utils", "tornado.application")
+"""The driver's loggers that print tracebacks of a scheduler going away."""
+
+
 class SchedulerLost(InputError):
     """The Dask scheduler went away mid-batch: what is stored is safe; resume by rerunning."""
 
@@ -308,5 +326,13 @@ def make(workers: int | None = None, scheduler: Any = None) -> Executor:
         except (OSError, TimeoutError, ValueError) as e:
             raise InputError("--scheduler", f"cannot reach Dask scheduler {scheduler!r} ({e}); is "
                              "`dask scheduler` running there?") from None
-    n = workers or os.cpu_count() or 1
+    cores = os.cpu_count() or 1
+    if workers is not None and workers > PER_CORE * cores:
+        raise InputError("--workers", f"value {workers} is more worker processes than this machine "
+                         f"can use ({cores} cores); allowed: 1 to {PER_CORE * cores} ({PER_CORE} per "
+                         "core); more only slow each other down")
+    n = workers or cores
     return Serial() if n == 1 else Processes(n)
+
+
+PER_CORE = 4  # local worker processes per core at most: beyond that they only compete

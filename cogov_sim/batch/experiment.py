@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cogov_sim.errors import InputError, did_you_mean, safe_name, show
+from cogov_sim.errors import MAX_SEED, MOST_RUNS, InputError, did_you_mean, safe_name, show
 from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
 from cogov_sim.scenario import _flatten as flatten
 
@@ -66,6 +67,21 @@ class Experiment:
         return check_overrides(self.model, values, self.source, key)
 
 
+def check_arms(keys: Iterable[str], scenarios: Iterable[str], src: str, where: str) -> None:
+    """Every "ARM:name" key names a scenario of the file (a dial for no scenario is a typo)."""
+    scenarios = list(scenarios)
+    for full in keys:
+        if ":" not in full:
+            continue
+        arm = full.rpartition(":")[0]
+        if arm not in scenarios:
+            what = "names no scenario" if not arm else f"'{arm}' is not a scenario of this file"
+            raise InputError(src, f"{what}{did_you_mean(arm, scenarios)}; allowed: a plain "
+                             "parameter name (every scenario) or "
+                             + ", ".join(f"'{n}:NAME'" for n in scenarios) + " (that one only)",
+                             key=f"{where}.{full}")
+
+
 def check_overrides(model: str, values: dict[str, Any], src: str, where: str) -> dict[str, Any]:
     """Validate parameter values for a model: cogov's table, or the function's `params`."""
     if models.is_cogov(model):  # "ARM:key" sets key in the scenario named ARM only
@@ -100,18 +116,18 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
                              key=k)
     model = _model(doc.get("model", "cogov"), src)
     cogov = models.is_cogov(model)
-    name = _string(doc, "name", src, Path(src).stem)
+    name = string_key(doc, "name", src, Path(src).stem)
     if "name" in doc:  # the default (the file's stem) is checked where it becomes a folder
         safe_name(name, src)
-    description = _string(doc, "description", src, "")
-    replications = _int(doc, "replications", src, 1, low=1)
-    seed = _int(doc, "seed", src, 0, low=0, high=MAX_SEED)
-    fixed = check_overrides(model, flatten(_table(doc, "set", src)), src, "set")
+    description = string_key(doc, "description", src, "")
+    replications = int_key(doc, "replications", src, 1, low=1)
+    seed = int_key(doc, "seed", src, 0, low=0, high=MAX_SEED)
+    fixed = check_overrides(model, flatten(table_key(doc, "set", src)), src, "set")
     if "days" in doc:
         if not cogov:
             raise InputError(src, "applies to the cogov model only; set the model's own "
                              "parameters under [set]", key="days")
-        fixed["run.days"] = validate_value("run.days", _int(doc, "days", src, 0, low=1), src)
+        fixed["run.days"] = validate_value("run.days", int_key(doc, "days", src, 0, low=1), src)
     keep = _keep(doc, src, model)
     scenarios = _scenarios(doc, src, base, cogov, fixed, model)
     designs = [d for d in DESIGNS if d in doc]
@@ -121,6 +137,18 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
     grid = _grid(doc, src, model) if "grid" in doc else {}
     points = _points(doc, src, model) if "points" in doc else ()
     sample = _sample(doc, src, model, seed) if "sample" in doc else None
+    points_n = math.prod(map(len, grid.values())) if grid else len(points) or (
+        sample.n if sample else 1)
+    if (total := points_n * replications * len(scenarios)) > MOST_RUNS:
+        raise InputError(src, f"asks for {total:,} runs ({points_n:,} design points x "
+                         f"{replications:,} replications x {len(scenarios)} scenario(s)); "
+                         f"allowed: at most {MOST_RUNS:,}", key=designs[0] if designs else
+                         "replications")
+    if cogov:
+        check_arms(grid, scenarios, src, "grid")
+        for i, pt in enumerate(points):
+            check_arms(pt, scenarios, src, f"points[{i}]")
+        check_arms(sample.ranges if sample else (), scenarios, src, "sample.ranges")
     return Experiment(name, description, model, scenarios, replications, seed, fixed, keep,
                       grid, points, sample, src, text)
 
@@ -138,18 +166,16 @@ def _model(ref: Any, src: str) -> str:
     return ref
 
 
-def _string(doc: dict[str, Any], key: str, src: str, default: str) -> str:
+def string_key(doc: dict[str, Any], key: str, src: str, default: str) -> str:
     v = doc.get(key, default)
     if not isinstance(v, str):
         raise InputError(src, f"value {show(v)} has the wrong type; allowed: a string", key=key)
     return v
 
 
-MOST_RUNS = 10_000_000  # replications or sample points: more is a typo, not a batch
-MAX_SEED = 2**63 - 1
 
 
-def _int(doc: dict[str, Any], key: str, src: str, default: int, low: int,
+def int_key(doc: dict[str, Any], key: str, src: str, default: int, low: int,
          high: int = MOST_RUNS) -> int:
     v = doc.get(key, default)
     if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
@@ -158,7 +184,7 @@ def _int(doc: dict[str, Any], key: str, src: str, default: int, low: int,
     return v
 
 
-def _table(doc: dict[str, Any], key: str, src: str) -> dict[str, Any]:
+def table_key(doc: dict[str, Any], key: str, src: str) -> dict[str, Any]:
     v = doc.get(key, {})
     if not isinstance(v, dict):
         raise InputError(src, f"must be a table: write [{key}] with one 'name = value' per line",
@@ -220,7 +246,7 @@ def _values(v: Any, src: str, key: str) -> list[Any]:
 
 
 def _grid(doc: dict[str, Any], src: str, model: str) -> dict[str, list[Any]]:
-    grid = flatten(_table(doc, "grid", src))
+    grid = flatten(table_key(doc, "grid", src))
     if not grid:
         raise InputError(src, "is empty; give each varied parameter a list of values", key="grid")
     out = {}
@@ -241,12 +267,12 @@ def _points(doc: dict[str, Any], src: str, model: str) -> tuple[dict[str, Any], 
 
 
 def _sample(doc: dict[str, Any], src: str, model: str, seed: int) -> Sample:
-    s = _table(doc, "sample", src)
+    s = table_key(doc, "sample", src)
     for k in s:
         if k not in SAMPLE_KEYS:
             raise InputError(src, f"unknown key{did_you_mean(k, SAMPLE_KEYS)}; allowed: "
                              f"{', '.join(SAMPLE_KEYS)}", key=f"sample.{k}")
-    n = _int(s, "n", src, 0, low=1) if "n" in s else None
+    n = int_key(s, "n", src, 0, low=1) if "n" in s else None
     if n is None:
         raise InputError(src, "missing: how many points to sample", key="sample.n")
     method = s.get("method", "lhs")
@@ -254,7 +280,7 @@ def _sample(doc: dict[str, Any], src: str, model: str, seed: int) -> Sample:
         hint = did_you_mean(str(method), SAMPLE_METHODS)
         raise InputError(src, f"value {show(method)} is not allowed{hint}; allowed: "
                          f"{', '.join(SAMPLE_METHODS)}", key="sample.method")
-    sseed = _int(s, "seed", src, seed, low=0, high=MAX_SEED)
+    sseed = int_key(s, "seed", src, seed, low=0, high=MAX_SEED)
     ranges = flatten(s.get("ranges", {})) if isinstance(s.get("ranges", {}), dict) else None
     if not ranges:
         raise InputError(src, "missing or empty: give each sampled parameter [low, high]",

@@ -38,6 +38,7 @@ class BatchResult:
     lost: list[Record] = field(default_factory=list)
     startup_s: float = 0.0
     set_aside: tuple[Path, list[Damage]] | None = None  # damaged files found on resume
+    restored: list[str] = field(default_factory=list)  # deleted setup files written again
 
     @property
     def overhead(self) -> float:
@@ -97,10 +98,12 @@ def _execute(exp: Experiment, runs: Sequence[Run], executor: executors.Executor,
 def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
               chunk: int | None = None, retry_failed: bool = False, git: str | None = None,
               progress: Progress | None = None,
-              on_records: Callable[[list[Record]], None] | None = None) -> BatchResult:
-    """Run every run of `exp` not yet in `out`, storing each chunk as it finishes."""
+              on_records: Callable[[list[Record]], None] | None = None,
+              store: Store | None = None) -> BatchResult:
+    """Run every run of `exp` not yet in `out`, storing each chunk as it finishes (into
+    `store`, when the caller already holds the folder)."""
     plan = expand(exp)
-    store = Store(out)
+    store = store or Store(out)
     manifest = store.open(exp, plan, git)
     stored = store.statuses()
     pending = [r for r in plan.runs
@@ -144,7 +147,8 @@ def run_batch(exp: Experiment, out: str | Path, executor: executors.Executor,
         store.save_manifest(manifest)
         store.close()
     return BatchResult(store.folder, len(plan.runs), len(plan.runs) - len(pending), ok, failed,
-                       wall, model_s, workers, runs, missing, startup, store.set_aside)
+                       wall, model_s, workers, runs, missing, startup, store.set_aside,
+                       store.restored)
 
 
 def require_ok(df: pd.DataFrame, name: str) -> pd.DataFrame:

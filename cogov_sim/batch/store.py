@@ -29,6 +29,7 @@ import fcntl
 import json
 import os
 import platform
+import re
 import socket
 import sys
 import time
@@ -58,6 +59,7 @@ VOLATILE = ("wall_s", "worker")  # differ between identical batches: timing and 
 MERGE_AT = 128  # journal parts merged into one once this many small ones exist
 SETUP = ("experiment.toml", "scenarios", "plan.parquet", "runs")  # written before the manifest
 CHECKPOINT_S = 2.0  # the manifest (with the files' checksums) is saved at most this often
+PLAN_KEY = b"cogov_plan"  # a journal part's Parquet metadata: the plan hash of its batch
 MANIFEST_KEYS = ("format", "experiment", "plan", "seeds", "scenarios", "sessions", "counts")
 
 
@@ -82,8 +84,18 @@ def atomic_write(path: Path, write: Any) -> None:
         _fsync(tmp)
         os.replace(tmp, path)
         _fsync(path.parent)
+    except OSError as e:
+        if e.filename is not None:
+            raise
+        raise named_os_error(e, path) from e
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def named_os_error(err: OSError, path: Path) -> OSError:
+    """`err` naming `path`: pyarrow's write errors (a full disk) name no file."""
+    code = err.errno or next((int(m) for m in re.findall(r"errno (\d+)", str(err))), None)
+    return OSError(code, os.strerror(code) if code else str(err), str(path))
 
 
 def write_text(path: Path, text: str) -> None:
@@ -135,17 +147,32 @@ class Store:
         self.files: dict[str, list[int | str]] = {}  # relative path -> [size, sha256]
         self.redo: set[str] = set()  # runs whose stored files were damaged: run them again
         self.set_aside: tuple[Path, list[integrity.Damage]] | None = None
+        self.restored: list[str] = []  # setup files found deleted on resume and written again
+        self.plan_hash = ""  # marks every journal part: a part of another batch is told apart
+
+    def hold(self) -> Store:
+        """Refuse a folder that is not a batch's, then lock it: called before slow setup (a
+        sweep's sampling, starting workers), so a second driver is refused at once."""
+        if not self.is_batch() and self.folder.exists() and any(
+                not p.name.startswith(".") and p.name not in SETUP for p in self.folder.iterdir()):
+            raise InputError(str(self.folder), "exists and is not a batch folder (no manifest.json); "
+                             "give another --out")
+        self.lock()
+        return self
 
     def lock(self) -> None:
         """Hold the folder for this process (released at exit, even on kill -9)."""
+        if self._lock is not None:
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         self._lock = open(self.folder / ".lock", "a+")  # noqa: SIM115 -- held until close()
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self.close()
-            raise InputError(str(self.folder), "another `cogov batch` is writing to this folder "
-                             "right now; wait for it, or give another --out") from None
+            raise InputError(str(self.folder), "another `cogov batch` or `cogov sweep` is writing "
+                             "to this folder right now; wait for it, or give another --out"
+                             ) from None
         for stale in self.folder.rglob(".*.tmp"):  # left by a process killed mid-write
             stale.unlink(missing_ok=True)
 
@@ -201,11 +228,9 @@ class Store:
     def open(self, exp: Experiment, plan: Plan, git: str | None) -> dict[str, Any]:
         """Create the folder (the manifest last: it commits the start) or reopen it to resume,
         setting damaged files aside (their runs are then run again)."""
-        if not self.is_batch() and self.folder.exists() and any(
-                not p.name.startswith(".") and p.name not in SETUP for p in self.folder.iterdir()):
-            raise InputError(str(self.folder), "exists and is not a batch folder (no manifest.json); "
-                             "give another --out")
-        self.lock()
+        if self._lock is None:
+            self.hold()
+        self.plan_hash = plan.hash
         if self.is_batch():
             try:
                 return self._reopen(exp, plan)
@@ -269,7 +294,12 @@ class Store:
                 self.files[rel] = rec
             elif rel.startswith(("issues/", "daily/")):  # a stored run's table is gone: redo it
                 self.redo.add(Path(rel).stem)
+            elif rel.startswith("scenarios/") or rel in ("experiment.toml", "plan.parquet"):
+                self.restored.append(rel)
+        if self.restored:
+            self._write_setup(exp, plan, old["experiment"]["text"], self.restored)
         damaged = integrity.check(self.folder, self.files)
+        damaged += self.foreign_parts(plan, {d.rel for d in damaged})
         if damaged:
             dest = integrity.set_aside(self.folder, damaged)
             earlier = self.set_aside[1] if self.set_aside else []
@@ -280,7 +310,7 @@ class Store:
                     self.redo.add(Path(d.rel).stem)
             self._write_setup(exp, plan, old["experiment"]["text"], [d.rel for d in damaged])
         self.parts.mkdir(parents=True, exist_ok=True)
-        if self.set_aside or not self.backup_path.exists():
+        if self.set_aside or self.restored or not self.backup_path.exists():
             self.save_manifest(old)
         return old
 
@@ -289,6 +319,13 @@ class Store:
 
     def _put_text(self, rel: str, text: str) -> None:
         write_text(self.folder / rel, text)
+        self._record(rel)
+
+    def _put_part(self, rel: str, table: pa.Table) -> None:
+        """A journal part, marked with the plan's hash (`foreign_parts` reads the mark)."""
+        meta = {**(table.schema.metadata or {}), PLAN_KEY: self.plan_hash.encode()}
+        atomic_write(self.folder / rel, lambda p: pq.write_table(
+            table.replace_schema_metadata(meta), p))
         self._record(rel)
 
     def _put_frame(self, rel: str, df: pd.DataFrame) -> None:
@@ -320,6 +357,30 @@ class Store:
         """Journal parts, oldest first."""
         return sorted(self.parts.glob("part-*.parquet"))
 
+    def foreign_parts(self, plan: Plan, skip: set[str]) -> list[integrity.Damage]:
+        """Journal parts that do not belong to this batch: marked with another plan's hash, or
+        (unmarked, older parts) holding a row whose scenario or seed is not the plan's. Only
+        parts the manifest does not record are read: a recorded part's checksum vouches."""
+        want = {r.run_id: (r.scenario, r.seed) for r in plan.runs}
+        out = []
+        for f in self.part_files():
+            rel = f"runs/{f.name}"
+            if rel in self.files or rel in skip:
+                continue
+            mark = (pq.read_schema(f).metadata or {}).get(PLAN_KEY)
+            if mark is not None and mark.decode() != plan.hash:
+                out.append(integrity.Damage(rel, f"written by another batch: plan "
+                                            f"{mark.decode()[:12]}, this one is {plan.hash[:12]}"))
+                continue
+            t = pq.read_table(f, columns=["run_id", "scenario", "seed"]).to_pylist()
+            bad = next((r for r in t if want.get(r["run_id"]) != (r["scenario"], r["seed"])), None)
+            if bad is not None:
+                planned = want.get(bad["run_id"])
+                why = ("is not a run of this batch" if planned is None else
+                       f"has seed {bad['seed']}, this batch's is {planned[1]}")
+                out.append(integrity.Damage(rel, f"from another batch: run {bad['run_id']} {why}"))
+        return out
+
     def statuses(self) -> dict[str, str]:
         """run_id -> status of every run in the journal (the latest attempt wins)."""
         out: dict[str, str] = {}
@@ -346,7 +407,8 @@ class Store:
                          "worker": rec.worker})
         if rows:
             name = f"part-{time.time_ns():020d}-{os.getpid()}.parquet"
-            self._put_frame(f"runs/{name}", pd.DataFrame(rows))
+            self._put_part(f"runs/{name}", pa.Table.from_pandas(pd.DataFrame(rows),
+                                                                preserve_index=False))
             small = [f for f in self.part_files() if not f.stem.endswith("-m")]
             if len(small) >= MERGE_AT:
                 self.merge(small)
@@ -356,8 +418,7 @@ class Store:
         """Merge journal parts into one (named after the newest), so long batches keep few files."""
         table = pa.concat_tables([pq.read_table(f) for f in parts], promote_options="permissive")
         merged = self.parts / f"{parts[-1].stem}-m.parquet"
-        atomic_write(merged, lambda p: pq.write_table(table, p))
-        self._record(f"runs/{merged.name}")
+        self._put_part(f"runs/{merged.name}", table)
         for f in parts:
             f.unlink()
             self.files.pop(f"runs/{f.name}", None)

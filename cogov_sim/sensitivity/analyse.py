@@ -8,6 +8,7 @@ indices from the first half of the design with those from all of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,11 +65,16 @@ def replicate_values(sweep: Sweep, runs: pd.DataFrame, output: str) -> pd.DataFr
     return vals.pivot(index="point", columns="replication", values=output).sort_index()
 
 
-def analyse(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame) -> list[OutputResult]:
-    """Indices for every output of interest, on replicate means."""
+def analyse(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame,
+            say: Callable[[str], None] | None = None) -> list[OutputResult]:
+    """Indices for every output of interest, on replicate means; `say` hears each step (an
+    emulator's analysis of one output takes minutes)."""
     out = []
     problem = sweep.problem
-    for output in sweep.outputs:
+    for i, output in enumerate(sweep.outputs, 1):
+        if say is not None:
+            say(f"analysing output {i} of {len(sweep.outputs)}: {output} ({sweep.method.name}"
+                f" on {len(X)} design points)")
         reps = replicate_values(sweep, runs, output)
         if len(reps) != len(X):
             raise InputError(sweep.source, f"the runs cover {len(reps)} of {len(X)} design "
@@ -191,7 +197,8 @@ def plain_summary(sweep: Sweep, results: list[OutputResult], top: int = 3) -> st
                 s += (f", and interactions add more (up to {inter:.0%} for one parameter): the "
                       "effect of one dial depends on the others")
         s += "."
-        least = [n for n in order.index if order.loc[n, main] < 0.05 * max(order[main].max(), 1e-12)]
+        least = [n for n in order.index if n not in names
+                 and order.loc[n, main] < 0.05 * max(order[main].max(), 1e-12)]
         if least:
             s += " Hardly matters: " + ", ".join(f"`{n}`" for n in least) + "."
         if r.noise_share == r.noise_share:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,8 +14,10 @@ import pandas as pd
 
 from cogov_sim.batch import evaluate, executors, read_runs, run_batch
 from cogov_sim.batch.cli import add_executor_options, output_folder, say_set_aside
-from cogov_sim.batch.progress import Progress
+from cogov_sim.batch.progress import Progress, load_average
+from cogov_sim.batch.store import Store
 from cogov_sim.cli import git_commit
+from cogov_sim.errors import InputError
 from cogov_sim.sensitivity.analyse import (
     CI_WIDEST,
     CONVERGED,
@@ -24,6 +26,7 @@ from cogov_sim.sensitivity.analyse import (
     indices_table,
     plain_summary,
 )
+from cogov_sim.sensitivity.discovery import CAVEAT
 from cogov_sim.sensitivity.plots import plot_results
 from cogov_sim.sensitivity.sweep import Sweep, load_sweep
 
@@ -46,15 +49,37 @@ def estimate(sweep: Sweep, X: np.ndarray, executor: executors.Executor,
     evaluate(sweep.model, chosen[:workers], seed=sweep.seed, scenario=scenarios[0],
              executor=executor, chunk=1)
     warm = time.perf_counter() - start
-    t0 = time.perf_counter()
-    for sc in scenarios:
-        evaluate(sweep.model, chosen, seed=sweep.seed, scenario=sc, executor=executor, chunk=1)
-    rate = take * len(scenarios) / (time.perf_counter() - t0)
+    halves = []  # every other pilot point: each half spans the design; their paces differ by
+    # what the machine's other work did meanwhile
+    for half in (chosen[0::2], chosen[1::2]):
+        t0 = time.perf_counter()
+        for sc in scenarios:
+            evaluate(sweep.model, half, seed=sweep.seed, scenario=sc, executor=executor, chunk=1)
+        halves.append((len(half) * len(scenarios), time.perf_counter() - t0))
+    rate = sum(n for n, _ in halves) / sum(t for _, t in halves)
+    paces = [n / t for n, t in halves if n and t > 0] or [rate]
     runs = sweep.runs()
     fitting = (sweep.method.fit_seconds(sweep.problem, X, len(sweep.outputs), sweep.seed)
                if hasattr(sweep.method, "fit_seconds") else 0.0)
     return {"runs": runs, "runs_per_s": rate, "startup_s": warm, "fit_s": fitting,
-            "seconds": runs / rate + warm + fitting}
+            "seconds": runs / rate + warm + fitting,
+            "low_s": runs / max(paces) + warm + fitting, "high_s": runs / min(paces) + warm + fitting}
+
+
+def scenario_provenance(name: str, rec: dict) -> str:
+    """A scenario as the report names it: its file's hash as `cogov compare FILE` prints it
+    (so provenance can be checked by eye), and the hash as run when the sweep's [set] or days
+    changed it."""
+    from cogov_sim.scenario import load
+
+    source, ran = rec.get("source", "?"), rec.get("hash", "?")
+    try:
+        own = load(source).hash
+    except InputError:
+        return f"`{name}` ({source}, as run: hash {ran}; the file is gone or changed)"
+    if own == ran:
+        return f"`{name}` ({source}, hash {own})"
+    return f"`{name}` ({source}, hash {own}; as run with the sweep's settings: {ran})"
 
 
 def markdown(df: pd.DataFrame) -> str:
@@ -101,18 +126,35 @@ def _hms(s: float) -> str:
         f"{s // 60}m {s % 60:02d}s"
 
 
-def _load() -> str:
-    """The 1-, 5- and 15-minute load averages (other work on the machine slows a sweep)."""
-    try:
-        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:  # not on every platform
-        return "unknown"
-
-
 def cmd_sweep(a: argparse.Namespace) -> int:
-    wall0, load0 = time.perf_counter(), _load()
+    wall0, load0 = time.perf_counter(), load_average()
     sweep = load_sweep(a.experiment)
     out = output_folder(a.out, sweep.name, sweep.source)  # before sampling or running anything
+    store = None if a.estimate else Store(out).hold()  # a second driver is refused at once
+    try:
+        return _sweep(a, sweep, out, store, wall0, load0)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def say(message: str) -> None:
+    """One progress line on stderr (a sweep's analysis runs for minutes after its runs)."""
+    print(f"cogov sweep: {message}", file=sys.stderr, flush=True)
+
+
+def runs_seconds(manifest: dict) -> float:
+    """Wall time of every session that ran the sweep's runs (a resumed sweep has several)."""
+    total = 0.0
+    for s in manifest.get("sessions", []):
+        if s.get("started") and s.get("finished") and s.get("runs"):
+            total += (datetime.fromisoformat(s["finished"])
+                      - datetime.fromisoformat(s["started"])).total_seconds()
+    return total
+
+
+def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, wall0: float,
+           load0: str) -> int:
     X = sweep.design()
     executor = executors.make(a.workers, a.scheduler)
     try:
@@ -125,21 +167,26 @@ def cmd_sweep(a: argparse.Namespace) -> int:
                   + (f"Emulator fitting (bootstrap refits, cross-validation, half-design "
                      f"refit; {len(sweep.outputs)} outputs): {_hms(e['fit_s'])}. "
                      if e["fit_s"] else "")
-                  + f"Estimated time on this machine: {_hms(e['seconds'])} (load average now "
-                  f"{_load()}).")
+                  + f"Estimated time on this machine: {_hms(e['seconds'])}, between "
+                  f"{_hms(e['low_s'])} and {_hms(e['high_s'])} at the paces of the pilot's two "
+                  f"halves (load average now {load_average()}; other work on the machine "
+                  "slows it).")
             return 0
         exp = sweep.experiment(X)
         progress = Progress(sweep.runs(), interval=a.interval)
         try:
-            res = run_batch(exp, out, executor, git=git_commit(), progress=progress)
+            res = run_batch(exp, out, executor, git=git_commit(), progress=progress, store=store)
         finally:
             progress.close()
         say_set_aside(res)
     finally:
         executor.close()
+    if res.skipped:
+        say(f"{res.skipped} of {res.planned} runs were already stored in {out}/ (an earlier "
+            f"session); ran {res.ok + res.failed} now")
     runs = res.runs if res.runs is not None else read_runs(out)
     t_fit = time.perf_counter()
-    results = analyse(sweep, X, runs)
+    results = analyse(sweep, X, runs, say)
     sens = out / "sensitivity"
     sens.mkdir(parents=True, exist_ok=True)
     table = indices_table(results)
@@ -148,17 +195,21 @@ def cmd_sweep(a: argparse.Namespace) -> int:
     conv = convergence_table(results)
     conv.to_csv(sens / "convergence.csv", index=False)
     pd.DataFrame(X, columns=sweep.problem["names"]).to_parquet(sens / "design.parquet")
+    say(f"writing tables and plots to {sens}/")
     figures = plot_results(sweep, results, sens)
     text = plain_summary(sweep, results)
+    if sweep.contrast:
+        say("looking for where the second scenario does not help (PRIM boxes)")
     found = discover(sweep, X, runs, sens)
     fit_s = time.perf_counter() - t_fit
     wall = time.perf_counter() - wall0
-    timing = {"wall_s": round(wall, 1), "runs_s": round(res.wall_s, 1),
-              "analysis_s": round(fit_s, 1), "load_start": load0, "load_end": _load(),
+    manifest = json.loads((out / "manifest.json").read_text())
+    runs_s = runs_seconds(manifest)
+    timing = {"wall_s": round(wall, 1), "runs_s": round(runs_s, 1),
+              "analysis_s": round(fit_s, 1), "load_start": load0, "load_end": load_average(),
               "finished": datetime.now(UTC).isoformat(timespec="seconds"),
               "workers": executor.workers, "runs": sweep.runs()}
     (sens / "timing.json").write_text(json.dumps(timing, indent=1) + "\n", encoding="utf-8")
-    manifest = json.loads((out / "manifest.json").read_text())
     scen = manifest.get("scenarios", {})
     md = [f"# Sensitivity: {sweep.name}", "", sweep.description, "", "## In plain words", "", text,
           "", "## Convergence", "",
@@ -184,27 +235,28 @@ def cmd_sweep(a: argparse.Namespace) -> int:
         md += ["", "## When does the committee not help? (PRIM boxes)", "", found, "",
                "Boxes in `boxes.csv` (one row per restricted parameter; coverage = share of the "
                "no-advantage design points inside the box, density = share of the box's points "
-               "that are such points)."]
+               f"that are such points). {CAVEAT}"]
     md += ["", "## Indices", "", markdown(table), "",
            *(f"![{f.stem}]({f.name})" for f in figures if f.suffix == ".png"), "",
            "## Provenance", "",
            f"- sweep file: `{sweep.source}` (sha256 {manifest['experiment'].get('sha256', '')}); "
            "a copy in `../experiment.toml`",
-           "- scenarios: " + ", ".join(
-               f"`{k}` ({v.get('source', '?')}, hash {v.get('hash', '?')})"
-               for k, v in scen.items()) + "; copies in `../scenarios/`",
+           "- scenarios: " + ", ".join(scenario_provenance(k, v) for k, v in scen.items())
+           + "; copies in `../scenarios/`",
            f"- method: {sweep.method.name}, n = {sweep.n}, {sweep.replications} replications, "
            f"seed {sweep.seed}, {sweep.runs()} runs",
            f"- git: {manifest.get('git')}; software: " + ", ".join(
                f"{k} {v}" for k, v in manifest.get("software", {}).items()),
-           f"- wall time: {_hms(wall)} ({_hms(res.wall_s)} runs, {_hms(fit_s)} analysis) on "
+           f"- wall time: {_hms(wall)} this session ({_hms(runs_s)} of runs over "
+          f"{len([s for s in manifest.get('sessions', []) if s.get('runs')])} session(s), "
+          f"{_hms(fit_s)} analysis) on "
            f"{executor.label} with {executor.workers} workers, {manifest['machine'].get('cpus')} "
            f"CPUs; load average (1, 5, 15 min) {load0} at the start and {timing['load_end']} at "
            f"the end (`timing.json`), finished {timing['finished']}",
            f"- results: `{out}` (runs, manifest.json, plan.parquet)"]
     (sens / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     if found:
-        text += "\n\nWhen does it not help? (PRIM over the design)\n\n" + found
+        text += "\n\nWhen does it not help? (PRIM over the design)\n\n" + found + "\n\n" + CAVEAT
     print(text)
     print(f"\nwrote {sens}/ (indices, convergence, report.md, plots) in {_hms(wall)} "
           f"({_hms(fit_s)} of it analysis; load average {load0} -> {timing['load_end']})")

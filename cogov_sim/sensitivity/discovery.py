@@ -18,6 +18,11 @@ import pandas as pd
 
 MIN_DENSITY = 0.8
 """A box must hold at least this share of cases to be reported (Bryant & Lempert 2010)."""
+CAVEAT = ("PRIM's peeling also restricts dials on its way to a box, and no test of those "
+          "restrictions' significance (EMA Workbench's quasi-p-values) is run: read a box's "
+          "strong limits (those that cut much of a dial's range) as findings, and its weak "
+          "ones (near the ends of the range) as the peeling's by-products.")
+"""Printed with every set of boxes, in the report and on screen."""
 MIN_CASES = 0.02
 """Fewer cases than this share of the design: nothing to discover."""
 
@@ -160,6 +165,9 @@ def describe(output: str, contrast: tuple[str, str], boxes: list[Box], cases: in
     a, b = contrast
     what = label_of(output)
     if not boxes:
+        if cases == 0:
+            return (f"`{b}` does at least as well as `{a}` on {what} everywhere in this design "
+                    f"(at all {points} design points): no region to describe.")
         if cases < max(2, MIN_CASES * points):
             return (f"`{b}` does at least as well as `{a}` on {what} almost everywhere in this "
                     f"design ({cases} of {points} design points are exceptions): no region to "

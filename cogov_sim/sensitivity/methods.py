@@ -7,6 +7,9 @@ half the base size -- used for the convergence check (indices from half the samp
 
 from __future__ import annotations
 
+import contextlib
+import io
+import warnings
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -123,7 +126,11 @@ class Delta:
         return latin.sample(problem, n, seed=seed)
 
     def analyze(self, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int) -> pd.DataFrame:
-        res = delta_an.analyze(problem, X, Y, num_resamples=RESAMPLES, seed=seed)
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SALib 1.6's binning and bias notices, per input
+            res = delta_an.analyze(problem, X, Y, num_resamples=RESAMPLES, seed=seed)
+        if "delta" not in res:  # SALib 1.6: the classic estimator is 'delta_raw'
+            res = {**res, "delta": res["delta_raw"], "delta_conf": res["delta_raw_conf"]}
         return _frame(problem, res, ("delta", "delta_conf", "S1", "S1_conf"))
 
     def half(self, problem: dict, X: np.ndarray, n: int) -> np.ndarray:

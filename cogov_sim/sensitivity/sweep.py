@@ -9,6 +9,7 @@ in parallel, resumably, and on Dask), and analysed with SALib on replicate means
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,15 +17,34 @@ from typing import Any
 import numpy as np
 
 from cogov_sim.batch import models
-from cogov_sim.batch.experiment import Experiment
-from cogov_sim.errors import InputError, did_you_mean, show
+from cogov_sim.batch.experiment import (
+    MAX_SEED,
+    MOST_RUNS,
+    Experiment,
+    check_arms,
+    check_overrides,
+    int_key,
+    string_key,
+    table_key,
+)
+from cogov_sim.errors import InputError, did_you_mean, safe_name, show
 from cogov_sim.params import table
-from cogov_sim.scenario import Scenario, find, load, read_toml
+from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
+from cogov_sim.scenario import _flatten as flatten
 from cogov_sim.sensitivity.methods import METHODS, Method, make
 
 KEYS = ("name", "description", "model", "scenario", "contrast", "days", "replications",
         "seed", "outputs", "set", "sweep", "parameters")
 SWEEP_KEYS = ("method", "n", "second_order")
+# The smallest base size each method's analysis (and its half-design convergence check) works
+# with: found by running each on the Ishigami function.
+MIN_N = {"sobol": 4, "morris": 4, "fast": 65, "delta": 64, "emulator": 16}
+WHY_N = {"sobol": "a power of 2", "morris": "trajectories",
+         "fast": "eFAST needs n > 4 M^2 = 64 for its M = 4 harmonics",
+         "delta": "Latin hypercube points; SALib's delta estimator bins the outputs, at least 10 "
+                  "points a bin, and the convergence check analyses half the design",
+         "emulator": "design points; the emulator's 5-fold cross-validation and its refit on "
+                     "half the design need at least 16"}
 
 
 @dataclass(frozen=True)
@@ -107,15 +127,22 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
         raise InputError(src, f"value {show(method_name)} is not a method"
                          f"{did_you_mean(method_name, METHODS)}; allowed: " + ", ".join(METHODS),
                          key="sweep.method")
-    n = _need(sw, "n", src, int, "an integer >= 4 (base sample size)")
-    if n < 4:
-        raise InputError(src, f"value {n} is too small; allowed: an integer >= 4", key="sweep.n")
+    low = MIN_N[method_name]
+    n = _need(sw, "n", src, int, f"an integer from {low} to {MOST_RUNS:,} (base sample size)")
+    if not low <= n <= MOST_RUNS:
+        raise InputError(src, f"value {n} is not allowed for method '{method_name}'; allowed: "
+                         f"an integer from {low} to {MOST_RUNS:,} ({WHY_N[method_name]})",
+                         key="sweep.n")
     if method_name in ("sobol", "emulator") and n & (n - 1):
         raise InputError(src, f"value {n} is not a power of 2, which Sobol' sampling needs; "
                          f"allowed: e.g. {1 << (n - 1).bit_length()}", key="sweep.n")
     second = sw.get("second_order", False)
     if not isinstance(second, bool):
         raise InputError(src, f"value {show(second)} has the wrong type; allowed: true or false",
+                         key="sweep.second_order")
+    if second and method_name != "sobol":
+        raise InputError(src, f"applies to method 'sobol' only (this sweep's method is "
+                         f"'{method_name}'); remove it, or use method = \"sobol\"",
                          key="sweep.second_order")
     model = doc.get("model", "cogov")
     if not isinstance(model, str):
@@ -126,34 +153,32 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
         raise InputError(src, f"value {show(model)} is not a model: use 'cogov', 'ishigami' or "
                          "'package.module:function'", key="model") from None
     cogov = models.is_cogov(model)
-    name = doc.get("name", Path(src).stem)
-    replications = doc.get("replications", 1 if not cogov else 3)
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise InputError(src, f"value {show(replications)} is not allowed; allowed: an integer >= 1",
-                         key="replications")
-    seed = doc.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InputError(src, f"value {show(seed)} is not allowed; allowed: an integer >= 0",
-                         key="seed")
+    if not cogov:
+        for k in ("scenario", "contrast", "days"):
+            if k in doc:
+                raise InputError(src, f"applies to the cogov model only (this sweep's model is "
+                                 f"'{model}'); set the model's own parameters under [set]", key=k)
+    name = string_key(doc, "name", src, Path(src).stem)
+    if "name" in doc:  # the default (the file's stem) is checked where it becomes a folder
+        safe_name(name, src)
+    description = string_key(doc, "description", src, "")
+    replications = int_key(doc, "replications", src, 1 if not cogov else 3, low=1)
+    seed = int_key(doc, "seed", src, 0, low=0, high=MAX_SEED)
     params = _need(doc, "parameters", src, dict,
                    'a [parameters] table: name = [low, high], e.g. "issues.rate" = [0.2, 0.4]')
     if len(params) < 2:
         raise InputError(src, "needs at least two parameters to vary", key="parameters")
     bounds, ints = _bounds(params, src, cogov, fn)
-    fixed = doc.get("set", {})
-    if not isinstance(fixed, dict):
-        raise InputError(src, "must be a table: write [set] with one 'name = value' per line",
-                         key="set")
-    fixed = dict(fixed)
+    fixed = check_overrides(model, flatten(table_key(doc, "set", src)), src, "set")
     if "days" in doc:
-        fixed["run.days"] = doc["days"]
+        fixed["run.days"] = validate_value("run.days", int_key(doc, "days", src, 0, low=1), src)
     scenarios: dict[str, Scenario | None]
     contrast = None
     if cogov and "contrast" in doc and "scenario" in doc:
         raise InputError(src, "a sweep has either one scenario or a contrast of two, not both; "
                          "remove 'scenario' or 'contrast'", key="contrast")
     if cogov:
-        names = doc.get("contrast") or [doc.get("scenario", "committee")]
+        names = doc["contrast"] if "contrast" in doc else [doc.get("scenario", "committee")]
         if "contrast" in doc and (not isinstance(names, list) or len(names) != 2
                                   or not all(isinstance(x, str) for x in names)):
             raise InputError(src, "must name two scenarios, e.g. contrast = "
@@ -169,18 +194,23 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
             except InputError as e:
                 raise InputError(src, e.message if e.key is None else str(e),
                                  key="contrast" if "contrast" in doc else "scenario") from None
+            if sc.name in scenarios:
+                raise InputError(src, f"value {show(names)} names scenario '{sc.name}' twice; a "
+                                 "contrast compares two different scenarios, e.g. "
+                                 '["fragmented", "committee"]', key="contrast")
             scenarios[sc.name] = sc.with_overrides(fixed, source=src) if fixed else sc
         if "contrast" in doc:
             contrast = tuple(scenarios)  # type: ignore[assignment]
-        for full in bounds:
-            arm = full.rpartition(":")[0]
-            if arm and arm not in scenarios:
-                raise InputError(src, f"'{arm}' is not a scenario of this sweep"
-                                 f"{did_you_mean(arm, scenarios)}; allowed: "
-                                 + ", ".join(f"'{n}:'" for n in scenarios),
-                                 key=f"parameters.{full}")
+        check_arms(bounds, scenarios, src, "parameters")
     else:
         scenarios = {name: None}
+    method = make(method_name, second)
+    total = method.runs(len(bounds), n) * replications * len(scenarios)
+    if total > MOST_RUNS:
+        raise InputError(src, f"asks for {total:,} runs ({method_name}, n = {n}, "
+                         f"{len(bounds)} parameters, {replications} replications, "
+                         f"{len(scenarios)} scenario(s)); allowed: at most {MOST_RUNS:,}: "
+                         "give a smaller n or fewer replications", key="sweep.n")
     outputs = doc.get("outputs", ["resolution_mean_days"] if cogov else ["y"])
     if isinstance(outputs, str):
         outputs = [outputs]
@@ -196,8 +226,8 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
                              f"{', '.join(sorted(known))}", key="outputs")
     if len(set(outputs)) != len(outputs):
         raise InputError(src, f"value {show(outputs)} names an output twice", key="outputs")
-    return Sweep(name, doc.get("description", ""), model, scenarios, contrast, bounds,
-                 frozenset(ints), make(method_name, second), n, replications, seed,
+    return Sweep(name, description, model, scenarios, contrast, bounds,
+                 frozenset(ints), method, n, replications, seed,
                  tuple(outputs), fixed if not cogov else {}, src, text)
 
 
@@ -208,9 +238,13 @@ def metric(output: str) -> tuple[str, bool]:
 
 
 def label_of(output: str) -> str:
-    """An output in words: 'log:resolution_rmst_days' -> 'log of resolution rmst days'."""
+    """An output in words, as `cogov compare` labels it: 'log:resolution_rmst_days' -> 'log
+    of resolution time, restricted mean to 180 d (days)'; an unlabelled key with spaces."""
+    from cogov_sim.render import LABELS
+
     name, log = metric(output)
-    return ("log of " if log else "") + name.replace("_", " ")
+    words = LABELS.get(name, name.replace("_", " ")).strip()
+    return ("log of " if log else "") + words
 
 
 def _output_names(fn: Any, cogov: bool, scenario: Scenario | None) -> list[str]:
@@ -242,11 +276,12 @@ def _bounds(params: dict[str, Any], src: str, cogov: bool, fn: Any
         if not cogov and declared and k not in declared:
             raise InputError(src, f"unknown parameter{did_you_mean(k, declared)}", key=key)
         ok = (isinstance(v, list) and len(v) == 2
-              and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
-              and v[0] < v[1])
+              and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                      and math.isfinite(x) for x in v)
+              and v[0] < v[1] and math.isfinite(v[1] - v[0]))
         if not ok:
             raise InputError(src, f"value {show(v)} is not allowed; allowed: [low, high] with "
-                             "low < high", key=key)
+                             "finite numbers, low < high", key=key)
         lo, hi = float(v[0]), float(v[1])
         if cogov:
             p = tab[k]

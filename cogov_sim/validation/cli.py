@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from cogov_sim.batch import executors
-from cogov_sim.batch.cli import add_worker_options
+from cogov_sim.batch.cli import add_worker_options, output_folder
 from cogov_sim.cli import git_commit, int_at_least
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +18,7 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
     from .calibrate import calibrate, load_calibration
 
     cal = load_calibration(a.file)
-    out = Path(a.out) if a.out else Path("results") / cal.name
+    out = output_folder(a.out, cal.name, cal.source)  # before anything runs
     ex = executors.make(a.workers, a.scheduler)
     try:
         rec = calibrate(cal, out, ex, git=git_commit())

@@ -156,11 +156,12 @@ def validate(file: str | Path, out: Path | None, executor: Executor | None = Non
              replications: int | None = None) -> tuple[Path, pd.DataFrame]:
     """Run the validation experiment and write the report; return its folder and table."""
     from cogov_sim.api import __version__
+    from cogov_sim.batch.cli import output_folder
 
     exp = load_experiment(file)
     scs = {n: s for n, s in exp.scenarios.items() if s is not None}
     reps = replications or exp.replications
-    out = out or Path("results") / exp.name
+    out = output_folder(str(out) if out else None, exp.name, exp.source)  # before any run
     out.mkdir(parents=True, exist_ok=True)
     runs = simulate(scs, reps, exp.seed, executor)
     table = pattern_table(runs)

@@ -92,12 +92,12 @@ def check_port(host: str, port: int) -> None:
 
 
 def cmd_viz(a: argparse.Namespace) -> int:
-    check_port(a.host, a.port)
-    if a.scenario:
-        load(a.scenario)  # a bad name or file fails here, with the usual one-line message
+    if a.scenario:  # the user's mistake first: a bad name or file, whatever the port
+        load(a.scenario)
         scenario = str(Path(a.scenario).resolve()) if Path(a.scenario).is_file() else a.scenario
     else:
         scenario = None
+    check_port(a.host, a.port)
     print("cogov viz: open " + "  or  ".join(_addresses(a.host, a.port))
           + "  (Ctrl-C stops the server)", flush=True)
     if a.host not in ("127.0.0.1", "localhost", "::1"):
