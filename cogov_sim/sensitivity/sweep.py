@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from cogov_sim import shipped
 from cogov_sim.batch import models
 from cogov_sim.batch.experiment import Experiment
 from cogov_sim.errors import InputError, did_you_mean, show
@@ -77,7 +78,7 @@ class Sweep:
 
 def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file."""
-    p = Path(path)
+    p = shipped.locate(path, "experiments")
     text, doc = read_toml(p)
     return parse(doc, str(p), text, p.parent)
 
