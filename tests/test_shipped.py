@@ -90,7 +90,7 @@ def test_init_copies_everything_and_never_overwrites(elsewhere, capsys):
     capsys.readouterr()
     assert main(["init", "work"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("cogov: error: work: 18 file(s) already there") and err.count("\n") == 1
+    assert err.startswith("cogov: error: work: 19 file(s) already there") and err.count("\n") == 1
     assert edited.read_text().endswith("# mine\n")
 
 
