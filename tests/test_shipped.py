@@ -108,3 +108,15 @@ def test_version_comes_from_the_package_metadata(capsys):
         main(["--version"])
     assert e.value.code == 0
     assert capsys.readouterr().out == f"cogov-sim {version('cogov-sim')}\n"
+
+
+def test_sweeps_calibration_and_validation_files_resolve_from_any_folder(elsewhere):
+    from cogov_sim.batch import load_experiment
+    from cogov_sim.sensitivity.sweep import load_sweep
+    from cogov_sim.validation.calibrate import load_calibration
+    from cogov_sim.validation.cli import CALIBRATE, VALIDATION
+
+    assert load_sweep("sweep-participation").name == "sweep-participation"
+    assert load_sweep("experiments/sweep-advantage.toml").contrast == ("fragmented", "committee")
+    assert load_calibration(CALIBRATE).name == "calibrate"
+    assert load_experiment(VALIDATION).name == "validation"
