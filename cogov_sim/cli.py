@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from cogov_sim import api, metrics, render, survival
+from cogov_sim import api, metrics, render, shipped, survival
 from cogov_sim.errors import (
     MAX_SEED,
     MOST_RUNS,
@@ -24,7 +24,7 @@ from cogov_sim.errors import (
     writable_folder,
 )
 from cogov_sim.params import table
-from cogov_sim.scenario import Scenario, available, load, parse_assignment
+from cogov_sim.scenario import Scenario, load, origins, parse_assignment
 
 
 def git_commit() -> str | None:
@@ -36,7 +36,7 @@ def git_commit() -> str | None:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
                              text=True, timeout=5)
         dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--",
-                                "cogov_sim", "scenarios"], capture_output=True, text=True,
+                                "cogov_sim"], capture_output=True, text=True,
                                timeout=5).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
@@ -201,12 +201,19 @@ def cmd_compare(a: argparse.Namespace) -> int:
 
 
 def cmd_scenarios(a: argparse.Namespace) -> int:
-    for name, path in available().items():
+    for name, (path, origin) in origins().items():
         try:
             desc = load(path).description
         except InputError as e:
             desc = f"(invalid: {e})"
-        print(f"{name:<20} {desc}")
+        print(f"{name:<20} {origin:<12} {desc}")
+    return 0
+
+
+def cmd_init(a: argparse.Namespace) -> int:
+    copied = shipped.init(a.folder)
+    print(f"copied {len(copied)} files into {a.folder}/scenarios and {a.folder}/experiments; "
+          f"from {a.folder}, `cogov run NAME` and `cogov batch NAME` use these copies first")
     return 0
 
 
@@ -275,8 +282,11 @@ def parser() -> argparse.ArgumentParser:
     add_worker_options(c)
     c.set_defaults(func=cmd_compare)
 
-    s = sub.add_parser("scenarios", help="list the scenarios")
+    s = sub.add_parser("scenarios", help="list the scenarios and where each was found")
     s.set_defaults(func=cmd_scenarios)
+    i = sub.add_parser("init", help="copy the shipped scenarios and experiments into a folder")
+    i.add_argument("folder", help="a new or empty folder")
+    i.set_defaults(func=cmd_init)
 
     p = sub.add_parser("params", help="the parameter table")
     form = p.add_mutually_exclusive_group()  # one output form: no flag silently ignored

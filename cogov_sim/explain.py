@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cogov_sim import api, metrics
+from cogov_sim import api, metrics, shipped
 from cogov_sim.errors import InputError, writable_folder
 from cogov_sim.scenario import Scenario, load
 
@@ -521,7 +521,8 @@ def cmd_explain(a: argparse.Namespace) -> int:
                              else ""))
 
     if a.from_file:
-        ex, stale = load_result(Path(a.from_file))
+        src = shipped.locate(a.from_file, "results")
+        ex, stale = load_result(src / "explain.json" if src.is_dir() else src)
         if a.metric is not None and a.metric not in ex.metrics:
             raise bad_metric(ex.metrics)
         if (ex.a.name, ex.b.name) != (Path(a.a).stem, Path(a.b).stem):
@@ -611,7 +612,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--top", type=int_at_least("--top", 1),
                    help="print only the N largest contributions per metric")
     e.add_argument("--from", dest="from_file", metavar="FILE",
-                   help="print a result written before (explain.json) instead of running")
+                   help="print a result written before (explain.json or its folder; the shipped "
+                   "results/explain-fragmented-committee works from any folder) instead of running")
     e.add_argument("--estimate", action="store_true", help="say how many runs and how long, "
                    "then stop")
     e.add_argument("--json", action="store_true", help="print the result as one JSON object")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -118,16 +118,30 @@ class Observer:
 
 class SeriesCollector(mesa.DataCollector):
     """Mesa's DataCollector over the model's daily series: the observer writes each day's
-    values once, into `model.series`; `collect` notes the day and the model variables are read
+    values once, into `model.series`; `collect` notes the time as Mesa's does
+    (`_collection_steps`, which `mesa.batch_run` reads) and `model_vars` reads the collected days
     from those arrays (Mesa's collector would call and deep-copy 35 reporters a day)."""
 
     def __init__(self, series: dict[str, np.ndarray]) -> None:
         super().__init__()
         self.series = series
-        self.days: list[int] = []
+
+    @property
+    def days(self) -> list[int]:
+        """The collected days."""
+        return [int(round(t)) for t in self._collection_steps]
+
+    @property
+    def model_vars(self) -> dict[str, list[float]]:
+        """Mesa's layout: each series as a list, one value per collection."""
+        return {k: v[self.days].tolist() for k, v in self.series.items()}
+
+    @model_vars.setter
+    def model_vars(self, _: dict[str, list[Any]]) -> None:
+        """Mesa's __init__ sets it empty; it is always read from the series."""
 
     def collect(self, model: mesa.Model) -> None:
-        self.days.append(int(round(model.time)))
+        self._collection_steps.append(model.time)
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         """One row per collected day, one column per series."""

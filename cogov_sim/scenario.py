@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cogov_sim import shipped
 from cogov_sim.errors import InputError, did_you_mean, safe_name, show
 from cogov_sim.params import Param, defaults, table
 
@@ -112,26 +113,34 @@ def effective_params(params: dict[str, Any]) -> dict[str, Any]:
 # --- finding scenario files -----------------------------------------------------------------
 
 
-def scenario_dirs() -> list[Path]:
-    """Where scenario names are looked up: $COGOV_SCENARIO_PATH, then the project's folder."""
-    dirs = [Path(p) for p in os.environ.get("COGOV_SCENARIO_PATH", "").split(os.pathsep) if p]
-    dirs.append(Path(__file__).resolve().parent.parent / "scenarios")
-    dirs.append(Path.cwd() / "scenarios")
-    seen, out = set(), []
-    for d in dirs:
-        if d.is_dir() and d.resolve() not in seen:
-            seen.add(d.resolve())
-            out.append(d)
-    return out
+def scenario_dirs() -> list[tuple[Path, str]]:
+    """Where scenario names are looked up, first found wins, each with how `cogov scenarios`
+    labels it: the folders on $COGOV_SCENARIO_PATH, then ./scenarios (e.g. made by `cogov
+    init`), then the scenarios shipped in the package. A folder met twice counts once."""
+    env = os.environ.get("COGOV_SCENARIO_PATH", "")
+    dirs = [(Path(p), "$COGOV_SCENARIO_PATH") for p in env.split(os.pathsep) if p]
+    dirs += [(Path.cwd() / "scenarios", "./scenarios"), (shipped.folder("scenarios"), "shipped")]
+    by_place: dict[Path, tuple[Path, str]] = {}
+    for d, label in dirs:
+        if d.is_dir():
+            by_place.setdefault(d.resolve(), (d, label))
+    shipped_place = shipped.folder("scenarios").resolve()
+    return [(d, "shipped" if place == shipped_place else label)
+            for place, (d, label) in by_place.items()]
+
+
+def origins() -> dict[str, tuple[Path, str]]:
+    """Scenario name -> (file, where it was found), first found wins."""
+    found: dict[str, tuple[Path, str]] = {}
+    for d, label in scenario_dirs():
+        for f in sorted(d.glob("*.toml")):
+            found.setdefault(f.stem, (f, label))
+    return found
 
 
 def available() -> dict[str, Path]:
     """Scenario name -> file, first found wins."""
-    found: dict[str, Path] = {}
-    for d in scenario_dirs():
-        for f in sorted(d.glob("*.toml")):
-            found.setdefault(f.stem, f)
-    return found
+    return {name: f for name, (f, _) in origins().items()}
 
 
 def find(name_or_path: str | Path, relative_to: Path | None = None) -> Path:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cogov_sim import shipped
 from cogov_sim.errors import MAX_SEED, MOST_RUNS, InputError, did_you_mean, safe_name, show
 from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
 from cogov_sim.scenario import _flatten as flatten
@@ -101,7 +102,7 @@ def check_overrides(model: str, values: dict[str, Any], src: str, where: str) ->
 
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file."""
-    p = Path(path)
+    p = shipped.locate(path, "experiments")
     text, doc = read_toml(p)
     return parse(doc, str(p), text, p.parent)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from cogov_sim import shipped
 from cogov_sim.batch import models
 from cogov_sim.batch.experiment import (
     MAX_SEED,
@@ -97,7 +98,7 @@ class Sweep:
 
 def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file."""
-    p = Path(path)
+    p = shipped.locate(path, "experiments")
     text, doc = read_toml(p)
     return parse(doc, str(p), text, p.parent)
 

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from cogov_sim import shipped
 from cogov_sim.batch.executors import Executor
 from cogov_sim.errors import InputError, did_you_mean, show
 from cogov_sim.params import table
@@ -178,7 +179,7 @@ def _block(b: Any, i: int, src: str, scenarios: dict[str, Scenario]) -> Block:
 
 def load_calibration(path: str | Path) -> Calibration:
     """Read and validate a calibration file; every problem is one InputError."""
-    p = Path(path)
+    p = shipped.locate(path, "experiments")
     src = str(p)
     text, doc = read_toml(p)
     for k in doc:

@@ -9,9 +9,8 @@ from cogov_sim.batch import executors
 from cogov_sim.batch.cli import add_worker_options, output_folder
 from cogov_sim.cli import git_commit, int_at_least
 
-ROOT = Path(__file__).resolve().parents[2]
-CALIBRATE = ROOT / "experiments" / "calibrate.toml"
-VALIDATION = ROOT / "experiments" / "validation.toml"
+CALIBRATE = "experiments/calibrate.toml"  # ./experiments first, else the shipped file
+VALIDATION = "experiments/validation.toml"
 
 
 def cmd_calibrate(a: argparse.Namespace) -> int:
@@ -52,14 +51,14 @@ def cmd_validate(a: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `calibrate` and `validate` to the `cogov` command."""
     c = sub.add_parser("calibrate", help="calibrate magnitudes to the published patterns")
-    c.add_argument("file", nargs="?", default=str(CALIBRATE),
+    c.add_argument("file", nargs="?", default=CALIBRATE,
                    help="calibration file (default: experiments/calibrate.toml)")
     add_worker_options(c)
     c.add_argument("--out", metavar="DIR", help="results folder (default: results/calibrate)")
     c.set_defaults(func=cmd_calibrate)
 
     v = sub.add_parser("validate", help="run the validation patterns and write validation.md")
-    v.add_argument("file", nargs="?", default=str(VALIDATION),
+    v.add_argument("file", nargs="?", default=VALIDATION,
                    help="experiment file (default: experiments/validation.toml)")
     add_worker_options(v)
     v.add_argument("--out", metavar="DIR", help="where to write (default: results/validation)")

@@ -4,13 +4,12 @@ pair of scenarios (results/explain-A-B/explain.json), when one exists for the tw
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
+from cogov_sim import shipped
 from cogov_sim.errors import InputError
 from cogov_sim.explain import Explanation, load_result
 from cogov_sim.viz.sides import Settings
 
-RESULTS = Path(__file__).resolve().parents[2] / "results"
 METRIC = "resolution_mean_days"
 
 
@@ -25,7 +24,7 @@ def pair(settings: Settings) -> tuple[str, str] | None:
 @cache
 def explanation(a: str, b: str) -> Explanation | None:
     """The stored decomposition from scenario a to b, or None when there is none."""
-    path = RESULTS / f"explain-{a}-{b}" / "explain.json"
+    path = shipped.locate(f"results/explain-{a}-{b}/explain.json", "results")  # ./ or shipped
     if not path.is_file():
         return None
     try:

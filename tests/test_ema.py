@@ -1,0 +1,106 @@
+"""EMA Workbench on cogov-sim (cogov_sim.ema): experiments on two processes, PRIM on them, and
+EMA's many-objective optimisation of staffing (issue 24)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ema_workbench import (
+    Constraint,
+    IntegerParameter,
+    MultiprocessingEvaluator,
+    RealParameter,
+    perform_experiments,
+)
+from ema_workbench.analysis import prim
+
+from cogov_sim import api, ema
+from cogov_sim.errors import InputError
+
+SMALL = {"community.residents": 600, "run.days": 90, "run.warmup_days": 10}
+
+
+def test_parameters_come_from_the_table_with_per_arm_names():
+    m = ema.model(contrast=["fragmented", "committee"], overrides=SMALL,
+                  uncertainties=["issues.rate", "committee:grid.discovery_days"],
+                  levers=["departments.staff"], ranges={"issues.rate": (0.15, 0.35)})
+    rate, grid = m.uncertainties
+    assert isinstance(rate, RealParameter) and (rate.lower_bound, rate.upper_bound) == (0.15, 0.35)
+    assert grid.name == "committee__grid_discovery_days"
+    staff = m.levers[0]
+    assert isinstance(staff, IntegerParameter)
+    from cogov_sim.params import table
+
+    p = table()["departments.staff"]
+    assert (staff.lower_bound, staff.upper_bound) == (p.low, p.high)
+    assert m.function.names["committee__grid_discovery_days"] == "committee:grid.discovery_days"
+
+
+def test_one_experiment_equals_the_runs_it_stands_for():
+    m = ema.model(contrast=["fragmented", "committee"], overrides=SMALL, replications=2, seed=3,
+                  outcomes=["resolution_rmst_days", "departments.staff"],
+                  uncertainties=["committee:departments.staff"])
+    out = m.function(seed=3, committee__departments_staff=np.int64(9))
+    seeds = api.replication_seeds(3, 2)
+    frag = [api.run("fragmented", seed=s, overrides=SMALL).summary["resolution_rmst_days"]
+            for s in seeds]
+    comm = [api.run("committee", seed=s, overrides={**SMALL, "departments.staff": 9})
+            .summary["resolution_rmst_days"] for s in seeds]
+    assert out["resolution_rmst_days"] == pytest.approx(np.mean(frag) - np.mean(comm))
+    assert out["departments_staff_value"] == 12  # the first arm's staff: not varied there
+
+
+@pytest.mark.parametrize("kw, says", [
+    ({"uncertainties": ["issues.rat"]}, "did you mean 'issues.rate'"),
+    ({"uncertainties": ["commitee:issues.rate"], "contrast": ["fragmented", "committee"]},
+     "names no scenario of the model (did you mean 'committee'?)"),
+    ({"levers": ["departments.staff"], "ranges": {"departments.staff": (0, 5)}}, "is not allowed"),
+    ({"outcomes": ["resolution_rmst_dys"]}, "did you mean 'resolution_rmst_days'"),
+    ({"ranges": {"issues.rate": (0.1, 0.2)}}, "neither an uncertainty nor a lever"),
+])
+def test_bad_specification_is_one_input_error(kw, says):
+    with pytest.raises(InputError) as e:
+        ema.model(overrides=SMALL, **kw)
+    assert says in str(e.value) and "\n" not in str(e.value)
+
+
+def test_perform_experiments_on_two_processes_and_prim():
+    m = ema.model(contrast=["fragmented", "committee"], overrides=SMALL,
+                  uncertainties=["issues.rate", "committee:grid.discovery_days"],
+                  levers=["departments.staff"],
+                  ranges={"issues.rate": (0.15, 0.35), "committee:grid.discovery_days": (1.5, 10),
+                          "departments.staff": (6, 14)},
+                  outcomes=["resolution_rmst_days", "solved_rate"])
+    with MultiprocessingEvaluator(m, n_processes=2) as evaluator:
+        experiments, outcomes = perform_experiments(m, scenarios=10, policies=2,
+                                                    evaluator=evaluator)
+    assert len(experiments) == 20
+    advantage = outcomes["resolution_rmst_days"]
+    assert np.isfinite(advantage).all() and advantage.std() > 0
+    # serial re-run of one experiment gives the same value (seeds do not depend on the process)
+    row = experiments.iloc[0]
+    again = m.function(seed=1, issues_rate=row["issues_rate"], departments_staff=row["departments_staff"],
+                       committee__grid_discovery_days=row["committee__grid_discovery_days"])
+    assert again["resolution_rmst_days"] == advantage[0]
+    x = experiments[["issues_rate", "committee__grid_discovery_days", "departments_staff"]]
+    small = advantage < np.median(advantage)
+    box = prim.Prim(x, small).find_box()
+    assert box is not None
+    assert len(box.box_lims) >= 1 and set(box.box_lim.columns) == set(x.columns)
+
+
+def test_optimise_cheapest_staffing_meeting_a_target(tmp_path):
+    m = ema.model("committee", overrides=SMALL, levers=["departments.staff"],
+                  ranges={"departments.staff": (3, 14)},
+                  outcomes=["departments.staff", "resolution_rmst_days"],
+                  minimize=["departments.staff", "resolution_rmst_days"])
+    target = Constraint("target", outcome_names="resolution_rmst_days",
+                        function=lambda x: max(0.0, x - 15.0))
+    with MultiprocessingEvaluator(m, n_processes=2) as evaluator:
+        front, _ = evaluator.optimize(nfe=30, searchover="levers", epsilons=[1.0, 1.0], rng=1,
+                                      constraints=[target], directory=str(tmp_path),
+                                      filename="staffing.tar.gz")
+    assert len(front) >= 1
+    assert (front["resolution_rmst_days"] <= 15.0).all()
+    assert set(front["departments_staff_value"]) == set(front["departments_staff"])
+    assert set(front["departments_staff"]) <= set(range(3, 15))
