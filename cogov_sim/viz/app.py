@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,9 @@ ENV_SCENARIO = "COGOV_VIZ_SCENARIO"
 ENV_LANG = "COGOV_VIZ_LANG"
 HERE = Path(__file__).resolve().parent
 EVERY = (1, 5, 10, 30)
+PATIENCE = 0.25
+"""Seconds the play loop waits for the browser to show a frame before stepping on without
+sending one (a skipped frame)."""
 CSS = (HERE / "style.css").read_text(encoding="utf-8")
 
 
@@ -44,6 +48,11 @@ def CopyButton(text: str, label: str, done_label: str) -> None:
 @solara.component_vue(str(HERE / "vue" / "file_picker.vue"))
 def FilePicker(browse_label: str, drop_label: str, event_file: Any = None) -> None:
     """Click to browse, or drop, a file; its name and text come back through `event_file`."""
+
+
+@solara.component_vue(str(HERE / "vue" / "frame_ack.vue"))
+def FrameAck(day: int, event_ack: Any = None) -> None:
+    """Reports back (`event_ack`) once the browser's charts show `day`."""
 
 
 @solara.component_vue(str(HERE / "vue" / "resize_kick.vue"))
@@ -62,6 +71,12 @@ def _start() -> tuple[sd.Settings, str]:
     except InputError as e:
         return settings, str(e)
     return settings.with_side(1, side), ""
+
+
+def _ready() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
 
 
 def _initial_lang() -> str:
@@ -137,14 +152,25 @@ def readout_table(frame: Frame, names: list[str], lang: str) -> str:
         if two:
             d = difference(vals[0], vals[1])
             mark = ""
-            if d == d and abs(d) > 1e-12:
+            if not r.judged:
+                mark = f' <span class="cogov-unjudged">{t("not_judged", lang)}</span>'
+            elif d == d and abs(d) > 1e-12:
                 good = (d < 0) == r.lower_is_better
                 mark = (f' <span class="cogov-{"better" if good else "worse"}">'
                         f'{"▼" if d < 0 else "▲"} {t("better" if good else "worse", lang)}</span>')
             cells += f'<td data-key="{r.key}" data-side="diff">{fmt(d, r, signed=True)}{mark}</td>'
         rows.append(f"<tr><th>{t(r.key, lang)}</th>{cells}</tr>")
-    return (f'<table class="cogov-table"><thead><tr><th>{t("readout", lang)}</th>{head}</tr>'
-            f"</thead><tbody>{''.join(rows)}</tbody></table>")
+    return (f'<table class="cogov-table" data-day="{frame.day}"><thead><tr>'
+            f'<th>{t("readout", lang)}</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def stage_open_note(frame: Frame, names: list[str], lang: str) -> str:
+    """What the time-by-stage bar leaves out: each side's share of issues still open."""
+    r = next(x for x in READOUTS if x.key == "resolution_censored_share")
+    shares = ("；" if lang == "zh" else "; ").join(
+        f"{name.split('：' if lang == 'zh' else ': ', 1)[0]} {fmt(x.get(r.key), r)}"
+        for name, x in zip(names, frame.readouts, strict=False))
+    return t("stage_open", lang, shares=shares)
 
 
 @solara.component
@@ -216,6 +242,7 @@ def Page() -> None:
     side_tab = solara.use_reactive(0)
     step_i = solara.use_reactive(0)
     play_gen = solara.use_ref(0)
+    ack = solara.use_ref(_ready())
     made = solara.use_ref([session.value])  # every run this tab started, freed when it closes
 
     L = lang.value
@@ -270,22 +297,35 @@ def Page() -> None:
         frame.set(session.value.advance(every.value))
 
     def play_loop() -> None:
+        """Step, and send a frame only once the browser has shown the last one (`FrameAck`):
+        at most one frame in flight, so Pause and Reset act at once; when the browser falls
+        behind, the runs keep stepping (every day simulated) and the frames between are
+        skipped."""
         play_gen.current += 1
         me = play_gen.current
         ctx = _context()
+        shown_ok = ack.current
         try:
             while playing.value and play_gen.current == me and connected(ctx):
                 t0 = time.perf_counter()
                 current = session.value
-                shown = current.advance(every.value)
-                if session.value is current and play_gen.current == me:
-                    frame.set(shown)
-                if not shown.running:
+                current.step(every.value)
+                if shown_ok.wait(PATIENCE) and playing.value and session.value is current \
+                        and play_gen.current == me:
+                    shown_ok.clear()
+                    frame.set(current.frame())
+                if not current.running:
+                    if session.value is current and frame.value.day != current.day:
+                        frame.set(current.frame())  # the last day is always shown
                     break
                 time.sleep(max(0.0, delay.value / 1000 - (time.perf_counter() - t0)))
         finally:
             if play_gen.current == me and connected(ctx):
                 playing.set(False)
+
+    def on_ack(day: int) -> None:
+        if day == frame.value.day:
+            ack.current.set()
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
@@ -355,7 +395,7 @@ def Page() -> None:
             with solara.Div(classes=["cogov-seed"]):
                 solara.InputText(t("seed", L), value=seed_text, on_value=on_seed,
                                  continuous_update=False)
-            PlayBar(frame, playing, every, L, step_once, lambda: restart(settings.value))
+            PlayBar(frame, playing, every, L, step_once, lambda: restart(settings.value), on_ack)
         diffs = sd.differences(s, L)
         diff_text = (t("diff_title", L) + ("；" if L == "zh" else "; ").join(diffs)) if diffs \
             else (t("diff_none", L) if s.right is not None else t("single_note", L))
@@ -394,7 +434,7 @@ def _escape(text: str) -> str:
 
 @solara.component
 def PlayBar(frame: solara.Reactive[Frame], playing: solara.Reactive[bool],
-            every: solara.Reactive[int], L: str, step_once: Any, reset: Any) -> None:
+            every: solara.Reactive[int], L: str, step_once: Any, reset: Any, on_ack: Any) -> None:
     """Play, step, reset, days per step and the day: the only controls a frame changes (so a
     frame re-renders this bar and the views, not the whole page)."""
     f = frame.value
@@ -413,6 +453,7 @@ def PlayBar(frame: solara.Reactive[Frame], playing: solara.Reactive[bool],
         solara.Text(t("day", L, day=f.day, days=f.days), classes=["cogov-day"])
         if not f.running:
             solara.Text(t("finished", L), classes=["cogov-finished"])
+        FrameAck(day=f.day, event_ack=on_ack)
 
 
 @solara.component
@@ -431,9 +472,12 @@ def TimeView(frame: solara.Reactive[Frame], names: list[str], lang: str, stage_f
         with solara.Column(gap="0px", classes=["cogov-stagebox"]):
             solara.HTML(tag="div", unsafe_innerHTML=t("stage_title", lang),
                         classes=["cogov-chart-title"])
+            solara.HTML(tag="div", unsafe_innerHTML=stage_open_note(f, names, lang),
+                        classes=["cogov-note", "cogov-stage-open"])
             LiveFigure(stage_fig, "cogov-stage", "time-by-stage",
-                       lambda w: charts.update_stage(w, f.readouts), f)
-    LiveFigure(trend_fig, "cogov-trends", "trends", lambda w: charts.update_trends(w, f.series), f)
+                       lambda w: charts.update_stage(w, f.readouts, f.day), f)
+    LiveFigure(trend_fig, "cogov-trends", "trends",
+               lambda w: charts.update_trends(w, f.series, f.day), f)
 
 
 @solara.component

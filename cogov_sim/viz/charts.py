@@ -24,8 +24,8 @@ from cogov_sim.viz.readouts import STAGE_KEYS
 SIDE_COLOURS = ("#1f4e9c", "#e6550d")
 FONT = dict(family="Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Micro Hei, sans-serif",
             size=11)
-TRENDS = ("resolution_30d", "backlog", "solved_30d", "participation", "transfers", "trust")
-"""The six trend panels, by series name (`transfers` is the page's own derived series)."""
+TRENDS = ("resolution_30d", "backlog", "solved_share", "participation", "transfers", "trust")
+"""The six trend panels, by series name (`transfers`, `solved_share`: the page's own series)."""
 
 
 BUNDLE = "widgetbundle.js"
@@ -95,9 +95,11 @@ def stage_figure(names: Sequence[str], lang: str) -> go.Figure:
     return fig
 
 
-def update_stage(fig: Any, readouts: Sequence[dict[str, float]]) -> None:
-    """Set the bars from each side's `stage_<key>_days` (NaN before any issue is solved)."""
+def update_stage(fig: Any, readouts: Sequence[dict[str, float]], day: int) -> None:
+    """Set the bars from each side's `stage_<key>_days` (NaN before any issue is solved); the
+    day they show goes in `layout.meta` (the page acknowledges a frame by it)."""
     with fig.batch_update():
+        fig.layout.meta = day
         for trace, s in zip(fig.data, STAGE_KEYS, strict=True):
             trace.x = [_num(r.get(f"stage_{s}_days")) for r in readouts][::-1]
 
@@ -121,9 +123,10 @@ def trends_figure(names: Sequence[str], lang: str) -> go.Figure:
     return fig
 
 
-def update_trends(fig: Any, series: Sequence[dict[str, np.ndarray]]) -> None:
-    """Set every line from the sides' daily series (index = day)."""
+def update_trends(fig: Any, series: Sequence[dict[str, np.ndarray]], day: int) -> None:
+    """Set every line from the sides' daily series (index = day); the day in `layout.meta`."""
     with fig.batch_update():
+        fig.layout.meta = day
         k = 0
         for key in TRENDS:
             for i in range(len(fig.data) // len(TRENDS)):
@@ -162,7 +165,7 @@ def why_figure(table: Any, metric: str, names: Sequence[str], lang: str) -> go.F
                     error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo,
                                  color="black", thickness=1.2, width=4))
     fig.update_layout(**_layout(330, showlegend=False, hovermode="closest"),
-                      yaxis=dict(title=dict(text=t("resolution_mean_days", lang)),
+                      yaxis=dict(title=dict(text=t(metric, lang)),
                                  gridcolor="#eee"),
                       xaxis=dict(automargin=True, tickangle=0))
     return fig

@@ -45,20 +45,32 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "tab_files": ("保存与载入", "Save & load"),
     "readout": ("指标", "Measure"),
     "difference": ("差（右−左）", "Right − left"),
-    "resolution_mean_days": ("平均解决时间（天）", "Mean resolution time (days)"),
-    "solved_rate": ("真正解决的比例", "Share really solved"),
+    "resolution_rmst_days": ("解决时间（限制平均，天）", "Resolution time (restricted mean, days)"),
+    "resolution_censored_share": ("仍未解决", "Still open"),
+    "resolution_mean_days": ("平均用时：仅已解决事项（天）", "Mean of closed issues only (days)"),
+    "solved_rate": ("真正解决（占全部事项）", "Really solved (of all issues)"),
     "backlog_final": ("积压（未解决事项）", "Backlog (open issues)"),
     "transfers_per_issue": ("每件转办次数", "Transfers per issue"),
     "participation_final": ("参与率（近30天）", "Participation (last 30 days)"),
-    "readout_note": ("预热期后发生的事项；与命令行运行到同一天的结果相同",
-                     "issues after the warm-up; the same numbers as `cogov run` on that day"),
+    "readout_note": ("预热期后发生的事项；与命令行运行到同一天的结果相同。解决时间＝每件事"
+                     "（含仍未解决的，按今天截尾；放弃的计 180 天）在 180 天内平均用了多少天（限制平均）。"
+                     "仅已解决事项的平均不含积压中的事，负荷大时会把慢的一侧显得更快，故不判好坏。"
+                     "真正解决＝全部事项中已解决且真正解决的比例（趋势图同一定义）。",
+                     "Issues after the warm-up; the same numbers as `cogov run` on that day. "
+                     "Resolution time = the mean days an issue takes, counted to 180 days, over "
+                     "every issue (open ones cut off today, abandoned ones counting 180): the "
+                     "restricted mean. The mean of closed issues only leaves out the backlog, so "
+                     "under heavy load it can make the slower side look faster: not judged. "
+                     "Really solved = resolved and truly solved, as a share of all issues (the "
+                     "trend uses the same definition)."),
+    "not_judged": ("不比较", "not compared"),
     "better": ("更好", "better"),
     "worse": ("更差", "worse"),
-    "stage_title": ("一件事平均各环节用时（天，已解决事项）",
-                    "Where an issue's days go (mean, resolved issues)"),
+    "stage_title": ("已解决事项各环节平均用时（天）", "Where a resolved issue's days went (mean)"),
+    "stage_open": ("不含仍未解决的：{shares}", "leaves out the issues still open: {shares}"),
     "trend_title": ("随时间变化", "Over time"),
-    "resolution_30d": ("解决时间（近30天，天）", "Resolution time (last 30 days, days)"),
-    "solved_30d": ("真正解决比例（近30天）", "Share solved (last 30 days)"),
+    "resolution_30d": ("近30天办结事项的平均用时（天）", "Mean days of issues closed in the last 30 days"),
+    "solved_share": ("真正解决（占全部事项，累计）", "Really solved (of all issues so far)"),
     "backlog": ("积压", "Backlog"),
     "participation": ("参与率", "Participation"),
     "transfers": ("每件转办次数（近30天）", "Transfers per issue (last 30 days)"),
@@ -85,10 +97,16 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "self_orgs_short": ("自组织", "self-orgs"),
     "enterprise_short": ("社会企业", "enterprises"),
     "why_intro": ("把右侧相对左侧的改变逐项拆开（沙普利分解，{reps} 次配对重复，365 天）："
-                  "每根柱子是一项改变使平均解决时间变化了多少天，黑线为 95% 置信区间。",
+                  "每根柱子是一项改变使解决时间（限制平均，全部事项）变化了多少天，黑线为 95% 置信区间。"
+                  "沙普利值是一项改变在所有加入顺序下的平均贡献，所以和导学里按固定顺序逐项加上的差值不同："
+                  "几项改变互相影响时，先加的那一项显得作用更大。",
                   "The change from left to right split into its parts (Shapley decomposition, "
                   "{reps} paired replications, 365 days): each bar is how many days one change "
-                  "adds to or takes off the mean resolution time; black lines are 95% intervals."),
+                  "adds to or takes off the resolution time (restricted mean, every issue); "
+                  "black lines are 95% intervals. A Shapley value averages a change's effect "
+                  "over every order of adding the changes, so it differs from the lesson's "
+                  "one-at-a-time steps in one fixed order: where changes interact, whichever "
+                  "comes first looks bigger."),
     "why_missing": ("这组对比还没有分解结果。命令行运行：", "No decomposition for this pair yet. Run:"),
     "why_metric": ("指标", "Measure"),
     "why_start": ("起点", "start"),

@@ -12,11 +12,12 @@ import dataclasses
 import re
 import shlex
 import tempfile
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cogov_sim.errors import InputError
+from cogov_sim.errors import InputError, did_you_mean
 from cogov_sim.explain import dials
 from cogov_sim.params import table
 from cogov_sim.scenario import Scenario, load
@@ -152,6 +153,7 @@ def side_from_toml(data: str | bytes, filename: str) -> tuple[Side, int | None]:
         except UnicodeDecodeError:
             raise InputError(name, "not a UTF-8 text file; allowed: a scenario file (.toml)") \
                 from None
+    _only_shipped_parent(data, name)
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / (name if name.endswith(".toml") else name + ".toml")
         path.write_text(data, encoding="utf-8")
@@ -162,6 +164,21 @@ def side_from_toml(data: str | bytes, filename: str) -> tuple[Side, int | None]:
     sc = dataclasses.replace(sc, name=name, source=name)
     m = SEED_COMMENT.search(data)
     return Side(sc), (int(m.group(1)) if m else None)
+
+
+def _only_shipped_parent(text: str, name: str) -> None:
+    """A loaded file is data only: its `extends` may name a shipped scenario, never a path (on
+    a classroom server a path would read the server's files)."""
+    try:
+        parent = tomllib.loads(text).get("extends")
+    except tomllib.TOMLDecodeError:
+        return  # `load` reports the syntax error with its line
+    shipped = _shipped()
+    if parent is None or (isinstance(parent, str) and parent in shipped):
+        return
+    raise InputError(name, f"value {parent!r} is not a shipped scenario{did_you_mean(str(parent), shipped)}; "
+                     f"allowed: {', '.join(sorted(shipped))} (a loaded file may not name a path)",
+                     key="extends")
 
 
 def side_from_batch(folder: str, run_id: str) -> tuple[Side, int]:
