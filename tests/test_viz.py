@@ -142,16 +142,35 @@ def test_lesson_walks_the_reform_one_dial_at_a_time():
     first = lesson.STEPS[0].settings(seed=1, common={})
     assert first.specs() == sd.default_settings().specs()  # the page's default view
     assert lesson.STEPS[1].settings(1, {}).right is None  # 九龙治水 alone
-    prev = 0
     for st in lesson.STEPS:
         for lang in ("zh", "en"):
             assert all(st.text(p, lang) for p in ("title", "notice", "try"))
+    before = lesson.STEPS[1].settings(1, {}).left
     for st in lesson.STEPS[2:]:
-        n = len(sd.differences(st.settings(seed=1, common={}), "en"))
-        assert n > prev  # each step adds one change to the right side
-        prev = n
+        s = st.settings(seed=1, common={})
+        # the left is the previous step's right, so the difference is this step's own change
+        assert s.left.spec().params == before.spec().params
+        assert 1 <= len(sd.differences(s, "en")) <= 2
+        # names stay right: the two columns never carry the same title
+        for lang in ("zh", "en"):
+            assert s.left.title(lang) != s.right.title(lang)
+            assert "custom" not in s.right.title("en") and "自定义" not in s.right.title("zh")
+        before = s.right
+    assert [st.settings(1, {}).reference is not None for st in lesson.STEPS] == [
+        False, False, False, True, True, True, True]
     last = lesson.STEPS[-1].settings(1, {})
     assert last.right.spec().params == sd.Side.of("committee").spec().params
+
+
+def test_lesson_shows_the_step_and_the_running_total():
+    s = ses.Session(lesson.STEPS[3].settings(seed=1, common={}))
+    f = s.advance(120)
+    rm = [r["resolution_rmst_days"] for r in f.readouts]
+    ref = f.reference["resolution_rmst_days"]
+    assert ref == pytest.approx(api.run("fragmented", seed=1, days=120)
+                                .summary["resolution_rmst_days"])
+    text = app.step_effect(f, "en")
+    assert f"{rm[1] - rm[0]:+.1f} days" in text and f"{rm[1] - ref:+.1f} days" in text
 
 
 def test_why_view_has_the_stored_decomposition():
@@ -278,8 +297,9 @@ def test_page_lesson_next_sets_up_both_sides(page):
     _click(rc, "下一步")
     assert _select(rc, "右侧情景").v_model == lesson.STEPS[2].right().title("zh")
     _click(rc, "英文")
-    _click(rc, "Next")
-    assert "(custom)" in _select(rc, "Right scenario").v_model
+    _click(rc, "Next")  # the step's left is the previous step's right, both named
+    assert _select(rc, "Right scenario").v_model == "one door + street team"
+    assert _select(rc, "Left scenario").v_model == "one door (structure only)"
 
 
 def test_cli_viz_registered_validates_and_culls(capsys):

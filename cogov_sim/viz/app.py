@@ -26,7 +26,7 @@ from cogov_sim.scenario import available
 from cogov_sim.structures import registry
 from cogov_sim.viz import charts, export, lesson, why
 from cogov_sim.viz import sides as sd
-from cogov_sim.viz.i18n import LANG_NAMES, LANGS, param_label, scenario_title, t, unit
+from cogov_sim.viz.i18n import LANG_NAMES, LANGS, STRINGS, param_label, scenario_title, t, unit
 from cogov_sim.viz.readouts import READOUTS, difference, fmt
 from cogov_sim.viz.session import Frame, Session, all_sliders, sliders_for
 
@@ -159,9 +159,25 @@ def readout_table(frame: Frame, names: list[str], lang: str) -> str:
                 mark = (f' <span class="cogov-{"better" if good else "worse"}">'
                         f'{"▼" if d < 0 else "▲"} {t("better" if good else "worse", lang)}</span>')
             cells += f'<td data-key="{r.key}" data-side="diff">{fmt(d, r, signed=True)}{mark}</td>'
-        rows.append(f"<tr><th>{t(r.key, lang)}</th>{cells}</tr>")
+        tip = f' title="{html.escape(t("def_" + r.key, lang))}"' if "def_" + r.key in STRINGS else ""
+        rows.append(f"<tr><th{tip}>{t(r.key, lang)}</th>{cells}</tr>")
     return (f'<table class="cogov-table" data-day="{frame.day}"><thead><tr>'
             f'<th>{t("readout", lang)}</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def step_effect(frame: Frame, lang: str) -> str:
+    """The lesson's live figures: this step's own change (right − left) in the headline time
+    and, with a reference run, the running total (right − 九龙治水)."""
+    if len(frame.readouts) < 2:
+        return ""
+    r = READOUTS[0]
+    right = frame.readouts[1].get(r.key)
+    own = fmt(difference(frame.readouts[0].get(r.key), right), r, signed=True)
+    text = t("step_own", lang, days=own)
+    if frame.reference is not None:
+        total = fmt(difference(frame.reference.get(r.key), right), r, signed=True)
+        text += "<br>" + t("step_total", lang, days=total)
+    return text
 
 
 def stage_open_note(frame: Frame, names: list[str], lang: str) -> str:
@@ -309,11 +325,11 @@ def Page() -> None:
             while playing.value and play_gen.current == me and connected(ctx):
                 t0 = time.perf_counter()
                 current = session.value
-                current.step(every.value)
+                shown = current.advance(every.value)  # made while the browser draws the last
                 if shown_ok.wait(PATIENCE) and playing.value and session.value is current \
                         and play_gen.current == me:
                     shown_ok.clear()
-                    frame.set(current.frame())
+                    frame.set(shown)
                 if not current.running:
                     if session.value is current and frame.value.day != current.day:
                         frame.set(current.frame())  # the last day is always shown
@@ -409,7 +425,7 @@ def Page() -> None:
             with solara.Column(classes=["cogov-sidebar"], gap="0px"), \
                     solara.lab.Tabs(value=side_tab):
                 with solara.lab.Tab(t("tab_lesson", L)):
-                    LessonPanel(step_i.value, L, apply_step)
+                    LessonPanel(step_i.value, L, apply_step, frame)
                 with solara.lab.Tab(t("tab_settings", L)):
                     SettingsPanel(s, L, set_common, set_mechanism, colour_by, delay)
                 with solara.lab.Tab(t("tab_files", L)):
@@ -530,8 +546,9 @@ def WhyView(s: sd.Settings, names: list[str], lang: str) -> None:
 
 
 @solara.component
-def LessonPanel(i: int, lang: str, apply_step: Any) -> None:
-    """The guided lesson: this step's title, what to notice, what to try; back and next."""
+def LessonPanel(i: int, lang: str, apply_step: Any, frame: solara.Reactive[Frame]) -> None:
+    """The guided lesson: this step's title, what to notice, what to try, the step's own
+    change and the running total (live); back and next."""
     n = len(lesson.STEPS)
     st = lesson.STEPS[i]
     with solara.Column(gap="4px", classes=["cogov-lesson"]):
@@ -542,6 +559,8 @@ def LessonPanel(i: int, lang: str, apply_step: Any) -> None:
         solara.HTML(tag="p", unsafe_innerHTML=f"<b>{t('notice', lang)}</b> "
                     + st.text("notice", lang))
         solara.HTML(tag="p", unsafe_innerHTML=f"<b>{t('try', lang)}</b> " + st.text("try", lang))
+        solara.HTML(tag="div", unsafe_innerHTML=step_effect(frame.value, lang),
+                    classes=["cogov-lesson-effect"])
         with solara.Row(gap="6px"):
             solara.Button(t("lesson_prev", lang), small=True, outlined=True, disabled=i == 0,
                           on_click=lambda: apply_step(i - 1), classes=["cogov-lesson-prev"])

@@ -7,6 +7,8 @@ In Chinese mode no visible label is in Latin letters except units, numbers and f
 
 from __future__ import annotations
 
+import re
+
 from cogov_sim.params import Param, table
 from cogov_sim.structures import registry
 
@@ -52,17 +54,33 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "backlog_final": ("积压（未解决事项）", "Backlog (open issues)"),
     "transfers_per_issue": ("每件转办次数", "Transfers per issue"),
     "participation_final": ("参与率（近30天）", "Participation (last 30 days)"),
-    "readout_note": ("预热期后发生的事项；与命令行运行到同一天的结果相同。解决时间＝每件事"
-                     "（含仍未解决的，按今天截尾；放弃的计 180 天）在 180 天内平均用了多少天（限制平均）。"
-                     "仅已解决事项的平均不含积压中的事，负荷大时会把慢的一侧显得更快，故不判好坏。"
-                     "真正解决＝全部事项中已解决且真正解决的比例（趋势图同一定义）。",
+    "readout_note": ("预热期后发生的事项；与命令行运行到同一天的结果相同。解决时间＝180 天限制平均，"
+                     "含仍未解决的事项；「仅已解决」的平均漏掉积压，不判好坏。鼠标悬停看定义。",
                      "Issues after the warm-up; the same numbers as `cogov run` on that day. "
-                     "Resolution time = the mean days an issue takes, counted to 180 days, over "
-                     "every issue (open ones cut off today, abandoned ones counting 180): the "
-                     "restricted mean. The mean of closed issues only leaves out the backlog, so "
-                     "under heavy load it can make the slower side look faster: not judged. "
-                     "Really solved = resolved and truly solved, as a share of all issues (the "
-                     "trend uses the same definition)."),
+                     "Resolution time = restricted mean to 180 days over every issue, open ones "
+                     "included; the closed-only mean leaves out the backlog, so it is not judged. "
+                     "Hover a measure for its definition."),
+    "def_resolution_rmst_days": (
+        "每件事（含仍未解决的，按今天截尾；放弃的计 180 天）在 180 天内平均用了多少天：限制平均"
+        "（生存曲线下的面积），与说明文档和命令行运行的首要指标相同。",
+        "The mean days an issue takes, counted up to 180 days, over every issue: open ones cut "
+        "off today, abandoned ones counting 180 (the area under the Kaplan–Meier curve). "
+        "README's and cogov run's headline measure."),
+    "def_resolution_censored_share": ("预热期后发生、到今天既未解决也未放弃的事项比例",
+                                      "Issues since the warm-up neither resolved nor abandoned by "
+                                      "today, as a share of all of them"),
+    "def_solved_rate": ("预热期后发生的全部事项中，已解决且真正解决的比例；仍未解决和放弃的都算未解决。"
+                        "趋势图「真正解决」是同一定义，逐日计算。",
+                        "Resolved and truly solved, as a share of every issue since the warm-up "
+                        "(open and abandoned ones count as not solved). The trend 'Really "
+                        "solved' is the same definition, day by day."),
+    "def_resolution_mean_days": ("只算已解决的事项：积压中的事不计，"
+                                 "负荷大时慢的一侧反而显得快，所以不判好坏。",
+                                 "Resolved issues only: the backlog is left out, so under heavy "
+                                 "load the slower side can look faster; hence not judged."),
+    "step_own": ("这一步自己的效果（右−左，解决时间）：{days} 天", "This step's own effect (right − left, "
+                 "resolution time): {days} days"),
+    "step_total": ("累计（右−九龙治水）：{days} 天", "Running total (right − 九龙治水): {days} days"),
     "not_judged": ("不比较", "not compared"),
     "better": ("更好", "better"),
     "worse": ("更差", "worse"),
@@ -231,6 +249,13 @@ def param_label(name: str, lang: str) -> str:
     if not u or p.kind == "bool":
         return text
     return f"{text}（{u}）" if lang == "zh" else f"{text} ({u})"
+
+
+def short_label(name: str, lang: str) -> str:
+    """A parameter's description up to its first bracket or clause (for one-line prose)."""
+    p = table()[name]
+    text = p.zh if lang == "zh" else p.en
+    return re.split(r"[（(:：,，;；]", text, maxsplit=1)[0].strip() or text
 
 
 def fmt_value(value: object, lang: str) -> str:

@@ -67,6 +67,8 @@ class Frame:
     running: bool
     readouts: list[dict[str, float]]
     series: list[dict[str, np.ndarray]]
+    reference: dict[str, float] | None = None
+    """The reference run's readouts (the lesson's 九龙治水), when there is one."""
 
 
 class Session:
@@ -75,6 +77,8 @@ class Session:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.models = [CoGovModel(sc, rng=settings.seed) for sc in settings.specs()]
+        ref = settings.reference_spec()
+        self.reference = None if ref is None else CoGovModel(ref, rng=settings.seed)
         self.derived: list[dict[str, list[float]]] = [{k: [] for k in DERIVED}
                                                       for _ in self.models]
         for i in range(len(self.models)):
@@ -99,6 +103,7 @@ class Session:
         holds this object (solara keeps a closed kernel's last task reachable for a while)."""
         with self._lock:
             self.models = []
+            self.reference = None
             self.derived = []
             self._rasters = {}
 
@@ -128,6 +133,8 @@ class Session:
                 for i, m in enumerate(self.models):
                     m.step()
                     self._record(i)
+                if self.reference is not None:
+                    self.reference.step()
 
     def frame(self) -> Frame:
         """Today's readouts (the numbers `cogov run --days <today>` prints) and series."""
@@ -140,8 +147,9 @@ class Session:
                 s = {k: m.series[k][: day + 1].copy() for k in SERIES}
                 s.update({k: np.asarray(v[: day + 1]) for k, v in self.derived[i].items()})
                 series.append(s)
+            ref = None if self.reference is None else readouts_now(self.reference)
             return Frame(day, self.days, self.running, [readouts_now(m) for m in self.models],
-                         series)
+                         series, ref)
 
     def advance(self, days: int = 1) -> Frame:
         self.step(days)

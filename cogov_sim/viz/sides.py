@@ -21,7 +21,7 @@ from cogov_sim.errors import InputError, did_you_mean
 from cogov_sim.explain import dials
 from cogov_sim.params import table
 from cogov_sim.scenario import Scenario, load
-from cogov_sim.viz.i18n import dial_name, fmt_value, param_label, scenario_title, t
+from cogov_sim.viz.i18n import dial_name, fmt_value, param_label, scenario_title, short_label, t
 
 SEED_COMMENT = re.compile(r"^#.*--seed (\d+)", re.MULTILINE)
 
@@ -36,6 +36,11 @@ COMMON: tuple[tuple[str, float, float, float], ...] = (
 """Sliders common to both sides: (parameter, low, high, step). The ranges are the slider's own
 (narrower than the table's), where a community stays meaningful and quick to draw."""
 
+SIDE_SLIDERS: tuple[tuple[str, float, float, float], ...] = (
+    ("mechanisms.pooled_fraction", 0.0, 0.8, 0.05),
+)
+"""Mechanism strengths set per side (like the switches below): (parameter, low, high, step)."""
+
 MECHANISMS: tuple[str, ...] = tuple(
     n for n, p in table().items() if n.startswith("mechanisms.") and p.kind == "bool")
 
@@ -46,11 +51,13 @@ class Side:
 
     base: Scenario
     overrides: dict[str, Any] = field(default_factory=dict)
+    label: tuple[str, str] | None = None
+    """Its name (中文, English) when it has one of its own (the lesson's steps)."""
 
     @classmethod
-    def of(cls, name: str | Path, **overrides: Any) -> Side:
+    def of(cls, name: str | Path, label: tuple[str, str] | None = None, **overrides: Any) -> Side:
         """A shipped scenario by name (or a file), with dotted-key overrides."""
-        return cls(load(name), dict(overrides))
+        return cls(load(name), dict(overrides), label)
 
     def spec(self, common: dict[str, Any] | None = None) -> Scenario:
         """The scenario this side runs: its own overrides, then those common to both sides."""
@@ -61,12 +68,15 @@ class Side:
         return self.overrides.get(name, self.base.params[name])
 
     def set(self, name: str, value: Any) -> Side:
-        """A copy with one parameter changed (validated against the table now)."""
+        """A copy with one parameter changed (validated against the table now); a named side
+        changed by hand is custom, so it loses its name."""
         self.base.with_overrides({name: value}, source="cogov viz")
-        return dataclasses.replace(self, overrides={**self.overrides, name: value})
+        return dataclasses.replace(self, overrides={**self.overrides, name: value}, label=None)
 
     def title(self, lang: str) -> str:
-        """The scenario's title, and a structure-only change in words."""
+        """Its own name, else the scenario's title, and a structure-only change in words."""
+        if self.label:
+            return self.label[0] if lang == "zh" else self.label[1]
         base = scenario_title(self.base.name, lang)
         if set(self.overrides) == {"structure"} and self.overrides["structure"] != \
                 self.base.params["structure"]:
@@ -85,6 +95,8 @@ class Settings:
     """None: one run only (no comparison)."""
     seed: int = 1
     common: dict[str, Any] = field(default_factory=dict)
+    reference: Side | None = None
+    """Run alongside but not shown as a side: the lesson's 九龙治水, for its running total."""
 
     @property
     def sides(self) -> list[Side]:
@@ -92,6 +104,9 @@ class Settings:
 
     def specs(self) -> list[Scenario]:
         return [side.spec(self.common) for side in self.sides]
+
+    def reference_spec(self) -> Scenario | None:
+        return None if self.reference is None else self.reference.spec(self.common)
 
     def common_value(self, name: str) -> Any:
         return self.common.get(name, self.left.base.params[name])
@@ -199,7 +214,7 @@ def parse_seed(text: str | int) -> int:
     return value
 
 
-def differences(settings: Settings, lang: str, limit: int = 6) -> list[str]:
+def differences(settings: Settings, lang: str, limit: int = 12) -> list[str]:
     """What the right side changes relative to the left, in words, grouped as `cogov explain`
     groups its dials (the structure, each mechanism with the parameters behind it, then each
     other parameter); plus a different schedule of [[change]] blocks. Empty with one side."""
@@ -214,14 +229,15 @@ def differences(settings: Settings, lang: str, limit: int = 6) -> list[str]:
                        f"{dial_name('structure', lang)}: {fmt_value(a.params['structure'], lang)}"
                        f" → {fmt_value(b.params['structure'], lang)}")
             continue
-        switch = next(iter(d.change))
-        before, after = a.params[switch], b.params[switch]
+        switch, *rest = d.change
         sep = "：" if lang == "zh" else ": "
-        more = len(d.change) - 1
-        extra = f"（{t('diff_more', lang, n=more)}）" if more and lang == "zh" else (
-            f" ({t('diff_more', lang, n=more)})" if more else "")
         name = dial_name(d.key, lang) if d.key in _dial_keys() else param_label(switch, lang)
-        out.append(f"{name}{sep}{fmt_value(before, lang)} → {fmt_value(after, lang)}{extra}")
+        behind = [f"{short_label(k, lang)} {fmt_value(a.params[k], lang)} → "
+                  f"{fmt_value(b.params[k], lang)}" for k in rest]
+        extra = (f"（{'，'.join(behind)}）" if lang == "zh" else f" ({', '.join(behind)})") \
+            if behind else ""
+        out.append(f"{name}{sep}{fmt_value(a.params[switch], lang)} → "
+                   f"{fmt_value(b.params[switch], lang)}{extra}")
     if [(c.day, c.values) for c in a.changes] != [(c.day, c.values) for c in b.changes]:
         days = sorted({c.day for c in (*a.changes, *b.changes)})
         out.append(("按日程变更：第 " + "、".join(map(str, days)) + " 天") if lang == "zh" else
