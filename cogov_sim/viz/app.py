@@ -191,7 +191,7 @@ def stage_open_note(frame: Frame, names: list[str], lang: str) -> str:
 
 @solara.component
 def ParamSlider(name: str, low: float, high: float, step: float, value: float, lang: str,
-                on_release: Any, hidden: bool = False) -> None:
+                on_release: Any, hidden: bool = False, side_label: str = "") -> None:
     """One common parameter: label with its value and unit, its own range, a tooltip; a
     change applies when the thumb is released (vuetify's `change`), not while dragging."""
     p = table()[name]
@@ -200,9 +200,9 @@ def ParamSlider(name: str, low: float, high: float, step: float, value: float, l
     shown = f"{value:g}"
     help_text = (f"{p.zh if lang == 'zh' else p.en}。{t('range', lang)} {low:g}–{high:g} {u}"
                  if lang == "zh" else f"{p.en}. {t('range', lang)} {low:g}–{high:g} {u}")
+    title = f"{side_label} · {param_label(name, lang)}" if side_label else param_label(name, lang)
     label = solara.v.Html(tag="div", class_="cogov-slider-label",
-                          children=[f"{param_label(name, lang)}：{shown}" if lang == "zh"
-                                    else f"{param_label(name, lang)}: {shown}"])
+                          children=[f"{title}：{shown}" if lang == "zh" else f"{title}: {shown}"])
     with solara.Column(gap="0px", classes=["cogov-slider"] + (["cogov-hidden"] if hidden else [])):
         solara.v.Tooltip(bottom=True, max_width=320, v_slots=[{
             "name": "activator", "variable": "tip",
@@ -213,7 +213,7 @@ def ParamSlider(name: str, low: float, high: float, step: float, value: float, l
         solara.v.use_event(slider, "change", lambda *args: on_release(
             name, int(args[2]) if p.kind == "int" else float(args[2])))
         solara.v.Html(tag="div", class_="cogov-slider-range",
-                      children=[f"{low:g}", f"{high:g} {u}".strip()])
+                      children=[f"{low:g} – {high:g} {u}".strip()])
 
 
 @solara.component
@@ -285,7 +285,7 @@ def Page() -> None:
         except InputError as e:
             message.set(("error", str(e)))
 
-    def set_mechanism(i: int, name: str, value: bool) -> None:
+    def set_mechanism(i: int, name: str, value: Any) -> None:
         cur = settings.value
         try:
             restart(cur.with_side(i, cur.side(i).set(name, value)))
@@ -376,10 +376,15 @@ def Page() -> None:
         restart(new, ("ok", t("loaded", lang.value) + name))
 
     def on_batch(folder: str, run_id: str) -> None:
+        problem = sd.batch_problem(folder, run_id)
+        if problem:
+            message.set(("error", t(problem[0], lang.value, **problem[1])))
+            return
         try:
             side, seed = sd.side_from_batch(folder, run_id)
         except (InputError, OSError, ValueError, KeyError, IndexError) as e:
-            message.set(("error", str(e)))
+            message.set(("error", t("batch_error", lang.value, folder=folder.strip(),
+                                    run=run_id.strip()) + str(e)))
             return
         new = dataclasses.replace(settings.value.with_side(1, side), seed=seed)
         restart(new, ("ok", f"{t('loaded', lang.value)}{folder} · {run_id}"))
@@ -582,6 +587,11 @@ def SettingsPanel(s: sd.Settings, lang: str, set_common: Any, set_mechanism: Any
             ParamSlider(name, low, high, step, float(s.common_value(name)), lang, set_common,
                         name not in shown)
         solara.HTML(tag="div", unsafe_innerHTML=t("mechanisms", lang), classes=["cogov-section"])
+        for name, low, high, step in sd.SIDE_SLIDERS:
+            for i, side in enumerate(s.sides):
+                ParamSlider(name, low, high, step, float(side.value(name)), lang,
+                            lambda n, v, i=i: set_mechanism(i, n, v),
+                            side_label=t("left" if i == 0 else "right", lang)).key(f"side-{name}-{i}")
         for name in sd.MECHANISMS:
             with solara.Row(gap="0px", classes=["cogov-mech"]):
                 solara.HTML(tag="span", unsafe_innerHTML=param_label(name, lang),

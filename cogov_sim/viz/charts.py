@@ -65,13 +65,15 @@ def _served() -> str | None:
 
 def config(filename: str) -> dict[str, Any]:
     """Plotly toolbar settings: PNG export at twice the size, no logo, no cloud."""
-    return {"displaylogo": False, "responsive": True,
+    return {"displaylogo": False, "responsive": True, "showSendToCloud": False,
+            "showEditInChartStudio": False, "showLink": False,
             "toImageButtonOptions": {"format": "png", "scale": 2, "filename": filename},
             "modeBarButtonsToRemove": ["lasso2d", "select2d", "sendDataToCloud"]}
 
 
 def _layout(height: int, **kw: Any) -> dict[str, Any]:
-    base = dict(height=height, autosize=True, margin=dict(l=8, r=8, t=26, b=8), font=FONT,
+    base = dict(height=height, autosize=True, margin=dict(l=8, r=30, t=26, b=8), font=FONT,
+                modebar=dict(orientation="v"),
                 paper_bgcolor="white", plot_bgcolor="white", hovermode="x unified",
                 legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=11)))
     return {**base, **kw}
@@ -87,6 +89,8 @@ def stage_figure(names: Sequence[str], lang: str) -> go.Figure:
                     textposition="inside", insidetextanchor="middle",
                     hovertemplate="%{y}<br>" + stage_name(s, lang) + "：%{x:.2f} "
                     + t("day_axis", lang) + "<extra></extra>")
+    fig.add_annotation(text=t("stage_none", lang), showarrow=False, xref="paper", yref="paper",
+                       x=0.5, y=0.5, font=dict(size=12, color="#666"), bgcolor="white")
     fig.update_layout(**_layout(175, barmode="stack", hovermode="closest",
                                 legend_traceorder="normal"),
                       xaxis=dict(title=dict(text=t("days_axis", lang), standoff=2),
@@ -100,6 +104,8 @@ def update_stage(fig: Any, readouts: Sequence[dict[str, float]], day: int) -> No
     day they show goes in `layout.meta` (the page acknowledges a frame by it)."""
     with fig.batch_update():
         fig.layout.meta = day
+        fig.layout.annotations[0].visible = not any(
+            _num(r.get(f"stage_{s}_days")) for r in readouts for s in STAGE_KEYS)
         for trace, s in zip(fig.data, STAGE_KEYS, strict=True):
             trace.x = [_num(r.get(f"stage_{s}_days")) for r in readouts][::-1]
 

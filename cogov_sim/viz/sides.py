@@ -9,6 +9,7 @@ writes either side as a scenario file and both as `cogov run` commands.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import shlex
 import tempfile
@@ -202,6 +203,28 @@ def side_from_batch(folder: str, run_id: str) -> tuple[Side, int]:
 
     sc, seed = load_run_spec(folder.strip(), run_id.strip())
     return Side(sc), int(seed)
+
+
+def batch_problem(folder: str, run_id: str) -> tuple[str, dict[str, str]] | None:
+    """What is wrong with a batch folder and run id a student typed, as an `i18n` key and its
+    fields (so the page says it in its own language, naming the folder or run), or None."""
+    folder, run_id = folder.strip(), run_id.strip()
+    if not folder:
+        return "batch_need_folder", {}
+    path = Path(folder)
+    if not path.is_dir():
+        return "batch_no_folder", {"folder": folder}
+    if not (path / "manifest.json").is_file() or not (path / "plan.parquet").is_file():
+        return "batch_not_batch", {"folder": folder}
+    if not run_id:
+        return "batch_need_run", {"folder": folder}
+    import pandas as pd
+
+    runs = [str(r) for r in pd.read_parquet(path / "plan.parquet", columns=["run_id"])["run_id"]]
+    if run_id not in runs:
+        close = difflib.get_close_matches(run_id, runs, n=1) or runs[:1]
+        return "batch_no_run", {"folder": folder, "run": run_id, "hint": close[0] if close else ""}
+    return None
 
 
 def parse_seed(text: str | int) -> int:
