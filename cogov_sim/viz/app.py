@@ -364,7 +364,13 @@ def Page() -> None:
         text = str(info.get("text") or "")
         try:
             if not info.get("ok", True):
-                raise InputError(name, t("file_not_text", "en"))
+                raise InputError(name, t("file_not_text", lang.value))
+            parent = sd.bad_parent(text)
+            if parent is not None:
+                message.set(("error", t("file_extends", lang.value, file=name, value=parent,
+                                        allowed="、".join(sorted(available())) if lang.value == "zh"
+                                        else ", ".join(sorted(available())))))
+                return
             side, seed = sd.side_from_toml(text, name)
         except InputError as e:
             message.set(("error", t("file_error", lang.value, file=name)
@@ -564,8 +570,9 @@ def LessonPanel(i: int, lang: str, apply_step: Any, frame: solara.Reactive[Frame
         solara.HTML(tag="p", unsafe_innerHTML=f"<b>{t('notice', lang)}</b> "
                     + st.text("notice", lang))
         solara.HTML(tag="p", unsafe_innerHTML=f"<b>{t('try', lang)}</b> " + st.text("try", lang))
-        solara.HTML(tag="div", unsafe_innerHTML=step_effect(frame.value, lang),
-                    classes=["cogov-lesson-effect"])
+        if i >= 2:  # the steps that add a change (the first two set the scene)
+            solara.HTML(tag="div", unsafe_innerHTML=step_effect(frame.value, lang),
+                        classes=["cogov-lesson-effect"])
         with solara.Row(gap="6px"):
             solara.Button(t("lesson_prev", lang), small=True, outlined=True, disabled=i == 0,
                           on_click=lambda: apply_step(i - 1), classes=["cogov-lesson-prev"])

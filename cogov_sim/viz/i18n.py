@@ -145,6 +145,10 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "drop": ("或把文件拖到这里", "or drop the file here"),
     "loaded": ("已载入：", "Loaded: "),
     "file_error": ("无法载入 {file}：", "Cannot load {file}: "),
+    "file_extends": ("无法载入 {file}：「extends」只能写随附情景的名字（{allowed}），不能写路径；"
+                     "文件里写的是 '{value}'",
+                     "Cannot load {file}: 'extends' may name only a shipped scenario ({allowed}), "
+                     "never a path; the file has '{value}'"),
     "file_not_text": ("不是 UTF-8 文本文件", "not a UTF-8 text file"),
     "lesson_prev": ("上一步", "Back"),
     "lesson_next": ("下一步", "Next"),

@@ -182,19 +182,25 @@ def side_from_toml(data: str | bytes, filename: str) -> tuple[Side, int | None]:
     return Side(sc), (int(m.group(1)) if m else None)
 
 
-def _only_shipped_parent(text: str, name: str) -> None:
-    """A loaded file is data only: its `extends` may name a shipped scenario, never a path (on
-    a classroom server a path would read the server's files)."""
+def bad_parent(text: str) -> str | None:
+    """The `extends` of a file's text when it is not a shipped scenario's name (a path, say),
+    else None. A loaded file is data only: on a classroom server a path would read the
+    server's files."""
     try:
         parent = tomllib.loads(text).get("extends")
     except tomllib.TOMLDecodeError:
-        return  # `load` reports the syntax error with its line
-    shipped = _shipped()
-    if parent is None or (isinstance(parent, str) and parent in shipped):
-        return
-    raise InputError(name, f"value {parent!r} is not a shipped scenario{did_you_mean(str(parent), shipped)}; "
-                     f"allowed: {', '.join(sorted(shipped))} (a loaded file may not name a path)",
-                     key="extends")
+        return None  # `load` reports the syntax error with its line
+    return None if parent is None or (isinstance(parent, str) and parent in _shipped()) \
+        else str(parent)
+
+
+def _only_shipped_parent(text: str, name: str) -> None:
+    parent = bad_parent(text)
+    if parent is not None:
+        shipped = _shipped()
+        raise InputError(name, f"value '{parent}' is not a shipped scenario"
+                         f"{did_you_mean(parent, shipped)}; allowed: {', '.join(sorted(shipped))}"
+                         " (a loaded file may not name a path)", key="extends")
 
 
 def side_from_batch(folder: str, run_id: str) -> tuple[Side, int]:
