@@ -34,6 +34,8 @@ ENV_SCENARIO = "COGOV_VIZ_SCENARIO"
 ENV_LANG = "COGOV_VIZ_LANG"
 HERE = Path(__file__).resolve().parent
 EVERY = (1, 5, 10, 30)
+REDRAW_EVERY = 3.0
+"""Seconds between two set-ups of the charts asked for by the browser (no loop if it cannot)."""
 PATIENCE = 0.25
 """Seconds the play loop waits for the browser to show a frame before stepping on without
 sending one (a skipped frame)."""
@@ -218,26 +220,26 @@ def ParamSlider(name: str, low: float, high: float, step: float, value: float, l
 
 @solara.component
 def LiveFigure(fig: go.Figure, cls: str, filename: str, update: Any = None,
-               data: Any = None) -> None:
-    """A plotly figure as a live widget: set up when `fig` changes, then `update(widget)`
-    whenever `data` changes (only the traces' data travel to the browser)."""
-    el = charts.widget_class(charts.bundle_url(solara.lab.headers.value)).element()
+               data: Any = None, redraw: int = 0) -> None:
+    """A plotly figure as a live widget, then `update(widget)` whenever `data` changes (only
+    the traces' data travel to the browser). The widget is made with the whole figure in its
+    initial state (messages sent before the browser has drawn it can be lost, which left
+    charts blank); a new one when `fig` changes or `redraw` does (the browser reported a
+    chart not drawn)."""
+    url = charts.bundle_url(solara.lab.headers.value)
+    widget = solara.use_memo(lambda: charts.widget_class(url)(fig), [fig, redraw])
 
-    def init() -> None:
-        w = solara.get_widget(el)
-        w._config = charts.config(filename)
-        with w.batch_update():
-            w.data = []
-            w.layout = fig.layout
-            w.add_traces(fig.data)
+    def configure() -> Any:
+        widget._config = charts.config(filename)
+        return widget.close  # replaced or unmounted: free it
 
     def refresh() -> None:
         if update is not None:
-            update(solara.get_widget(el))
+            update(widget)
 
-    solara.use_effect(init, [fig])
-    solara.use_effect(refresh, [fig, data])
-    solara.v.Html(tag="div", class_=f"cogov-chart {cls}", children=[el])
+    solara.use_effect(configure, [widget])
+    solara.use_effect(refresh, [widget, data])
+    solara.v.Html(tag="div", class_=f"cogov-chart {cls}", children=[widget])
 
 
 @solara.component
@@ -259,6 +261,8 @@ def Page() -> None:
     step_i = solara.use_reactive(0)
     play_gen = solara.use_ref(0)
     ack = solara.use_ref(_ready())
+    redraw = solara.use_reactive(0)  # bumped when the browser reports a chart not drawn
+    redrawn = solara.use_ref(0.0)
     made = solara.use_ref([session.value])  # every run this tab started, freed when it closes
 
     L = lang.value
@@ -339,8 +343,11 @@ def Page() -> None:
             if play_gen.current == me and connected(ctx):
                 playing.set(False)
 
-    def on_ack(day: int) -> None:
-        if day == frame.value.day:
+    def on_ack(info: dict) -> None:
+        if info.get("missing") and time.monotonic() - redrawn.current > REDRAW_EVERY:
+            redrawn.current = time.monotonic()
+            redraw.set(redraw.value + 1)
+        if info.get("day") == frame.value.day:
             ack.current.set()
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
@@ -447,7 +454,7 @@ def Page() -> None:
                     # every view stays mounted (closing a live chart widget mid-session makes
                     # the browser log errors); only the visible picture is redrawn per frame
                     with solara.lab.Tab(t("tab_time", L)):
-                        TimeView(frame, names, L, stage_fig, trend_fig)
+                        TimeView(frame, names, L, stage_fig, trend_fig, redraw.value)
                     with solara.lab.Tab(t("tab_network", L)):
                         NetworkView(session.value, frame, names, L, colour_by.value,
                                     tab.value == 1)
@@ -485,7 +492,7 @@ def PlayBar(frame: solara.Reactive[Frame], playing: solara.Reactive[bool],
 
 @solara.component
 def TimeView(frame: solara.Reactive[Frame], names: list[str], lang: str, stage_fig: go.Figure,
-             trend_fig: go.Figure) -> None:
+             trend_fig: go.Figure, redraw: int = 0) -> None:
     """Readouts with the difference, the time-by-stage bar, the trends."""
     f = frame.value
     with solara.Row(gap="10px", classes=["cogov-top"]):
@@ -502,9 +509,9 @@ def TimeView(frame: solara.Reactive[Frame], names: list[str], lang: str, stage_f
             solara.HTML(tag="div", unsafe_innerHTML=stage_open_note(f, names, lang),
                         classes=["cogov-note", "cogov-stage-open"])
             LiveFigure(stage_fig, "cogov-stage", "time-by-stage",
-                       lambda w: charts.update_stage(w, f.readouts, f.day), f)
+                       lambda w: charts.update_stage(w, f.readouts, f.day), f, redraw)
     LiveFigure(trend_fig, "cogov-trends", "trends",
-               lambda w: charts.update_trends(w, f.series, f.day), f)
+               lambda w: charts.update_trends(w, f.series, f.day), f, redraw)
 
 
 @solara.component
