@@ -138,20 +138,75 @@ def test_bad_file_names_the_file_key_value_and_what_is_allowed():
         sd.side_from_toml(b"\xff\xfe\x00", "bin.toml")
 
 
+def test_loaded_file_may_extend_only_shipped_scenarios(tmp_path):
+    side, _ = sd.side_from_toml(b'extends = "committee"\n"issues.rate" = 0.5\n', "mine.toml")
+    assert side.value("structure") == "committee" and side.value("issues.rate") == 0.5
+    secret = tmp_path / "secret.toml"
+    secret.write_text('"issues.rate" = 1.5\n', encoding="utf-8")
+    for parent in ("/etc/passwd", str(secret), "../secret", "secret.toml", "comittee"):
+        with pytest.raises(InputError) as e:
+            sd.side_from_toml(f'extends = "{parent}"\n'.encode(), "up.toml")
+        text = str(e.value)
+        assert text.startswith(f"up.toml: key 'extends': value '{parent}' is not a shipped "
+                               "scenario"), text
+        assert "allowed: committee" in text and "root:" not in text
+    assert "did you mean 'committee'" in str(pytest.raises(
+        InputError, sd.side_from_toml, b'extends = "comittee"\n', "up.toml").value)
+
+
+def test_cli_viz_on_a_public_address_warns_what_it_exposes(tmp_path):
+    import subprocess
+    import sys
+
+    from cogov_sim.viz.browser import free_port, stop
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cogov_sim.cli", "viz", "--host", "0.0.0.0",
+                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        line = proc.stderr.readline()
+    finally:
+        stop(proc)
+    assert line.startswith("cogov viz: warning: --host 0.0.0.0 listens on every network "
+                           f"interface of this machine, port {port}")
+    assert "without a password" in line and "load scenario files" in line
+    assert "127.0.0.1" in line
+
+
 def test_lesson_walks_the_reform_one_dial_at_a_time():
     first = lesson.STEPS[0].settings(seed=1, common={})
     assert first.specs() == sd.default_settings().specs()  # the page's default view
     assert lesson.STEPS[1].settings(1, {}).right is None  # 九龙治水 alone
-    prev = 0
     for st in lesson.STEPS:
         for lang in ("zh", "en"):
             assert all(st.text(p, lang) for p in ("title", "notice", "try"))
+    before = lesson.STEPS[1].settings(1, {}).left
     for st in lesson.STEPS[2:]:
-        n = len(sd.differences(st.settings(seed=1, common={}), "en"))
-        assert n > prev  # each step adds one change to the right side
-        prev = n
+        s = st.settings(seed=1, common={})
+        # the left is the previous step's right, so the difference is this step's own change
+        assert s.left.spec().params == before.spec().params
+        assert 1 <= len(sd.differences(s, "en")) <= 2
+        # names stay right: the two columns never carry the same title
+        for lang in ("zh", "en"):
+            assert s.left.title(lang) != s.right.title(lang)
+            assert "custom" not in s.right.title("en") and "自定义" not in s.right.title("zh")
+        before = s.right
+    assert [st.settings(1, {}).reference is not None for st in lesson.STEPS] == [
+        False, False, False, True, True, True, True]
     last = lesson.STEPS[-1].settings(1, {})
     assert last.right.spec().params == sd.Side.of("committee").spec().params
+
+
+def test_lesson_shows_the_step_and_the_running_total():
+    s = ses.Session(lesson.STEPS[3].settings(seed=1, common={}))
+    f = s.advance(120)
+    rm = [r["resolution_rmst_days"] for r in f.readouts]
+    ref = f.reference["resolution_rmst_days"]
+    assert ref == pytest.approx(api.run("fragmented", seed=1, days=120)
+                                .summary["resolution_rmst_days"])
+    text = app.step_effect(f, "en")
+    assert f"{rm[1] - rm[0]:+.1f} days" in text and f"{rm[1] - ref:+.1f} days" in text
 
 
 def test_why_view_has_the_stored_decomposition():
@@ -278,8 +333,9 @@ def test_page_lesson_next_sets_up_both_sides(page):
     _click(rc, "下一步")
     assert _select(rc, "右侧情景").v_model == lesson.STEPS[2].right().title("zh")
     _click(rc, "英文")
-    _click(rc, "Next")
-    assert "(custom)" in _select(rc, "Right scenario").v_model
+    _click(rc, "Next")  # the step's left is the previous step's right, both named
+    assert _select(rc, "Right scenario").v_model == "one door + street team"
+    assert _select(rc, "Left scenario").v_model == "one door (structure only)"
 
 
 def test_cli_viz_registered_validates_and_culls(capsys):
@@ -298,22 +354,47 @@ def test_cli_viz_registered_validates_and_culls(capsys):
     assert parse_timedelta(env["SOLARA_KERNEL_CULL_TIMEOUT"]) <= 60
 
 
-def test_batch_run_opens_on_the_right(monkeypatch, page):
-    calls = []
+TINY_BATCH = """
+name = "tiny"
+scenarios = ["whistle"]
+replications = 1
+seed = 99
+days = 30
+[set]
+"community.residents" = 200
+"run.warmup_days" = 5
+"""
 
-    def fake(folder: str, run_id: str):
-        calls.append((folder, run_id))
-        return sd.Side.of("whistle"), 99
 
-    monkeypatch.setattr(sd, "side_from_batch", fake)
-    rc = page
-    for key, text in (("batch_folder", "results/x"), ("batch_run", "r0003")):
+def _batch_fields(rc, folder: str, run_id: str) -> None:
+    for key, text in (("batch_folder", folder), ("batch_run", run_id)):
         field = rc.find(v.TextField, label=t(key, "zh")).widget
         field.v_model = text
         field.fire_event("focusout", None)
     _click(rc, t("batch_open", "zh"))
-    assert calls == [("results/x", "r0003")]
-    assert rc.find(v.TextField, label=t("seed", "zh")).widget.v_model == "99"
+
+
+def test_batch_run_opens_on_the_right_and_errors_name_it_in_chinese(page, tmp_path):
+    from cogov_sim.batch import executors, load_experiment, run_batch
+
+    exp = tmp_path / "exp.toml"
+    exp.write_text(TINY_BATCH, encoding="utf-8")
+    res = run_batch(load_experiment(exp), tmp_path / "out", executors.Serial())
+    run_id = str(res.runs["run_id"].iloc[0])
+    rc = page
+    def msg() -> list[str]:
+        return [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+                if "cogov-msg-error" in w.attributes.get("class", "")]
+
+    _batch_fields(rc, "", run_id)
+    assert msg() == [t("batch_need_folder", "zh")]
+    _batch_fields(rc, str(tmp_path), run_id)
+    assert msg() == [f"{tmp_path} 不是批量运行的结果文件夹（缺少 manifest.json 或 plan.parquet）"]
+    _batch_fields(rc, str(tmp_path / "out"), run_id + "x")
+    assert msg() == [f"{tmp_path / 'out'} 中没有运行编号 {run_id}x（例如 {run_id}）"]
+    _batch_fields(rc, str(tmp_path / "out"), run_id)
+    seed = str(res.runs["seed"].iloc[0])
+    assert rc.find(v.TextField, label=t("seed", "zh")).widget.v_model == seed
     assert _select(rc, "右侧情景").v_model == "吹哨报到（北京）"
 
 

@@ -312,3 +312,169 @@ def test_closed_tab_stops_and_page_loads_leave_memory_flat(viz, browser):
     print(f"50 page loads in {time.monotonic() - t0:.0f} s: server RSS {start:.0f} MB -> "
           f"peak {peak:.0f} MB -> {end:.0f} MB")
     assert end - start <= 100
+
+
+SHOWN_DAYS = """() => ({
+  label: parseInt(document.querySelector('.cogov-day').innerText.replace(/[^0-9 ]/g, ' ').trim()),
+  table: parseInt(document.querySelector('.cogov-table').dataset.day),
+  charts: [...document.querySelectorAll('.cogov-stage .js-plotly-plot, .cogov-trends .js-plotly-plot')]
+    .map(g => g.layout.meta),
+})"""
+"""The day each part of the page shows: the label, the table, each chart (its layout.meta)."""
+
+
+def same_day(pg) -> int:
+    """Wait until label, table and both charts show one day; return it."""
+    pg.wait_for_function(f"() => {{ const s = ({SHOWN_DAYS})(); return s.charts.length === 2 "
+                         "&& s.charts.every(c => c === s.label) && s.table === s.label; }")
+    return pg.evaluate(SHOWN_DAYS)["label"]
+
+
+def slider_keys(pg, index: int, key: str, times: int) -> None:
+    """Move common slider `index` by `times` steps with the keyboard (each press applies)."""
+    thumb = pg.locator(".cogov-range .v-slider__thumb-container").nth(index)
+    for _ in range(times):
+        label = pg.locator(".cogov-slider-label").nth(index).inner_text()
+        thumb.focus()
+        pg.keyboard.press(key)
+        pg.wait_for_function("([i, old]) => document.querySelectorAll('.cogov-slider-label')[i]"
+                             ".innerText !== old", arg=[index, label])
+
+
+def cogov_run_set(name: str, days: int, sets: dict[str, object]) -> dict[str, float]:
+    args = [a for k, v in sets.items() for a in ("--set", f"{k}={v}")]
+    out = subprocess.run([sys.executable, "-m", "cogov_sim.cli", "run", name, "--seed", "1",
+                          "--days", str(days), *args, "--json"], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout)["summary"]
+
+
+def test_heavy_load_no_readout_calls_the_committee_worse(viz, browser):
+    """The issue's case: issues.rate 0.6, staff 8, day 180. The closed-only mean says the
+    committee is slower; the restricted mean says it is 38.7 days faster. The page must lead
+    with the latter, show the open share, and call nothing worse."""
+    w = Watch(browser, viz[0])
+    pg = w.page
+    w.tab("设置")
+    slider_keys(pg, 0, "ArrowRight", 6)  # issues.rate 0.3 -> 0.6 (step 0.05)
+    slider_keys(pg, 1, "ArrowLeft", 4)  # departments.staff 12 -> 8
+    labels = pg.locator(".cogov-slider-label")
+    assert labels.nth(0).inner_text().endswith("：0.6") and labels.nth(1).inner_text().endswith("：8")
+    assert pg.locator(".cogov-slider-range").first.inner_text() == "0.05 – 2 件/人/年"
+    w.tab("导学")
+    w.pick(".cogov-every", "30 天")
+    for day in range(30, 181, 30):
+        pg.locator(".cogov-step").click()
+        w.day_is(f"第 {day} / 365 天")
+    assert same_day(pg) == 180
+    sets = {"issues.rate": 0.6, "departments.staff": 8}
+    for i, name in enumerate(("fragmented", "committee")):  # the copied commands reproduce it
+        ref = cogov_run_set(name, 180, sets)
+        for r in READOUTS:
+            assert pg.inner_text(f'td[data-key="{r.key}"][data-side="{i}"]') == fmt(ref[r.key], r)
+    rows = pg.locator(".cogov-table tbody tr")
+    assert rows.first.inner_text().startswith("解决时间（限制平均，天）")
+    assert rows.nth(1).inner_text().startswith("仍未解决")
+    diff = pg.inner_text('td[data-key="resolution_rmst_days"][data-side="diff"]')
+    assert diff.startswith("-38.") and "更好" in diff
+    closed = pg.inner_text('td[data-key="resolution_mean_days"][data-side="diff"]')
+    assert closed.startswith("+1.") and "不比较" in closed  # the closed-only mean: not judged
+    assert pg.locator(".cogov-table .cogov-worse").count() == 0
+    assert pg.inner_text(".cogov-table").count("更差") == 0
+    note = pg.inner_text(".cogov-stage-open")
+    assert "左侧 40.1%" in note and "右侧 33.8%" in note
+    assert pg.inner_text(".cogov-chart-title").startswith("已解决事项")
+    w.close()
+
+
+def stage_drawn(pg) -> None:
+    """The stage chart has bars, inside the screen, its axis and last segment not cut off."""
+    pg.wait_for_function("() => document.querySelectorAll('.cogov-stage .bars path').length >= 6")
+    svg = pg.locator(".cogov-stage .main-svg").first.bounding_box()
+    assert svg["width"] >= 300 and svg["x"] + svg["width"] <= W + 0.5
+    right = pg.evaluate("() => Math.max(...[...document.querySelectorAll('.cogov-stage .bars path')]"
+                        ".map(p => p.getBoundingClientRect().right))")
+    assert right <= svg["x"] + svg["width"]
+    assert pg.locator(".cogov-stage .xtitle").is_visible()
+
+
+def test_stage_chart_never_blank_cold_after_switching_and_loading(viz, browser, tmp_path):
+    for lang_button in (None, ".cogov-lang-en"):  # two cold loads, Chinese and English
+        w = Watch(browser, viz[0])
+        pg = w.page
+        if lang_button:
+            pg.locator(lang_button).click()
+        pg.wait_for_selector(".cogov-stage .annotation")  # empty yet: it says so
+        w.pick(".cogov-every", "30 ")
+        pg.locator(".cogov-step").click()
+        pg.locator(".cogov-step").click()
+        stage_drawn(pg)
+        if lang_button:
+            break
+        w.pick(".cogov-pick1", "吹哨报到")
+        pg.wait_for_function("() => document.querySelector('.cogov-pick1').innerText"
+                             ".includes('吹哨报到')")
+        pg.locator(".cogov-step").click()
+        pg.locator(".cogov-step").click()
+        stage_drawn(pg)
+        mine = tmp_path / "mine.toml"
+        mine.write_text(sd.to_toml(sd.Side.of("committee-no-grid"), seed=5), encoding="utf-8")
+        w.tab("保存与载入")
+        with pg.expect_file_chooser() as fc:
+            pg.locator(".cogov-browse").click()
+        fc.value.set_files(str(mine))
+        pg.wait_for_function("() => (document.querySelector('.cogov-msg') || {}).innerText"
+                             " === '已载入：mine.toml'")
+        pg.locator(".cogov-step").click()
+        pg.locator(".cogov-step").click()
+        stage_drawn(pg)
+        w.close()
+    # long lesson names do not squeeze it: the lesson's last step, in English
+    pg.get_by_role("tab", name="Lesson").click()
+    for k in range(2, 8):
+        pg.get_by_role("button", name="Next").click()
+        pg.wait_for_function("t => document.querySelector('.cogov-lesson-count').innerText === t",
+                             arg=f"Step {k} of 7")
+    pg.wait_for_function("() => document.querySelector('.cogov-pick0').innerText"
+                         ".includes('supervision')")
+    pg.locator(".cogov-step").click()
+    pg.locator(".cogov-step").click()
+    stage_drawn(pg)
+    assert "This step's own effect" in pg.inner_text(".cogov-lesson-effect")
+    assert "Running total (right − 九龙治水)" in pg.inner_text(".cogov-lesson-effect")
+    # the toolbar offers no cloud upload and stands clear of the legend
+    pg.hover(".cogov-stage")
+    titles = pg.evaluate("() => [...document.querySelectorAll('.cogov-stage .modebar-btn')]"
+                         ".map(b => b.getAttribute('data-title'))")
+    assert titles and not any("Cloud" in x or "Chart Studio" in x or "Share" in x for x in titles)
+    bar = pg.locator(".cogov-stage .modebar").bounding_box()
+    legend = pg.locator(".cogov-stage .legend").bounding_box()
+    assert bar["x"] >= legend["x"] + legend["width"] or bar["y"] >= legend["y"] + legend["height"]
+    w.close()
+
+
+def test_chinese_messages_name_what_they_are_about_and_extends_path_refused(viz, browser,
+                                                                            tmp_path):
+    w = Watch(browser, viz[0])
+    pg = w.page
+    w.tab("保存与载入")
+    up = tmp_path / "up.toml"
+    up.write_text('extends = "/etc/passwd"\n', encoding="utf-8")
+    with pg.expect_file_chooser() as fc:
+        pg.locator(".cogov-browse").click()
+    fc.value.set_files(str(up))
+    pg.wait_for_selector(".cogov-msg-error")
+    msg = pg.inner_text(".cogov-msg-error")
+    assert msg.startswith("无法载入 up.toml：「extends」只能写随附情景的名字（committee、")
+    assert "'/etc/passwd'" in msg and "root:" not in msg
+    assert "社治委" in pg.inner_text(".cogov-pick1")  # the right side is unchanged
+    pg.locator(".cogov-batch").click()
+    pg.wait_for_function("() => document.querySelector('.cogov-msg-error').innerText"
+                         " === '请先填写批量结果文件夹'")
+    folder = pg.get_by_label("批量结果文件夹")
+    folder.fill(str(tmp_path))
+    folder.press("Tab")
+    pg.locator(".cogov-batch").click()
+    pg.wait_for_function("t => document.querySelector('.cogov-msg-error').innerText === t",
+                         arg=f"{tmp_path} 不是批量运行的结果文件夹（缺少 manifest.json 或 plan.parquet）")
+    w.close()

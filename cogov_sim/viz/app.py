@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from cogov_sim.scenario import available
 from cogov_sim.structures import registry
 from cogov_sim.viz import charts, export, lesson, why
 from cogov_sim.viz import sides as sd
-from cogov_sim.viz.i18n import LANG_NAMES, LANGS, param_label, scenario_title, t, unit
+from cogov_sim.viz.i18n import LANG_NAMES, LANGS, STRINGS, param_label, scenario_title, t, unit
 from cogov_sim.viz.readouts import READOUTS, difference, fmt
 from cogov_sim.viz.session import Frame, Session, all_sliders, sliders_for
 
@@ -33,6 +34,11 @@ ENV_SCENARIO = "COGOV_VIZ_SCENARIO"
 ENV_LANG = "COGOV_VIZ_LANG"
 HERE = Path(__file__).resolve().parent
 EVERY = (1, 5, 10, 30)
+REDRAW_EVERY = 3.0
+"""Seconds between two set-ups of the charts asked for by the browser (no loop if it cannot)."""
+PATIENCE = 0.25
+"""Seconds the play loop waits for the browser to show a frame before stepping on without
+sending one (a skipped frame)."""
 CSS = (HERE / "style.css").read_text(encoding="utf-8")
 
 
@@ -44,6 +50,11 @@ def CopyButton(text: str, label: str, done_label: str) -> None:
 @solara.component_vue(str(HERE / "vue" / "file_picker.vue"))
 def FilePicker(browse_label: str, drop_label: str, event_file: Any = None) -> None:
     """Click to browse, or drop, a file; its name and text come back through `event_file`."""
+
+
+@solara.component_vue(str(HERE / "vue" / "frame_ack.vue"))
+def FrameAck(day: int, event_ack: Any = None) -> None:
+    """Reports back (`event_ack`) once the browser's charts show `day`."""
 
 
 @solara.component_vue(str(HERE / "vue" / "resize_kick.vue"))
@@ -62,6 +73,12 @@ def _start() -> tuple[sd.Settings, str]:
     except InputError as e:
         return settings, str(e)
     return settings.with_side(1, side), ""
+
+
+def _ready() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
 
 
 def _initial_lang() -> str:
@@ -137,19 +154,46 @@ def readout_table(frame: Frame, names: list[str], lang: str) -> str:
         if two:
             d = difference(vals[0], vals[1])
             mark = ""
-            if d == d and abs(d) > 1e-12:
+            if not r.judged:
+                mark = f' <span class="cogov-unjudged">{t("not_judged", lang)}</span>'
+            elif d == d and abs(d) > 1e-12:
                 good = (d < 0) == r.lower_is_better
                 mark = (f' <span class="cogov-{"better" if good else "worse"}">'
                         f'{"▼" if d < 0 else "▲"} {t("better" if good else "worse", lang)}</span>')
             cells += f'<td data-key="{r.key}" data-side="diff">{fmt(d, r, signed=True)}{mark}</td>'
-        rows.append(f"<tr><th>{t(r.key, lang)}</th>{cells}</tr>")
-    return (f'<table class="cogov-table"><thead><tr><th>{t("readout", lang)}</th>{head}</tr>'
-            f"</thead><tbody>{''.join(rows)}</tbody></table>")
+        tip = f' title="{html.escape(t("def_" + r.key, lang))}"' if "def_" + r.key in STRINGS else ""
+        rows.append(f"<tr><th{tip}>{t(r.key, lang)}</th>{cells}</tr>")
+    return (f'<table class="cogov-table" data-day="{frame.day}"><thead><tr>'
+            f'<th>{t("readout", lang)}</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def step_effect(frame: Frame, lang: str) -> str:
+    """The lesson's live figures: this step's own change (right − left) in the headline time
+    and, with a reference run, the running total (right − 九龙治水)."""
+    if len(frame.readouts) < 2:
+        return ""
+    r = READOUTS[0]
+    right = frame.readouts[1].get(r.key)
+    own = fmt(difference(frame.readouts[0].get(r.key), right), r, signed=True)
+    text = t("step_own", lang, days=own)
+    if frame.reference is not None:
+        total = fmt(difference(frame.reference.get(r.key), right), r, signed=True)
+        text += "<br>" + t("step_total", lang, days=total)
+    return text
+
+
+def stage_open_note(frame: Frame, names: list[str], lang: str) -> str:
+    """What the time-by-stage bar leaves out: each side's share of issues still open."""
+    r = next(x for x in READOUTS if x.key == "resolution_censored_share")
+    shares = ("；" if lang == "zh" else "; ").join(
+        f"{name.split('：' if lang == 'zh' else ': ', 1)[0]} {fmt(x.get(r.key), r)}"
+        for name, x in zip(names, frame.readouts, strict=False))
+    return t("stage_open", lang, shares=shares)
 
 
 @solara.component
 def ParamSlider(name: str, low: float, high: float, step: float, value: float, lang: str,
-                on_release: Any, hidden: bool = False) -> None:
+                on_release: Any, hidden: bool = False, side_label: str = "") -> None:
     """One common parameter: label with its value and unit, its own range, a tooltip; a
     change applies when the thumb is released (vuetify's `change`), not while dragging."""
     p = table()[name]
@@ -158,9 +202,9 @@ def ParamSlider(name: str, low: float, high: float, step: float, value: float, l
     shown = f"{value:g}"
     help_text = (f"{p.zh if lang == 'zh' else p.en}。{t('range', lang)} {low:g}–{high:g} {u}"
                  if lang == "zh" else f"{p.en}. {t('range', lang)} {low:g}–{high:g} {u}")
+    title = f"{side_label} · {param_label(name, lang)}" if side_label else param_label(name, lang)
     label = solara.v.Html(tag="div", class_="cogov-slider-label",
-                          children=[f"{param_label(name, lang)}：{shown}" if lang == "zh"
-                                    else f"{param_label(name, lang)}: {shown}"])
+                          children=[f"{title}：{shown}" if lang == "zh" else f"{title}: {shown}"])
     with solara.Column(gap="0px", classes=["cogov-slider"] + (["cogov-hidden"] if hidden else [])):
         solara.v.Tooltip(bottom=True, max_width=320, v_slots=[{
             "name": "activator", "variable": "tip",
@@ -171,31 +215,31 @@ def ParamSlider(name: str, low: float, high: float, step: float, value: float, l
         solara.v.use_event(slider, "change", lambda *args: on_release(
             name, int(args[2]) if p.kind == "int" else float(args[2])))
         solara.v.Html(tag="div", class_="cogov-slider-range",
-                      children=[f"{low:g}", f"{high:g} {u}".strip()])
+                      children=[f"{low:g} – {high:g} {u}".strip()])
 
 
 @solara.component
 def LiveFigure(fig: go.Figure, cls: str, filename: str, update: Any = None,
-               data: Any = None) -> None:
-    """A plotly figure as a live widget: set up when `fig` changes, then `update(widget)`
-    whenever `data` changes (only the traces' data travel to the browser)."""
-    el = charts.widget_class(charts.bundle_url(solara.lab.headers.value)).element()
+               data: Any = None, redraw: int = 0) -> None:
+    """A plotly figure as a live widget, then `update(widget)` whenever `data` changes (only
+    the traces' data travel to the browser). The widget is made with the whole figure in its
+    initial state (messages sent before the browser has drawn it can be lost, which left
+    charts blank); a new one when `fig` changes or `redraw` does (the browser reported a
+    chart not drawn)."""
+    url = charts.bundle_url(solara.lab.headers.value)
+    widget = solara.use_memo(lambda: charts.widget_class(url)(fig), [fig, redraw])
 
-    def init() -> None:
-        w = solara.get_widget(el)
-        w._config = charts.config(filename)
-        with w.batch_update():
-            w.data = []
-            w.layout = fig.layout
-            w.add_traces(fig.data)
+    def configure() -> Any:
+        widget._config = charts.config(filename)
+        return widget.close  # replaced or unmounted: free it
 
     def refresh() -> None:
         if update is not None:
-            update(solara.get_widget(el))
+            update(widget)
 
-    solara.use_effect(init, [fig])
-    solara.use_effect(refresh, [fig, data])
-    solara.v.Html(tag="div", class_=f"cogov-chart {cls}", children=[el])
+    solara.use_effect(configure, [widget])
+    solara.use_effect(refresh, [widget, data])
+    solara.v.Html(tag="div", class_=f"cogov-chart {cls}", children=[widget])
 
 
 @solara.component
@@ -216,6 +260,9 @@ def Page() -> None:
     side_tab = solara.use_reactive(0)
     step_i = solara.use_reactive(0)
     play_gen = solara.use_ref(0)
+    ack = solara.use_ref(_ready())
+    redraw = solara.use_reactive(0)  # bumped when the browser reports a chart not drawn
+    redrawn = solara.use_ref(0.0)
     made = solara.use_ref([session.value])  # every run this tab started, freed when it closes
 
     L = lang.value
@@ -242,7 +289,7 @@ def Page() -> None:
         except InputError as e:
             message.set(("error", str(e)))
 
-    def set_mechanism(i: int, name: str, value: bool) -> None:
+    def set_mechanism(i: int, name: str, value: Any) -> None:
         cur = settings.value
         try:
             restart(cur.with_side(i, cur.side(i).set(name, value)))
@@ -270,22 +317,38 @@ def Page() -> None:
         frame.set(session.value.advance(every.value))
 
     def play_loop() -> None:
+        """Step, and send a frame only once the browser has shown the last one (`FrameAck`):
+        at most one frame in flight, so Pause and Reset act at once; when the browser falls
+        behind, the runs keep stepping (every day simulated) and the frames between are
+        skipped."""
         play_gen.current += 1
         me = play_gen.current
         ctx = _context()
+        shown_ok = ack.current
         try:
             while playing.value and play_gen.current == me and connected(ctx):
                 t0 = time.perf_counter()
                 current = session.value
-                shown = current.advance(every.value)
-                if session.value is current and play_gen.current == me:
+                shown = current.advance(every.value)  # made while the browser draws the last
+                if shown_ok.wait(PATIENCE) and playing.value and session.value is current \
+                        and play_gen.current == me:
+                    shown_ok.clear()
                     frame.set(shown)
-                if not shown.running:
+                if not current.running:
+                    if session.value is current and frame.value.day != current.day:
+                        frame.set(current.frame())  # the last day is always shown
                     break
                 time.sleep(max(0.0, delay.value / 1000 - (time.perf_counter() - t0)))
         finally:
             if play_gen.current == me and connected(ctx):
                 playing.set(False)
+
+    def on_ack(info: dict) -> None:
+        if info.get("missing") and time.monotonic() - redrawn.current > REDRAW_EVERY:
+            redrawn.current = time.monotonic()
+            redraw.set(redraw.value + 1)
+        if info.get("day") == frame.value.day:
+            ack.current.set()
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
@@ -308,7 +371,13 @@ def Page() -> None:
         text = str(info.get("text") or "")
         try:
             if not info.get("ok", True):
-                raise InputError(name, t("file_not_text", "en"))
+                raise InputError(name, t("file_not_text", lang.value))
+            parent = sd.bad_parent(text)
+            if parent is not None:
+                message.set(("error", t("file_extends", lang.value, file=name, value=parent,
+                                        allowed="、".join(sorted(available())) if lang.value == "zh"
+                                        else ", ".join(sorted(available())))))
+                return
             side, seed = sd.side_from_toml(text, name)
         except InputError as e:
             message.set(("error", t("file_error", lang.value, file=name)
@@ -320,10 +389,15 @@ def Page() -> None:
         restart(new, ("ok", t("loaded", lang.value) + name))
 
     def on_batch(folder: str, run_id: str) -> None:
+        problem = sd.batch_problem(folder, run_id)
+        if problem:
+            message.set(("error", t(problem[0], lang.value, **problem[1])))
+            return
         try:
             side, seed = sd.side_from_batch(folder, run_id)
         except (InputError, OSError, ValueError, KeyError, IndexError) as e:
-            message.set(("error", str(e)))
+            message.set(("error", t("batch_error", lang.value, folder=folder.strip(),
+                                    run=run_id.strip()) + str(e)))
             return
         new = dataclasses.replace(settings.value.with_side(1, side), seed=seed)
         restart(new, ("ok", f"{t('loaded', lang.value)}{folder} · {run_id}"))
@@ -355,7 +429,7 @@ def Page() -> None:
             with solara.Div(classes=["cogov-seed"]):
                 solara.InputText(t("seed", L), value=seed_text, on_value=on_seed,
                                  continuous_update=False)
-            PlayBar(frame, playing, every, L, step_once, lambda: restart(settings.value))
+            PlayBar(frame, playing, every, L, step_once, lambda: restart(settings.value), on_ack)
         diffs = sd.differences(s, L)
         diff_text = (t("diff_title", L) + ("；" if L == "zh" else "; ").join(diffs)) if diffs \
             else (t("diff_none", L) if s.right is not None else t("single_note", L))
@@ -369,7 +443,7 @@ def Page() -> None:
             with solara.Column(classes=["cogov-sidebar"], gap="0px"), \
                     solara.lab.Tabs(value=side_tab):
                 with solara.lab.Tab(t("tab_lesson", L)):
-                    LessonPanel(step_i.value, L, apply_step)
+                    LessonPanel(step_i.value, L, apply_step, frame)
                 with solara.lab.Tab(t("tab_settings", L)):
                     SettingsPanel(s, L, set_common, set_mechanism, colour_by, delay)
                 with solara.lab.Tab(t("tab_files", L)):
@@ -380,7 +454,7 @@ def Page() -> None:
                     # every view stays mounted (closing a live chart widget mid-session makes
                     # the browser log errors); only the visible picture is redrawn per frame
                     with solara.lab.Tab(t("tab_time", L)):
-                        TimeView(frame, names, L, stage_fig, trend_fig)
+                        TimeView(frame, names, L, stage_fig, trend_fig, redraw.value)
                     with solara.lab.Tab(t("tab_network", L)):
                         NetworkView(session.value, frame, names, L, colour_by.value,
                                     tab.value == 1)
@@ -394,7 +468,7 @@ def _escape(text: str) -> str:
 
 @solara.component
 def PlayBar(frame: solara.Reactive[Frame], playing: solara.Reactive[bool],
-            every: solara.Reactive[int], L: str, step_once: Any, reset: Any) -> None:
+            every: solara.Reactive[int], L: str, step_once: Any, reset: Any, on_ack: Any) -> None:
     """Play, step, reset, days per step and the day: the only controls a frame changes (so a
     frame re-renders this bar and the views, not the whole page)."""
     f = frame.value
@@ -413,11 +487,12 @@ def PlayBar(frame: solara.Reactive[Frame], playing: solara.Reactive[bool],
         solara.Text(t("day", L, day=f.day, days=f.days), classes=["cogov-day"])
         if not f.running:
             solara.Text(t("finished", L), classes=["cogov-finished"])
+        FrameAck(day=f.day, event_ack=on_ack)
 
 
 @solara.component
 def TimeView(frame: solara.Reactive[Frame], names: list[str], lang: str, stage_fig: go.Figure,
-             trend_fig: go.Figure) -> None:
+             trend_fig: go.Figure, redraw: int = 0) -> None:
     """Readouts with the difference, the time-by-stage bar, the trends."""
     f = frame.value
     with solara.Row(gap="10px", classes=["cogov-top"]):
@@ -431,9 +506,12 @@ def TimeView(frame: solara.Reactive[Frame], names: list[str], lang: str, stage_f
         with solara.Column(gap="0px", classes=["cogov-stagebox"]):
             solara.HTML(tag="div", unsafe_innerHTML=t("stage_title", lang),
                         classes=["cogov-chart-title"])
+            solara.HTML(tag="div", unsafe_innerHTML=stage_open_note(f, names, lang),
+                        classes=["cogov-note", "cogov-stage-open"])
             LiveFigure(stage_fig, "cogov-stage", "time-by-stage",
-                       lambda w: charts.update_stage(w, f.readouts), f)
-    LiveFigure(trend_fig, "cogov-trends", "trends", lambda w: charts.update_trends(w, f.series), f)
+                       lambda w: charts.update_stage(w, f.readouts, f.day), f, redraw)
+    LiveFigure(trend_fig, "cogov-trends", "trends",
+               lambda w: charts.update_trends(w, f.series, f.day), f, redraw)
 
 
 @solara.component
@@ -486,8 +564,9 @@ def WhyView(s: sd.Settings, names: list[str], lang: str) -> None:
 
 
 @solara.component
-def LessonPanel(i: int, lang: str, apply_step: Any) -> None:
-    """The guided lesson: this step's title, what to notice, what to try; back and next."""
+def LessonPanel(i: int, lang: str, apply_step: Any, frame: solara.Reactive[Frame]) -> None:
+    """The guided lesson: this step's title, what to notice, what to try, the step's own
+    change and the running total (live); back and next."""
     n = len(lesson.STEPS)
     st = lesson.STEPS[i]
     with solara.Column(gap="4px", classes=["cogov-lesson"]):
@@ -498,6 +577,9 @@ def LessonPanel(i: int, lang: str, apply_step: Any) -> None:
         solara.HTML(tag="p", unsafe_innerHTML=f"<b>{t('notice', lang)}</b> "
                     + st.text("notice", lang))
         solara.HTML(tag="p", unsafe_innerHTML=f"<b>{t('try', lang)}</b> " + st.text("try", lang))
+        if i >= 2:  # the steps that add a change (the first two set the scene)
+            solara.HTML(tag="div", unsafe_innerHTML=step_effect(frame.value, lang),
+                        classes=["cogov-lesson-effect"])
         with solara.Row(gap="6px"):
             solara.Button(t("lesson_prev", lang), small=True, outlined=True, disabled=i == 0,
                           on_click=lambda: apply_step(i - 1), classes=["cogov-lesson-prev"])
@@ -519,6 +601,11 @@ def SettingsPanel(s: sd.Settings, lang: str, set_common: Any, set_mechanism: Any
             ParamSlider(name, low, high, step, float(s.common_value(name)), lang, set_common,
                         name not in shown)
         solara.HTML(tag="div", unsafe_innerHTML=t("mechanisms", lang), classes=["cogov-section"])
+        for name, low, high, step in sd.SIDE_SLIDERS:
+            for i, side in enumerate(s.sides):
+                ParamSlider(name, low, high, step, float(side.value(name)), lang,
+                            lambda n, v, i=i: set_mechanism(i, n, v),
+                            side_label=t("left" if i == 0 else "right", lang)).key(f"side-{name}-{i}")
         for name in sd.mechanism_switches():
             with solara.Row(gap="0px", classes=["cogov-mech"]):
                 solara.HTML(tag="span", unsafe_innerHTML=param_label(name, lang),

@@ -24,8 +24,8 @@ from cogov_sim.viz.readouts import STAGE_KEYS
 SIDE_COLOURS = ("#1f4e9c", "#e6550d")
 FONT = dict(family="Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Micro Hei, sans-serif",
             size=11)
-TRENDS = ("resolution_30d", "backlog", "solved_30d", "participation", "transfers", "trust")
-"""The six trend panels, by series name (`transfers` is the page's own derived series)."""
+TRENDS = ("resolution_30d", "backlog", "solved_share", "participation", "transfers", "trust")
+"""The six trend panels, by series name (`transfers`, `solved_share`: the page's own series)."""
 
 
 BUNDLE = "widgetbundle.js"
@@ -65,13 +65,15 @@ def _served() -> str | None:
 
 def config(filename: str) -> dict[str, Any]:
     """Plotly toolbar settings: PNG export at twice the size, no logo, no cloud."""
-    return {"displaylogo": False, "responsive": True,
+    return {"displaylogo": False, "responsive": True, "showSendToCloud": False,
+            "showEditInChartStudio": False, "showLink": False,
             "toImageButtonOptions": {"format": "png", "scale": 2, "filename": filename},
             "modeBarButtonsToRemove": ["lasso2d", "select2d", "sendDataToCloud"]}
 
 
 def _layout(height: int, **kw: Any) -> dict[str, Any]:
-    base = dict(height=height, autosize=True, margin=dict(l=8, r=8, t=26, b=8), font=FONT,
+    base = dict(height=height, autosize=True, margin=dict(l=8, r=30, t=26, b=8), font=FONT,
+                modebar=dict(orientation="v"),
                 paper_bgcolor="white", plot_bgcolor="white", hovermode="x unified",
                 legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=11)))
     return {**base, **kw}
@@ -87,6 +89,8 @@ def stage_figure(names: Sequence[str], lang: str) -> go.Figure:
                     textposition="inside", insidetextanchor="middle",
                     hovertemplate="%{y}<br>" + stage_name(s, lang) + "：%{x:.2f} "
                     + t("day_axis", lang) + "<extra></extra>")
+    fig.add_annotation(text=t("stage_none", lang), showarrow=False, xref="paper", yref="paper",
+                       x=0.5, y=0.5, font=dict(size=12, color="#666"), bgcolor="white")
     fig.update_layout(**_layout(175, barmode="stack", hovermode="closest",
                                 legend_traceorder="normal"),
                       xaxis=dict(title=dict(text=t("days_axis", lang), standoff=2),
@@ -95,9 +99,13 @@ def stage_figure(names: Sequence[str], lang: str) -> go.Figure:
     return fig
 
 
-def update_stage(fig: Any, readouts: Sequence[dict[str, float]]) -> None:
-    """Set the bars from each side's `stage_<key>_days` (NaN before any issue is solved)."""
+def update_stage(fig: Any, readouts: Sequence[dict[str, float]], day: int) -> None:
+    """Set the bars from each side's `stage_<key>_days` (NaN before any issue is solved); the
+    day they show goes in `layout.meta` (the page acknowledges a frame by it)."""
     with fig.batch_update():
+        fig.layout.meta = day
+        fig.layout.annotations[0].visible = not any(
+            _num(r.get(f"stage_{s}_days")) for r in readouts for s in STAGE_KEYS)
         for trace, s in zip(fig.data, STAGE_KEYS, strict=True):
             trace.x = [_num(r.get(f"stage_{s}_days")) for r in readouts][::-1]
 
@@ -121,9 +129,10 @@ def trends_figure(names: Sequence[str], lang: str) -> go.Figure:
     return fig
 
 
-def update_trends(fig: Any, series: Sequence[dict[str, np.ndarray]]) -> None:
-    """Set every line from the sides' daily series (index = day)."""
+def update_trends(fig: Any, series: Sequence[dict[str, np.ndarray]], day: int) -> None:
+    """Set every line from the sides' daily series (index = day); the day in `layout.meta`."""
     with fig.batch_update():
+        fig.layout.meta = day
         k = 0
         for key in TRENDS:
             for i in range(len(fig.data) // len(TRENDS)):
@@ -162,7 +171,7 @@ def why_figure(table: Any, metric: str, names: Sequence[str], lang: str) -> go.F
                     error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo,
                                  color="black", thickness=1.2, width=4))
     fig.update_layout(**_layout(330, showlegend=False, hovermode="closest"),
-                      yaxis=dict(title=dict(text=t("resolution_mean_days", lang)),
+                      yaxis=dict(title=dict(text=t(metric, lang)),
                                  gridcolor="#eee"),
                       xaxis=dict(automargin=True, tickangle=0))
     return fig

@@ -91,6 +91,18 @@ def check_port(host: str, port: int) -> None:
             raise InputError("--host", f"cannot listen on {host}:{port} ({e.strerror or e})") from None
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def exposure_warning(host: str, port: int) -> str:
+    """What a server on a non-loopback address exposes, in one line (printed at start)."""
+    where = "every network interface of this machine" if host in ("0.0.0.0", "::") else host
+    return (f"cogov viz: warning: --host {host} listens on {where}, port {port}: anyone who can "
+            "reach it can open the visualiser without a password, run simulations on this "
+            "server's CPUs and memory, and load scenario files into it (read as data only: "
+            "'extends' may name only shipped scenarios); use --host 127.0.0.1 to keep it local")
+
+
 def cmd_viz(a: argparse.Namespace) -> int:
     if a.scenario:  # the user's mistake first: a bad name or file, whatever the port
         load(a.scenario)
@@ -100,9 +112,8 @@ def cmd_viz(a: argparse.Namespace) -> int:
     check_port(a.host, a.port)
     print("cogov viz: open " + "  or  ".join(_addresses(a.host, a.port))
           + "  (Ctrl-C stops the server)", flush=True)
-    if a.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"cogov viz: listening on {a.host}: anyone who can reach this machine can use it",
-              flush=True)
+    if a.host not in LOOPBACK:
+        print(exposure_warning(a.host, a.port), file=sys.stderr, flush=True)
     cmd = server_command(a.host, a.port)
     os.execve(cmd[0], cmd, server_env(scenario, a.lang))  # solara takes over: Ctrl-C reaches it
 

@@ -7,6 +7,8 @@ In Chinese mode no visible label is in Latin letters except units, numbers and f
 
 from __future__ import annotations
 
+import re
+
 from cogov_sim.params import Param, table
 from cogov_sim.structures import registry
 
@@ -45,20 +47,49 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "tab_files": ("保存与载入", "Save & load"),
     "readout": ("指标", "Measure"),
     "difference": ("差（右−左）", "Right − left"),
-    "resolution_mean_days": ("平均解决时间（天）", "Mean resolution time (days)"),
-    "solved_rate": ("真正解决的比例", "Share really solved"),
+    "resolution_rmst_days": ("解决时间（限制平均，天）", "Resolution time (restricted mean, days)"),
+    "resolution_censored_share": ("仍未解决", "Still open"),
+    "resolution_mean_days": ("平均用时：仅已解决事项（天）", "Mean of closed issues only (days)"),
+    "solved_rate": ("真正解决（占全部事项）", "Really solved (of all issues)"),
     "backlog_final": ("积压（未解决事项）", "Backlog (open issues)"),
     "transfers_per_issue": ("每件转办次数", "Transfers per issue"),
     "participation_final": ("参与率（近30天）", "Participation (last 30 days)"),
-    "readout_note": ("预热期后发生的事项；与命令行运行到同一天的结果相同",
-                     "issues after the warm-up; the same numbers as `cogov run` on that day"),
+    "readout_note": ("预热期后发生的事项；与命令行运行到同一天的结果相同。解决时间＝180 天限制平均，"
+                     "含仍未解决的事项；「仅已解决」的平均漏掉积压，不判好坏。鼠标悬停看定义。",
+                     "Issues after the warm-up; the same numbers as `cogov run` on that day. "
+                     "Resolution time = restricted mean to 180 days over every issue, open ones "
+                     "included; the closed-only mean leaves out the backlog, so it is not judged. "
+                     "Hover a measure for its definition."),
+    "def_resolution_rmst_days": (
+        "每件事（含仍未解决的，按今天截尾；放弃的计 180 天）在 180 天内平均用了多少天：限制平均"
+        "（生存曲线下的面积），与说明文档和命令行运行的首要指标相同。",
+        "The mean days an issue takes, counted up to 180 days, over every issue: open ones cut "
+        "off today, abandoned ones counting 180 (the area under the Kaplan–Meier curve). "
+        "README's and cogov run's headline measure."),
+    "def_resolution_censored_share": ("预热期后发生、到今天既未解决也未放弃的事项比例",
+                                      "Issues since the warm-up neither resolved nor abandoned by "
+                                      "today, as a share of all of them"),
+    "def_solved_rate": ("预热期后发生的全部事项中，已解决且真正解决的比例；仍未解决和放弃的都算未解决。"
+                        "趋势图「真正解决」是同一定义，逐日计算。",
+                        "Resolved and truly solved, as a share of every issue since the warm-up "
+                        "(open and abandoned ones count as not solved). The trend 'Really "
+                        "solved' is the same definition, day by day."),
+    "def_resolution_mean_days": ("只算已解决的事项：积压中的事不计，"
+                                 "负荷大时慢的一侧反而显得快，所以不判好坏。",
+                                 "Resolved issues only: the backlog is left out, so under heavy "
+                                 "load the slower side can look faster; hence not judged."),
+    "step_own": ("这一步自己的效果（右−左，解决时间）：{days} 天", "This step's own effect (right − left, "
+                 "resolution time): {days} days"),
+    "step_total": ("累计（右−九龙治水）：{days} 天", "Running total (right − 九龙治水): {days} days"),
+    "not_judged": ("不比较", "not compared"),
     "better": ("更好", "better"),
     "worse": ("更差", "worse"),
-    "stage_title": ("一件事平均各环节用时（天，已解决事项）",
-                    "Where an issue's days go (mean, resolved issues)"),
+    "stage_title": ("已解决事项各环节平均用时（天）", "Where a resolved issue's days went (mean)"),
+    "stage_none": ("预热期后还没有解决的事项", "no issue resolved since the warm-up yet"),
+    "stage_open": ("不含仍未解决的：{shares}", "leaves out the issues still open: {shares}"),
     "trend_title": ("随时间变化", "Over time"),
-    "resolution_30d": ("解决时间（近30天，天）", "Resolution time (last 30 days, days)"),
-    "solved_30d": ("真正解决比例（近30天）", "Share solved (last 30 days)"),
+    "resolution_30d": ("近30天办结事项的平均用时（天）", "Mean days of issues closed in the last 30 days"),
+    "solved_share": ("真正解决（占全部事项，累计）", "Really solved (of all issues so far)"),
     "backlog": ("积压", "Backlog"),
     "participation": ("参与率", "Participation"),
     "transfers": ("每件转办次数（近30天）", "Transfers per issue (last 30 days)"),
@@ -85,10 +116,16 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "self_orgs_short": ("自组织", "self-orgs"),
     "enterprise_short": ("社会企业", "enterprises"),
     "why_intro": ("把右侧相对左侧的改变逐项拆开（沙普利分解，{reps} 次配对重复，365 天）："
-                  "每根柱子是一项改变使平均解决时间变化了多少天，黑线为 95% 置信区间。",
+                  "每根柱子是一项改变使解决时间（限制平均，全部事项）变化了多少天，黑线为 95% 置信区间。"
+                  "沙普利值是一项改变在所有加入顺序下的平均贡献，所以和导学里按固定顺序逐项加上的差值不同："
+                  "几项改变互相影响时，先加的那一项显得作用更大。",
                   "The change from left to right split into its parts (Shapley decomposition, "
                   "{reps} paired replications, 365 days): each bar is how many days one change "
-                  "adds to or takes off the mean resolution time; black lines are 95% intervals."),
+                  "adds to or takes off the resolution time (restricted mean, every issue); "
+                  "black lines are 95% intervals. A Shapley value averages a change's effect "
+                  "over every order of adding the changes, so it differs from the lesson's "
+                  "one-at-a-time steps in one fixed order: where changes interact, whichever "
+                  "comes first looks bigger."),
     "why_missing": ("这组对比还没有分解结果。命令行运行：", "No decomposition for this pair yet. Run:"),
     "why_metric": ("指标", "Measure"),
     "why_start": ("起点", "start"),
@@ -108,6 +145,10 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "drop": ("或把文件拖到这里", "or drop the file here"),
     "loaded": ("已载入：", "Loaded: "),
     "file_error": ("无法载入 {file}：", "Cannot load {file}: "),
+    "file_extends": ("无法载入 {file}：「extends」只能写随附情景的名字（{allowed}），不能写路径；"
+                     "文件里写的是 '{value}'",
+                     "Cannot load {file}: 'extends' may name only a shipped scenario ({allowed}), "
+                     "never a path; the file has '{value}'"),
     "file_not_text": ("不是 UTF-8 文本文件", "not a UTF-8 text file"),
     "lesson_prev": ("上一步", "Back"),
     "lesson_next": ("下一步", "Next"),
@@ -120,6 +161,14 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "batch_folder": ("批量结果文件夹", "Batch folder"),
     "batch_run": ("运行编号", "Run id"),
     "batch_open": ("打开", "Open"),
+    "batch_need_folder": ("请先填写批量结果文件夹", "Type the batch folder first"),
+    "batch_no_folder": ("找不到文件夹 {folder}", "No folder {folder}"),
+    "batch_not_batch": ("{folder} 不是批量运行的结果文件夹（缺少 manifest.json 或 plan.parquet）",
+                        "{folder} is not a batch folder (no manifest.json or plan.parquet)"),
+    "batch_need_run": ("请填写 {folder} 中的运行编号", "Type a run id of {folder}"),
+    "batch_no_run": ("{folder} 中没有运行编号 {run}（例如 {hint}）",
+                     "{folder} has no run {run} (e.g. {hint})"),
+    "batch_error": ("无法打开 {folder} 的运行 {run}：", "Cannot open run {run} of {folder}: "),
     "none_side": ("（不对比，只运行左侧）", "(no comparison: the left side only)"),
     "single_note": ("只运行左侧；在「右侧情景」里选一个情景来对比",
                     "Only the left side runs; pick a right-hand scenario to compare"),
@@ -213,6 +262,13 @@ def param_label(name: str, lang: str) -> str:
     if not u or p.kind == "bool":
         return text
     return f"{text}（{u}）" if lang == "zh" else f"{text} ({u})"
+
+
+def short_label(name: str, lang: str) -> str:
+    """A parameter's description up to its first bracket or clause (for one-line prose)."""
+    p = table()[name]
+    text = p.zh if lang == "zh" else p.en
+    return re.split(r"[（(:：,，;；]", text, maxsplit=1)[0].strip() or text
 
 
 def fmt_value(value: object, lang: str) -> str:

@@ -16,22 +16,43 @@ GRID = {**POOLED, "mechanisms.grid_discovery": True}
 SUPERVISION = {**GRID, "mechanisms.supervision": True, "supervision.prior_days": 1095.0}
 
 
+def fragmented() -> Side:
+    return Side.of("fragmented")
+
+
+def stage(label: tuple[str, str], overrides: dict[str, Any]) -> Callable[[], Side]:
+    """九龙治水 with the reform so far, under the step's own name."""
+    return lambda: Side.of("fragmented", label, **overrides)
+
+
+ONE_DOOR = stage(("一门受理（只换结构）", "one door (structure only)"), STRUCTURE)
+PLUS_POOL = stage(("一门＋综合队伍", "one door + street team"), POOLED)
+PLUS_GRID = stage(("一门＋队伍＋网格", "one door + team + grid"), GRID)
+PLUS_SUPERVISION = stage(("一门＋队伍＋网格＋督办", "one door + team + grid + supervision"),
+                         SUPERVISION)
+
+
 @dataclass(frozen=True)
 class Step:
-    """One step: a title, what to notice, what to try (each 中文, English) and its set-up."""
+    """One step: a title, what to notice, what to try (each 中文, English) and its set-up: the
+    left side is the previous step's right (so the table's difference is this step's own
+    change); from the third change on, 九龙治水 runs alongside for the running total."""
 
     title: tuple[str, str]
     notice: tuple[str, str]
     try_: tuple[str, str]
     right: Callable[[], Side | None]
+    left: Callable[[], Side] = fragmented
+    running_total: bool = False
 
     def text(self, part: str, lang: str) -> str:
         pair = {"title": self.title, "notice": self.notice, "try": self.try_}[part]
         return pair[0] if lang == "zh" else pair[1]
 
     def settings(self, seed: int, common: dict[str, Any]) -> Settings:
-        """Left: 九龙治水 as it was; right: this step's change (same seed and common values)."""
-        return Settings(Side.of("fragmented"), self.right(), seed=seed, common=dict(common))
+        """Both sides (same seed and common values) and, for a running total, 九龙治水."""
+        return Settings(self.left(), self.right(), seed=seed, common=dict(common),
+                        reference=fragmented() if self.running_total else None)
 
 
 STEPS: tuple[Step, ...] = (
@@ -49,45 +70,55 @@ STEPS: tuple[Step, ...] = (
           "Residents guess which department to go to; wrong guesses are transferred, and issues "
           "needing several departments pass from one to the next. Watch transfers per issue and "
           "the routing and coordination parts of the time bar."),
-         ("按「播放」，到第 180 天暂停，记下平均解决时间。",
-          "Press Play, pause at day 180 and note the mean resolution time."),
+         ("按「播放」，到第 180 天暂停，记下解决时间（限制平均）。",
+          "Press Play, pause at day 180 and note the resolution time (restricted mean)."),
          lambda: None),
     Step(("只换结构：一个门进", "Only the structure: one door"),
-         ("右侧只把结构换成社治委：一号通受理、所有相关部门同时派单。转办几乎消失，但总时间只少了几天——人手和发现方式都没变。",
+         ("右侧只把结构换成社治委：一号通受理、所有相关部门同时派单。转办几乎消失，解决时间通常缩短五六天——"
+          "按本导学的顺序，这是最大的一步（约占完整改革缩短量的三分之一）。「差」一栏就是这一步自己的效果。",
           "The right side changes only the structure: one door, all departments dispatched at "
-          "once. Transfers almost vanish, yet the total time falls only a few days: staff and "
-          "discovery are unchanged."),
-         ("把「事项发生率」调高，看哪一侧先被压垮。",
-          "Raise the issue rate and see which side is overwhelmed first."),
-         lambda: Side.of("fragmented", **STRUCTURE)),
+          "once. Transfers almost vanish and the resolution time usually falls by five or six "
+          "days: in this lesson's order the largest single step (about a third of the whole "
+          "reform's gain). The last column is this step's own effect."),
+         ("把「事项发生率」调高，看哪一侧先被压垮（看解决时间和「仍未解决」，别看仅已解决事项的平均）。",
+          "Raise the issue rate and see which side is overwhelmed first (watch the resolution "
+          "time and the share still open, not the closed-only mean)."),
+         ONE_DOOR),
     Step(("加上一支队伍统管", "Add the pooled street team"),
-         ("三成部门力量下沉到街道综合队伍，谁有空谁办：时间条里的「排队」变短。",
-          "A third of department staff sink into one street team that serves any category: "
-          "the waiting part of the bar shrinks."),
-         ("在「设置」里减少部门办理组，看综合队伍能顶多久。",
-          "In Settings, cut department staff and see how long the pooled team copes."),
-         lambda: Side.of("fragmented", **POOLED)),
+         ("左侧是上一步（一门受理），右侧再把三成部门力量下沉到街道综合队伍，谁有空谁办：时间条里的「排队」变短。"
+          "「差」是这一步自己的效果，下方的累计是相对九龙治水的总效果。",
+          "Left: the previous step (one door); right: a third of department staff also sink "
+          "into one street team that serves any category: the waiting part of the bar shrinks. "
+          "The last column is this step's own effect; the running total below is against "
+          "九龙治水."),
+         ("在「设置」里拖动「一支队伍统管」的比例，或减少部门办理组，看综合队伍能顶多久。",
+          "In Settings, move the pooled-team share, or cut department staff, and see how long "
+          "the pooled team copes."),
+         PLUS_POOL, ONE_DOOR, True),
     Step(("加上网格主动发现", "Add grid discovery"),
          ("网格员在居民投诉前发现事项（未诉先办）：时间条最左边的「被发现」缩短。",
           "Grid workers find issues before residents complain: the discovery part, at the left "
           "of the bar, shrinks."),
-         ("切到「社区网络」，看灰色三角（未被发现）是否变少。",
-          "Open Community and see whether grey triangles (undiscovered) thin out."),
-         lambda: Side.of("fragmented", **GRID)),
+         ("切到「社区网络」，看深色三角（还没被发现的事项）是否变少。",
+          "Open Community and see whether the dark triangles (issues not yet discovered) thin "
+          "out."),
+         PLUS_GRID, PLUS_POOL, True),
     Step(("加上督办与考评", "Add supervision and rating"),
-         ("超期事项被提级改派，部门按考评用心办：「真正解决的比例」上升。",
-          "Overdue issues are lifted and reassigned, and rated departments solve more: the share "
-          "really solved rises."),
+         ("超期事项被提级改派，部门按考评用心办（督导节奏按已运行三年的成熟体系起步）：「真正解决」的比例上升。",
+          "Overdue issues are lifted and reassigned, and rated departments solve more (the "
+          "rating starts as a mature system that has run three years): the share really solved "
+          "rises."),
          ("换一个随机种子，看这一步的效果是否还在。",
           "Try another seed: does this step's effect hold?"),
-         lambda: Side.of("fragmented", **SUPERVISION)),
+         PLUS_SUPERVISION, PLUS_GRID, True),
     Step(("完整改革：加上党建引领与服务中心", "The full reform: party mobilisation and centres"),
          ("右侧现在就是社治委情景。议事会和党群服务中心让更多居民参与：看「参与率」，以及参与带来的更早发现。",
           "The right side is now the committee scenario. Councils and service centres bring "
           "more residents in: watch participation, and the earlier discovery it brings."),
-         ("打开「为什么更快」，看每项改变各贡献了多少天。",
-          "Open Why is it faster to see how many days each change contributes."),
-         lambda: Side.of("committee")),
+         ("打开「为什么更快」，看每项改变各贡献了多少天（沙普利分解与这里逐项相加的顺序不同，数字也会不同）。",
+          "Open Why is it faster to see how many days each change contributes (the Shapley "
+          "decomposition averages over every order, so its numbers differ from these steps')."),
+         lambda: Side.of("committee"), PLUS_SUPERVISION, True),
 )
 
 

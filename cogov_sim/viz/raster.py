@@ -20,7 +20,7 @@ from cogov_sim.viz.layout import Layout
 if TYPE_CHECKING:
     from cogov_sim.model import CoGovModel
 
-STAGE_COLOURS = {"discovery": "#9e9e9e", "routing": "#f59e0b", "waiting": "#dc2626",
+STAGE_COLOURS = {"discovery": "#1f2937", "routing": "#f59e0b", "waiting": "#dc2626",
                  "coordination": "#7c3aed", "service": "#2563eb"}
 """One colour per stage of the time bar, shared by the charts and the picture."""
 LEDGER_STAGE = {Stage.UNDISCOVERED: "discovery", Stage.ROUTING: "routing",
@@ -81,8 +81,10 @@ class NetworkRaster:
         offs = np.array([(dx, dy) for dx in range(-r + 1, r + 1) for dy in range(-r + 1, r + 1)])
         self._dot = self._stamp(xy, offs)
         self._xy = xy
-        tri = np.array(TRIANGLE) * max(1, scale // 2 + 1) // 2 if scale > 1 else np.array(TRIANGLE)
+        tri = np.array(TRIANGLE) * (3 * scale) // 4 if scale > 1 else np.array(TRIANGLE)
         self._tri = np.unique(tri, axis=0)
+        ring = np.array([(dx, dy) for dx in range(-scale, scale + 1) for dy in range(-scale, scale + 1)])
+        self._halo = np.unique((self._tri[:, None, :] + ring[None, :, :]).reshape(-1, 2), axis=0)
 
     def _stamp(self, xy: np.ndarray, offs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         w, h = self.size
@@ -107,7 +109,10 @@ class NetworkRaster:
         idx = np.nonzero(L.status[:n] == Status.OPEN)[0]
         if len(idx):
             where = self._xy[L.resident[idx]]
-            ty, tx = self._stamp(where + np.array([0, -3]), self._tri)
+            top = where + np.array([0, -3])
+            hy, hx = self._stamp(top, self._halo)  # a white rim sets them apart from residents
+            img[hy, hx] = 255
+            ty, tx = self._stamp(top, self._tri)
             img[ty, tx] = STAGE_RGB[L.stage[idx]][:, None, :]
         return img
 

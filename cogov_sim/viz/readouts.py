@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cogov_sim import metrics
+from cogov_sim import metrics, survival
 from cogov_sim.issues import Discoverer
 
 if TYPE_CHECKING:
@@ -30,21 +30,29 @@ STAGE_KEYS = ("discovery", "routing", "waiting", "coordination", "service")
 
 @dataclass(frozen=True)
 class Readout:
-    """One number shown per side: its summary key, how to print it, and which way is better."""
+    """One number shown per side: its summary key, how to print it, which way is better, and
+    whether the page may call a difference better or worse (not for closed-issues-only times:
+    they drop the issues a slow side leaves open, so they can point the wrong way)."""
 
     key: str
     digits: int
     lower_is_better: bool
     share: bool = False
+    judged: bool = True
 
 
 READOUTS: tuple[Readout, ...] = (
-    Readout("resolution_mean_days", 1, True),
+    Readout("resolution_rmst_days", 1, True),
+    Readout("resolution_censored_share", 1, True, share=True),
     Readout("solved_rate", 1, False, share=True),
+    Readout("resolution_mean_days", 1, True, judged=False),
     Readout("backlog_final", 0, True),
     Readout("transfers_per_issue", 2, True),
     Readout("participation_final", 1, False, share=True),
 )
+"""The headline first: the restricted mean resolution time to 180 days over every issue (open
+ones censored today, abandoned ones counting 180), as README and `cogov run` lead with, and
+beside it the share still open; the closed-only mean after them, labelled and not judged."""
 
 
 def snapshot_tables(model: CoGovModel) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
@@ -94,13 +102,15 @@ def summary_now(model: CoGovModel) -> dict[str, float]:
 
 
 def readouts_now(model: CoGovModel) -> dict[str, float]:
-    """The readouts and the time-by-stage bar for today: the two parts of `metrics.summarise`
-    they come from (`issue_metrics`, `series_metrics`), on the same tables, so each number is
-    the one `summary_now` (and `cogov run --days <today>`) gives, at a fraction of the cost
-    (no survival curves)."""
+    """The readouts and the time-by-stage bar for today: the parts of `metrics.summarise` they
+    come from (`issue_metrics`, `survival.resolution_summary`, `series_metrics`), on the same
+    tables, so each number is the one `summary_now` (and `cogov run --days <today>`) gives, at
+    a fraction of the cost (no subgroup gaps or station tables)."""
     issues, daily, _, _ = snapshot_tables(model)
     warm = float(model.p["run.warmup_days"])
-    return {**metrics.issue_metrics(issues, warm), **metrics.series_metrics(daily, warm)}
+    return {**metrics.issue_metrics(issues, warm),
+            **survival.resolution_summary(issues, float(daily["time"].iloc[-1]), warm),
+            **metrics.series_metrics(daily, warm)}
 
 
 def difference(left: float, right: float) -> float:

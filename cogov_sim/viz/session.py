@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cogov_sim.issues import Status
 from cogov_sim.model import CoGovModel
 from cogov_sim.params import table
 from cogov_sim.structures import registry
@@ -18,7 +19,9 @@ from cogov_sim.viz.raster import NetworkRaster
 from cogov_sim.viz.readouts import readouts_now
 from cogov_sim.viz.sides import COMMON, Settings
 
-SERIES = ("resolution_30d", "backlog", "solved_30d", "participation", "trust")
+SERIES = ("resolution_30d", "backlog", "participation", "trust")
+"""The model's own daily series the page shows; `Session` adds `transfers` and `solved_share`."""
+DERIVED = ("transfers", "solved_share")
 
 
 def sliders(structure: str) -> list[tuple[str, float, float, float]]:
@@ -64,6 +67,8 @@ class Frame:
     running: bool
     readouts: list[dict[str, float]]
     series: list[dict[str, np.ndarray]]
+    reference: dict[str, float] | None = None
+    """The reference run's readouts (the lesson's 九龙治水), when there is one."""
 
 
 class Session:
@@ -72,7 +77,10 @@ class Session:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.models = [CoGovModel(sc, rng=settings.seed) for sc in settings.specs()]
-        self.transfers: list[list[float]] = [[] for _ in self.models]
+        ref = settings.reference_spec()
+        self.reference = None if ref is None else CoGovModel(ref, rng=settings.seed)
+        self.derived: list[dict[str, list[float]]] = [{k: [] for k in DERIVED}
+                                                      for _ in self.models]
         for i in range(len(self.models)):
             self._record(i)
         self._rasters: dict[int, NetworkRaster] = {}
@@ -95,18 +103,26 @@ class Session:
         holds this object (solara keeps a closed kernel's last task reachable for a while)."""
         with self._lock:
             self.models = []
-            self.transfers = []
+            self.reference = None
+            self.derived = []
             self._rasters = {}
 
     def _record(self, i: int) -> None:
-        """Today's transfers per issue sent to departments in the last 30 days."""
+        """Today's transfers per issue sent to departments in the last 30 days, and the share
+        really solved so far: the table's `solved_rate` (issues since the warm-up, open and
+        abandoned ones counting as not solved), so the chart's last point is the table's."""
         m = self.models[i]
         L, now = m.ledger, m.time
         n = L.n
         known = L.t_known[:n]
         recent = (L.channel[:n] == 1) & (known > now - 30) & (known <= now)
-        self.transfers[i].append(float(L.transfers[:n][recent].mean()) if recent.any()
-                                 else np.nan)
+        out = self.derived[i]
+        out["transfers"].append(float(L.transfers[:n][recent].mean()) if recent.any()
+                                else np.nan)
+        occur = L.t_occur[:n]
+        counted = (occur >= m.p["run.warmup_days"]) & (occur <= now)
+        ok = (L.status[:n] == Status.RESOLVED) & L.solved[:n].astype(bool)
+        out["solved_share"].append(float(ok[counted].mean()) if counted.any() else np.nan)
 
     def step(self, days: int = 1) -> None:
         """Advance every side by `days` days together, stopping at the (shorter) horizon."""
@@ -117,6 +133,8 @@ class Session:
                 for i, m in enumerate(self.models):
                     m.step()
                     self._record(i)
+                if self.reference is not None:
+                    self.reference.step()
 
     def frame(self) -> Frame:
         """Today's readouts (the numbers `cogov run --days <today>` prints) and series."""
@@ -127,10 +145,11 @@ class Session:
             series = []
             for i, m in enumerate(self.models):
                 s = {k: m.series[k][: day + 1].copy() for k in SERIES}
-                s["transfers"] = np.asarray(self.transfers[i][: day + 1])
+                s.update({k: np.asarray(v[: day + 1]) for k, v in self.derived[i].items()})
                 series.append(s)
+            ref = None if self.reference is None else readouts_now(self.reference)
             return Frame(day, self.days, self.running, [readouts_now(m) for m in self.models],
-                         series)
+                         series, ref)
 
     def advance(self, days: int = 1) -> Frame:
         self.step(days)

@@ -9,18 +9,20 @@ writes either side as a scenario file and both as `cogov run` commands.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import shlex
 import tempfile
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cogov_sim.errors import InputError
+from cogov_sim.errors import InputError, did_you_mean
 from cogov_sim.explain import dials
 from cogov_sim.params import table
 from cogov_sim.scenario import Scenario, load
-from cogov_sim.viz.i18n import dial_name, fmt_value, param_label, scenario_title, t
+from cogov_sim.viz.i18n import dial_name, fmt_value, param_label, scenario_title, short_label, t
 
 SEED_COMMENT = re.compile(r"^#.*--seed (\d+)", re.MULTILINE)
 
@@ -35,9 +37,15 @@ COMMON: tuple[tuple[str, float, float, float], ...] = (
 """Sliders common to both sides: (parameter, low, high, step). The ranges are the slider's own
 (narrower than the table's), where a community stays meaningful and quick to draw."""
 
+SIDE_SLIDERS: tuple[tuple[str, float, float, float], ...] = (
+    ("mechanisms.pooled_fraction", 0.0, 0.8, 0.05),
+)
+"""Mechanism strengths set per side (like the switches below): (parameter, low, high, step)."""
+
+
 def mechanism_switches() -> tuple[str, ...]:
     """The registered mechanisms' on/off switches (plug-ins included), in hook order; a
-    mechanism whose dial is a share (the pooled team) has a slider instead."""
+    mechanism whose dial is a share (the pooled team) has a slider instead (SIDE_SLIDERS)."""
     from cogov_sim.mechanisms import registry
 
     rows = table()
@@ -50,11 +58,13 @@ class Side:
 
     base: Scenario
     overrides: dict[str, Any] = field(default_factory=dict)
+    label: tuple[str, str] | None = None
+    """Its name (中文, English) when it has one of its own (the lesson's steps)."""
 
     @classmethod
-    def of(cls, name: str | Path, **overrides: Any) -> Side:
+    def of(cls, name: str | Path, label: tuple[str, str] | None = None, **overrides: Any) -> Side:
         """A shipped scenario by name (or a file), with dotted-key overrides."""
-        return cls(load(name), dict(overrides))
+        return cls(load(name), dict(overrides), label)
 
     def spec(self, common: dict[str, Any] | None = None) -> Scenario:
         """The scenario this side runs: its own overrides, then those common to both sides."""
@@ -65,12 +75,15 @@ class Side:
         return self.overrides.get(name, self.base.params[name])
 
     def set(self, name: str, value: Any) -> Side:
-        """A copy with one parameter changed (validated against the table now)."""
+        """A copy with one parameter changed (validated against the table now); a named side
+        changed by hand is custom, so it loses its name."""
         self.base.with_overrides({name: value}, source="cogov viz")
-        return dataclasses.replace(self, overrides={**self.overrides, name: value})
+        return dataclasses.replace(self, overrides={**self.overrides, name: value}, label=None)
 
     def title(self, lang: str) -> str:
-        """The scenario's title, and a structure-only change in words."""
+        """Its own name, else the scenario's title, and a structure-only change in words."""
+        if self.label:
+            return self.label[0] if lang == "zh" else self.label[1]
         base = scenario_title(self.base.name, lang)
         if set(self.overrides) == {"structure"} and self.overrides["structure"] != \
                 self.base.params["structure"]:
@@ -89,6 +102,8 @@ class Settings:
     """None: one run only (no comparison)."""
     seed: int = 1
     common: dict[str, Any] = field(default_factory=dict)
+    reference: Side | None = None
+    """Run alongside but not shown as a side: the lesson's 九龙治水, for its running total."""
 
     @property
     def sides(self) -> list[Side]:
@@ -96,6 +111,9 @@ class Settings:
 
     def specs(self) -> list[Scenario]:
         return [side.spec(self.common) for side in self.sides]
+
+    def reference_spec(self) -> Scenario | None:
+        return None if self.reference is None else self.reference.spec(self.common)
 
     def common_value(self, name: str) -> Any:
         return self.common.get(name, self.left.base.params[name])
@@ -157,6 +175,7 @@ def side_from_toml(data: str | bytes, filename: str) -> tuple[Side, int | None]:
         except UnicodeDecodeError:
             raise InputError(name, "not a UTF-8 text file; allowed: a scenario file (.toml)") \
                 from None
+    _only_shipped_parent(data, name)
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / (name if name.endswith(".toml") else name + ".toml")
         path.write_text(data, encoding="utf-8")
@@ -169,12 +188,55 @@ def side_from_toml(data: str | bytes, filename: str) -> tuple[Side, int | None]:
     return Side(sc), (int(m.group(1)) if m else None)
 
 
+def bad_parent(text: str) -> str | None:
+    """The `extends` of a file's text when it is not a shipped scenario's name (a path, say),
+    else None. A loaded file is data only: on a classroom server a path would read the
+    server's files."""
+    try:
+        parent = tomllib.loads(text).get("extends")
+    except tomllib.TOMLDecodeError:
+        return None  # `load` reports the syntax error with its line
+    return None if parent is None or (isinstance(parent, str) and parent in _shipped()) \
+        else str(parent)
+
+
+def _only_shipped_parent(text: str, name: str) -> None:
+    parent = bad_parent(text)
+    if parent is not None:
+        shipped = _shipped()
+        raise InputError(name, f"value '{parent}' is not a shipped scenario"
+                         f"{did_you_mean(parent, shipped)}; allowed: {', '.join(sorted(shipped))}"
+                         " (a loaded file may not name a path)", key="extends")
+
+
 def side_from_batch(folder: str, run_id: str) -> tuple[Side, int]:
     """Run `run_id` of a batch folder (written by `cogov batch`) as a side, with its seed."""
     from cogov_sim.batch import load_run_spec
 
     sc, seed = load_run_spec(folder.strip(), run_id.strip())
     return Side(sc), int(seed)
+
+
+def batch_problem(folder: str, run_id: str) -> tuple[str, dict[str, str]] | None:
+    """What is wrong with a batch folder and run id a student typed, as an `i18n` key and its
+    fields (so the page says it in its own language, naming the folder or run), or None."""
+    folder, run_id = folder.strip(), run_id.strip()
+    if not folder:
+        return "batch_need_folder", {}
+    path = Path(folder)
+    if not path.is_dir():
+        return "batch_no_folder", {"folder": folder}
+    if not (path / "manifest.json").is_file() or not (path / "plan.parquet").is_file():
+        return "batch_not_batch", {"folder": folder}
+    if not run_id:
+        return "batch_need_run", {"folder": folder}
+    import pandas as pd
+
+    runs = [str(r) for r in pd.read_parquet(path / "plan.parquet", columns=["run_id"])["run_id"]]
+    if run_id not in runs:
+        close = difflib.get_close_matches(run_id, runs, n=1) or runs[:1]
+        return "batch_no_run", {"folder": folder, "run": run_id, "hint": close[0] if close else ""}
+    return None
 
 
 def parse_seed(text: str | int) -> int:
@@ -187,7 +249,7 @@ def parse_seed(text: str | int) -> int:
     return value
 
 
-def differences(settings: Settings, lang: str, limit: int = 6) -> list[str]:
+def differences(settings: Settings, lang: str, limit: int = 12) -> list[str]:
     """What the right side changes relative to the left, in words, grouped as `cogov explain`
     groups its dials (the structure, each mechanism with the parameters behind it, then each
     other parameter); plus a different schedule of [[change]] blocks. Empty with one side."""
@@ -202,14 +264,15 @@ def differences(settings: Settings, lang: str, limit: int = 6) -> list[str]:
                        f"{dial_name('structure', lang)}: {fmt_value(a.params['structure'], lang)}"
                        f" → {fmt_value(b.params['structure'], lang)}")
             continue
-        switch = next(iter(d.change))
-        before, after = a.params[switch], b.params[switch]
+        switch, *rest = d.change
         sep = "：" if lang == "zh" else ": "
-        more = len(d.change) - 1
-        extra = f"（{t('diff_more', lang, n=more)}）" if more and lang == "zh" else (
-            f" ({t('diff_more', lang, n=more)})" if more else "")
         name = dial_name(d.key, lang) if d.key in _dial_keys() else param_label(switch, lang)
-        out.append(f"{name}{sep}{fmt_value(before, lang)} → {fmt_value(after, lang)}{extra}")
+        behind = [f"{short_label(k, lang)} {fmt_value(a.params[k], lang)} → "
+                  f"{fmt_value(b.params[k], lang)}" for k in rest]
+        extra = (f"（{'，'.join(behind)}）" if lang == "zh" else f" ({', '.join(behind)})") \
+            if behind else ""
+        out.append(f"{name}{sep}{fmt_value(a.params[switch], lang)} → "
+                   f"{fmt_value(b.params[switch], lang)}{extra}")
     if [(c.day, c.values) for c in a.changes] != [(c.day, c.values) for c in b.changes]:
         days = sorted({c.day for c in (*a.changes, *b.changes)})
         out.append(("按日程变更：第 " + "、".join(map(str, days)) + " 天") if lang == "zh" else

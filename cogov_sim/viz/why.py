@@ -10,7 +10,8 @@ from cogov_sim.errors import InputError
 from cogov_sim.explain import Explanation, load_result
 from cogov_sim.viz.sides import Settings
 
-METRIC = "resolution_mean_days"
+METRIC = "resolution_rmst_days"
+"""The waterfall's measure: README's headline, the restricted mean over every issue."""
 
 
 def pair(settings: Settings) -> tuple[str, str] | None:
