@@ -1,0 +1,135 @@
+"""The runs behind a curve and its tidy table: A and B at each value of one dial, paired by seed.
+
+Every point and both arms use the same replication seeds (common random numbers), so the
+difference B - A at a value is a paired difference, and neighbouring points differ by the dial
+rather than by luck. Runs go through `cogov_sim.api.run`, or through the batch engine when an
+executor is given (`cogov_sim.batch.evaluate`), with the same seeds and the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cogov_sim import api
+from cogov_sim.errors import InputError
+from cogov_sim.scenario import Scenario
+from cogov_sim.stats import mean_ci, paired_diff_ci
+
+METRICS = ("resolution_rmst_days", "cif_abandoned_90d", "solved_rate", "participation_mean")
+"""The default metrics: the censoring-aware headline first."""
+
+LOAD = {"utilisation_departments": "util", "utilisation_pool": "pool_util",
+        "resolution_censored_share": "open"}
+"""What each arm's load looks like at a point (mean over replications): summary key -> column
+stem in the table (`a_util`, `b_util`, ...)."""
+
+ARMS = ("a", "b")
+
+
+@dataclass
+class Curve:
+    """A curve: per-run rows, the tidy table (one row per value and metric) and its setting."""
+
+    a: Scenario
+    b: Scenario
+    over: str
+    values: list[float]
+    metrics: tuple[str, ...]
+    replications: int
+    seed: int
+    runs: pd.DataFrame
+    table: pd.DataFrame
+
+
+def point_scenarios(sc: Scenario, over: str, values: Sequence[float],
+                    source: str = "--values") -> list[Scenario]:
+    """`sc` with the dial at each value, validated like `--set`: an InputError names the value,
+    and the scenario and point when another parameter objects to it."""
+    out = []
+    for v in values:
+        try:
+            out.append(sc.with_overrides({over: v}, source=source))
+        except InputError as e:
+            if e.key == over:
+                raise
+            raise InputError(f"{source} ({over} = {v} in scenario '{sc.name}')", e.message,
+                             key=e.key) from None
+    return out
+
+
+def run_points(a: Scenario, b: Scenario, over: str, values: Sequence[float], replications: int,
+               seed: int, executor: Any = None,
+               progress: Callable[[str, float, int], None] | None = None) -> pd.DataFrame:
+    """One row per (arm, value, replication) with the run's summary; the same seeds everywhere.
+    With an `executor` the runs go through the batch engine (and `progress` is not called)."""
+    rows: list[dict[str, Any]] = []
+    if executor is not None:
+        from cogov_sim.batch import evaluate, require_ok
+
+        for arm, sc in zip(ARMS, (a, b), strict=True):
+            df = require_ok(evaluate("cogov", [{over: v} for v in values], seed=seed,
+                                     replications=replications, scenario=sc, executor=executor),
+                            sc.name)
+            df = df.drop(columns=["run_id", "status", "error", over])
+            df.insert(0, "value", [values[p] for p in df.pop("point")])
+            rows += [{"arm": arm, "scenario": sc.name, **r} for r in df.to_dict("records")]
+    else:
+        seeds = api.replication_seeds(seed, replications)
+        points = {arm: point_scenarios(sc, over, values) for arm, sc in zip(ARMS, (a, b),
+                                                                           strict=True)}
+        for i, v in enumerate(values):
+            for arm in ARMS:
+                sc = points[arm][i]
+                for r, s in enumerate(seeds):
+                    res = api.run(sc, seed=s)
+                    rows.append({"arm": arm, "scenario": sc.name, "value": v, "replication": r,
+                                 "seed": s, **res.summary})
+                    if progress is not None:
+                        progress(sc.name, v, r)
+    return (pd.DataFrame(rows).sort_values(["arm", "value", "replication"], kind="stable")
+            .reset_index(drop=True))
+
+
+def curve_table(runs: pd.DataFrame, metrics: Sequence[str] = METRICS) -> pd.DataFrame:
+    """One row per (value, metric): each arm's mean and 95% CI, the paired difference B - A
+    with its 95% CI, and each arm's load (utilisation, share open at the end) at that value."""
+    out = []
+    for v, at in runs.groupby("value", sort=True):
+        arm = {k: at[at["arm"] == k].sort_values("replication") for k in ARMS}
+        if not arm["a"]["replication"].tolist() == arm["b"]["replication"].tolist():
+            raise ValueError(f"value {v}: the arms do not have the same replications")
+        load = {f"{k}_{stem}": float(np.nanmean(arm[k][key])) if arm[k][key].notna().any()
+                else np.nan for k in ARMS for key, stem in LOAD.items()}
+        for m in metrics:
+            row: dict[str, Any] = {"value": v, "metric": m}
+            for k in ARMS:
+                row[f"{k}_mean"], row[f"{k}_ci_low"], row[f"{k}_ci_high"] = mean_ci(
+                    arm[k][m].to_numpy())
+            row["diff"], row["diff_ci_low"], row["diff_ci_high"] = paired_diff_ci(
+                arm["a"][m].to_numpy(), arm["b"][m].to_numpy())
+            row["n"] = int((arm["a"][m].notna().to_numpy() & arm["b"][m].notna().to_numpy())
+                           .sum())
+            out.append({**row, **load})
+    return pd.DataFrame(out)
+
+
+def curve(a: Scenario | str | Path, b: Scenario | str | Path, over: str = "issues.rate",
+          values: Sequence[float] | None = None, replications: int = 10, seed: int = 1,
+          days: int | None = None, overrides: dict[str, Any] | None = None,
+          metrics: Sequence[str] = METRICS, executor: Any = None,
+          progress: Callable[[str, float, int], None] | None = None) -> Curve:
+    """A and B (names, paths or scenarios) at each value of the dial `over` (default: its load
+    grid), R paired replications per point: the table of means, paired differences and load.
+    Everything is validated (`inputs.prepare`) before the first run."""
+    from cogov_sim.curve.inputs import prepare
+
+    sa, sb, vals = prepare(a, b, over, values, overrides, days)
+    runs = run_points(sa, sb, over, vals, replications, seed, executor, progress)
+    return Curve(sa, sb, over, vals, tuple(metrics), replications, seed, runs,
+                 curve_table(runs, metrics))
