@@ -126,8 +126,10 @@ def write(c: Curve, data: dict[str, Any], out: Path) -> list[Path]:
     c.runs.to_parquet(out / "runs.parquet", index=False)
     (out / "curve.json").write_text(json.dumps(data, indent=1, ensure_ascii=False),
                                     encoding="utf-8")
+    own = {s.params[c.over] for s in (c.a, c.b)}
+    marks = {float(v): f"scenarios' value: {v:g}" for v in own} if len(own) == 1 else {}
     figs = draw(c.table, c.metrics[0], c.a.name, c.b.name, c.over,
-                data["provenance"]["unit"], c.replications, out)
+                data["provenance"]["unit"], c.replications, out, marks)
     return [out / "curve.csv", out / "runs.parquet", out / "curve.json", *figs]
 
 

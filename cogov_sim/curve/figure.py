@@ -6,14 +6,16 @@ from pathlib import Path
 
 import pandas as pd
 
-REFERENCES = {"issues.rate": (0.22, "reported to Chengdu 12345 (0.22)")}
+REFERENCES = {"issues.rate": (0.22, "reported to 12345: 0.22")}
 """Marked values of a dial, with what they are (the load people report, not all that occurs)."""
 
 
 def draw(table: pd.DataFrame, metric: str, a: str, b: str, over: str, unit: str,
-         replications: int, out: Path, stem: str = "curve") -> list[Path]:
+         replications: int, out: Path, marks: dict[float, str] | None = None,
+         stem: str = "curve") -> list[Path]:
     """Two panels sharing the dial: the paired difference B - A of `metric` with its CI band
-    and a zero line; the departments' (and a pooled team's) utilisation of each arm. PNG, SVG."""
+    and a zero line; the departments' (and a pooled team's) utilisation of each arm; dashed
+    lines at `marks` (value -> what it is) and the dial's known references. PNG and SVG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -29,9 +31,9 @@ def draw(table: pd.DataFrame, metric: str, a: str, b: str, over: str, unit: str,
                      lw=0, label="95% CI (paired by seed)")
     top.plot(x, t["diff"], "o-", color="tab:blue", label=f"{b} − {a}")
     top.axhline(0, color="k", lw=0.8)
-    top.set_ylabel(f"difference, {LABELS.get(metric, metric).strip()}", fontsize=9)
-    top.set_title(f"{b} − {a} across {over} ({replications} paired replications per point)",
-                  fontsize=10)
+    top.set_ylabel(f"{b} − {a}", fontsize=9)
+    top.set_title(f"{LABELS.get(metric, metric).strip()}: {b} − {a}\nacross {over}, "
+                  f"{replications} paired replications per point", fontsize=10)
     for arm, name, colour in (("a", a, "tab:orange"), ("b", b, "tab:green")):
         low.plot(x, t[f"{arm}_util"], "o-", color=colour, label=f"{name}: departments")
         if t[f"{arm}_pool_util"].notna().any():
@@ -41,12 +43,14 @@ def draw(table: pd.DataFrame, metric: str, a: str, b: str, over: str, unit: str,
     low.set_ylim(0, 1.05)
     low.set_ylabel("utilisation (busy / staffed)", fontsize=9)
     low.set_xlabel(f"{over} ({unit})" if unit else over)
+    lines = dict(marks or {})
     if over in REFERENCES:
-        ref, what = REFERENCES[over]
+        lines.setdefault(*REFERENCES[over])
+    for ref, what in sorted(lines.items()):
         for ax in (top, low):
             ax.axvline(ref, color="0.5", lw=0.8, ls="--")
-        top.annotate(what, (ref, 1), xycoords=("data", "axes fraction"), fontsize=7,
-                     rotation=90, va="top", ha="right", color="0.35")
+        low.annotate(what, (ref, 0.02), xycoords=("data", "axes fraction"), fontsize=7,
+                     rotation=90, va="bottom", ha="right", color="0.35")
     top.legend(fontsize=8, loc="best")
     low.legend(fontsize=8, loc="best")
     fig.tight_layout()
