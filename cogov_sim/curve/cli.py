@@ -172,7 +172,7 @@ def cmd_curve(a: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         c = curve(sa, sb, a.over, values, a.replications, a.seed, metrics=names, executor=ex,
-                  progress=progress)
+                  progress=progress, store=Path(a.out) / "batch" if a.out else None)
     finally:
         label = "in-process" if ex is None else f"{ex.label} ({ex.workers} workers)"
         if ex is not None:
@@ -238,6 +238,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    f"{','.join(METRICS)}; the first is drawn)")
     c.add_argument("--json", action="store_true", help="print the result as one JSON object")
     c.add_argument("--out", metavar="DIR", help="write curve.csv, runs.parquet, curve.json, "
-                   "curve.png and curve.svg")
+                   "curve.png and curve.svg; its batch/ folder keeps the runs as they finish: "
+                   "the same command again resumes an interrupted curve")
     add_worker_options(c)
     c.set_defaults(func=cmd_curve)

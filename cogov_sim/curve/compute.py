@@ -65,35 +65,60 @@ def point_scenarios(sc: Scenario, over: str, values: Sequence[float],
 
 def run_points(a: Scenario, b: Scenario, over: str, values: Sequence[float], replications: int,
                seed: int, executor: Any = None,
-               progress: Callable[[str, float, int], None] | None = None) -> pd.DataFrame:
+               progress: Callable[[str, float, int], None] | None = None,
+               store: Path | None = None) -> pd.DataFrame:
     """One row per (arm, value, replication) with the run's summary; the same seeds everywhere.
-    With an `executor` the runs go through the batch engine (and `progress` is not called)."""
-    rows: list[dict[str, Any]] = []
-    if executor is not None:
-        from cogov_sim.batch import evaluate, require_ok
+    With an `executor` or a `store` folder the runs go through the batch engine (`progress` is
+    then not called); with a `store` each finished run is kept there, so the same call again
+    after an interruption runs only what is missing."""
+    if executor is None and store is None:
+        return _in_process(a, b, over, values, replications, seed, progress)
+    from cogov_sim.batch import evaluate, executors, require_ok, run_batch
+    from cogov_sim.batch.experiment import Experiment
 
-        for arm, sc in zip(ARMS, (a, b), strict=True):
-            df = require_ok(evaluate("cogov", [{over: v} for v in values], seed=seed,
-                                     replications=replications, scenario=sc, executor=executor),
-                            sc.name)
-            df = df.drop(columns=["run_id", "status", "error", over])
-            df.insert(0, "value", [values[p] for p in df.pop("point")])
-            rows += [{"arm": arm, "scenario": sc.name, **r} for r in df.to_dict("records")]
+    points = tuple({over: v} for v in values)
+    if store is None:
+        df = pd.concat([require_ok(evaluate("cogov", points, seed=seed, replications=replications,
+                                            scenario=sc, executor=executor), sc.name)
+                        .assign(scenario=sc.name) for sc in (a, b)])
     else:
-        seeds = api.replication_seeds(seed, replications)
-        points = {arm: point_scenarios(sc, over, values) for arm, sc in zip(ARMS, (a, b),
-                                                                           strict=True)}
-        for i, v in enumerate(values):
-            for arm in ARMS:
-                sc = points[arm][i]
-                for r, s in enumerate(seeds):
-                    res = api.run(sc, seed=s)
-                    rows.append({"arm": arm, "scenario": sc.name, "value": v, "replication": r,
-                                 "seed": s, **res.summary})
-                    if progress is not None:
-                        progress(sc.name, v, r)
-    return (pd.DataFrame(rows).sort_values(["arm", "value", "replication"], kind="stable")
-            .reset_index(drop=True))
+        exp = Experiment("curve", f"cogov curve {a.name} {b.name} --over {over}", "cogov",
+                         {a.name: a, b.name: b}, replications, seed, {}, ("summary",),
+                         points=points)
+        res = run_batch(exp, store, executor or executors.Serial())
+        df = require_ok(res.runs if res.runs is not None else pd.DataFrame(
+            columns=["status", "error"]), f"{a.name} and {b.name}")
+        if len(df) < 2 * len(points) * replications:
+            raise RuntimeError(f"{2 * len(points) * replications - len(df)} runs did not run "
+                               f"(a worker was lost); the same command again runs them ({store})")
+    arm = {a.name: "a", b.name: "b"}
+    rows = pd.DataFrame({"arm": df["scenario"].map(arm), "scenario": df["scenario"],
+                         "value": [values[p] for p in df["point"]]})
+    rest = df.drop(columns=["run_id", "point", "scenario", "status", "error", over, "wall_s",
+                            "worker"], errors="ignore")
+    return _ordered(pd.concat([rows.reset_index(drop=True), rest.reset_index(drop=True)], axis=1))
+
+
+def _in_process(a: Scenario, b: Scenario, over: str, values: Sequence[float], replications: int,
+                seed: int, progress: Callable[[str, float, int], None] | None) -> pd.DataFrame:
+    """The runs one after another in this process, through `api.run`."""
+    seeds = api.replication_seeds(seed, replications)
+    points = {arm: point_scenarios(sc, over, values) for arm, sc in zip(ARMS, (a, b), strict=True)}
+    rows: list[dict[str, Any]] = []
+    for i, v in enumerate(values):
+        for arm in ARMS:
+            sc = points[arm][i]
+            for r, s in enumerate(seeds):
+                res = api.run(sc, seed=s)
+                rows.append({"arm": arm, "scenario": sc.name, "value": v, "replication": r,
+                             "seed": s, **res.summary})
+                if progress is not None:
+                    progress(sc.name, v, r)
+    return _ordered(pd.DataFrame(rows))
+
+
+def _ordered(runs: pd.DataFrame) -> pd.DataFrame:
+    return runs.sort_values(["arm", "value", "replication"], kind="stable").reset_index(drop=True)
 
 
 def curve_table(runs: pd.DataFrame, metrics: Sequence[str] = METRICS) -> pd.DataFrame:
@@ -123,13 +148,15 @@ def curve(a: Scenario | str | Path, b: Scenario | str | Path, over: str = "issue
           values: Sequence[float] | None = None, replications: int = 10, seed: int = 1,
           days: int | None = None, overrides: dict[str, Any] | None = None,
           metrics: Sequence[str] = METRICS, executor: Any = None,
-          progress: Callable[[str, float, int], None] | None = None) -> Curve:
+          progress: Callable[[str, float, int], None] | None = None,
+          store: Path | None = None) -> Curve:
     """A and B (names, paths or scenarios) at each value of the dial `over` (default: its load
     grid), R paired replications per point: the table of means, paired differences and load.
-    Everything is validated (`inputs.prepare`) before the first run."""
+    Everything is validated (`inputs.prepare`) before the first run; with a `store` folder the
+    runs are kept there as they finish and a repeated call resumes (`run_points`)."""
     from cogov_sim.curve.inputs import prepare
 
     sa, sb, vals = prepare(a, b, over, values, overrides, days)
-    runs = run_points(sa, sb, over, vals, replications, seed, executor, progress)
+    runs = run_points(sa, sb, over, vals, replications, seed, executor, progress, store)
     return Curve(sa, sb, over, vals, tuple(metrics), replications, seed, runs,
                  curve_table(runs, metrics))

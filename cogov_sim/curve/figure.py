@@ -49,8 +49,9 @@ def draw(table: pd.DataFrame, metric: str, a: str, b: str, over: str, unit: str,
     for ref, what in sorted(lines.items()):
         for ax in (top, low):
             ax.axvline(ref, color="0.5", lw=0.8, ls="--")
-        low.annotate(what, (ref, 0.02), xycoords=("data", "axes fraction"), fontsize=7,
-                     rotation=90, va="bottom", ha="right", color="0.35")
+        top.annotate(what, (ref, 0.98), xycoords=("data", "axes fraction"), fontsize=7,
+                     rotation=90, va="top", ha="right", color="0.3",
+                     bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1})
     top.legend(fontsize=8, loc="best")
     low.legend(fontsize=8, loc="best")
     fig.tight_layout()

@@ -85,7 +85,7 @@ def verdict(rows: pd.DataFrame, metric: str, a: str, b: str, over: str) -> Verdi
                 f"{good} again at {', '.join(map(_num, again))}")
     if worse_at and worse_at == list(range(worse_at[0], len(states))):
         head += f" ({bad} from {_num(values[worse_at[0]])} on)"
-    sentence = f"{head}. By point: {'; '.join(segments)}."
+    sentence = f"{head}." + (f" By point: {'; '.join(segments)}." if len(segments) > 1 else "")
     return Verdict(metric, tuple(values), tuple(states),
                    None if first is None else values[first], holds,
                    values[worse_at[0]] if worse_at else None, sentence)
