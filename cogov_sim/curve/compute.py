@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cogov_sim import api
-from cogov_sim.errors import InputError
+from cogov_sim.curve.inputs import point_scenarios, prepare
 from cogov_sim.scenario import Scenario
 from cogov_sim.stats import mean_ci, paired_diff_ci
 
@@ -45,22 +45,6 @@ class Curve:
     seed: int
     runs: pd.DataFrame
     table: pd.DataFrame
-
-
-def point_scenarios(sc: Scenario, over: str, values: Sequence[float],
-                    source: str = "--values") -> list[Scenario]:
-    """`sc` with the dial at each value, validated like `--set`: an InputError names the value,
-    and the scenario and point when another parameter objects to it."""
-    out = []
-    for v in values:
-        try:
-            out.append(sc.with_overrides({over: v}, source=source))
-        except InputError as e:
-            if e.key == over:
-                raise
-            raise InputError(f"{source} ({over} = {v} in scenario '{sc.name}')", e.message,
-                             key=e.key) from None
-    return out
 
 
 def run_points(a: Scenario, b: Scenario, over: str, values: Sequence[float], replications: int,
@@ -154,8 +138,6 @@ def curve(a: Scenario | str | Path, b: Scenario | str | Path, over: str = "issue
     grid), R paired replications per point: the table of means, paired differences and load.
     Everything is validated (`inputs.prepare`) before the first run; with a `store` folder the
     runs are kept there as they finish and a repeated call resumes (`run_points`)."""
-    from cogov_sim.curve.inputs import prepare
-
     sa, sb, vals = prepare(a, b, over, values, overrides, days)
     runs = run_points(sa, sb, over, vals, replications, seed, executor, progress, store)
     return Curve(sa, sb, over, vals, tuple(metrics), replications, seed, runs,

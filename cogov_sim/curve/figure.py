@@ -56,10 +56,8 @@ def draw(table: pd.DataFrame, metric: str, a: str, b: str, over: str, unit: str,
     low.legend(fontsize=8, loc="best")
     fig.tight_layout()
     out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for ext in ("png", "svg"):
-        p = out / f"{stem}.{ext}"
+    paths = [out / f"{stem}.{ext}" for ext in ("png", "svg")]
+    for p in paths:
         fig.savefig(p, dpi=150, bbox_inches="tight")
-        paths.append(p)
     plt.close(fig)
     return paths

@@ -85,6 +85,22 @@ def check_values(values: Sequence[float], source: str = "--values") -> list[floa
     return sorted(values)
 
 
+def point_scenarios(sc: Scenario, over: str, values: Sequence[float],
+                    source: str = "--values") -> list[Scenario]:
+    """`sc` with the dial at each value, validated like `--set`: an InputError names the value,
+    and the scenario and point when another parameter objects to it."""
+    out = []
+    for v in values:
+        try:
+            out.append(sc.with_overrides({over: v}, source=source))
+        except InputError as e:
+            if e.key == over:
+                raise
+            raise InputError(f"{source} ({over} = {v} in scenario '{sc.name}')", e.message,
+                             key=e.key) from None
+    return out
+
+
 def prepare(a: str | Path | Scenario, b: str | Path | Scenario, over: str,
             values: Sequence[float] | None = None, overrides: dict[str, Any] | None = None,
             days: int | None = None) -> tuple[Scenario, Scenario, list[float]]:
@@ -113,8 +129,6 @@ def prepare(a: str | Path | Scenario, b: str | Path | Scenario, over: str,
                              "each value; allowed: a dial the scenario's timeline leaves alone",
                              key=over)
     vals = check_values(list(values) if values is not None else default_values(over))
-    from cogov_sim.curve.compute import point_scenarios
-
     for s in (sa, sb):
         vals = [p.params[over] for p in point_scenarios(s, over, vals)]
     return sa, sb, vals
