@@ -31,7 +31,7 @@ def draw(table: pd.DataFrame, metric: str, a: str, b: str, over: str, unit: str,
                      lw=0, label="95% CI (paired by seed)")
     top.plot(x, t["diff"], "o-", color="tab:blue", label=f"{b} − {a}")
     top.axhline(0, color="k", lw=0.8)
-    top.set_ylabel(f"{b} − {a}", fontsize=9)
+    top.set_ylabel(f"{b} − {a}" + (" (days)" if metric.endswith("_days") else ""), fontsize=9)
     top.set_title(f"{LABELS.get(metric, metric).strip()}: {b} − {a}\nacross {over}, "
                   f"{replications} paired replications per point", fontsize=10)
     for arm, name, colour in (("a", a, "tab:orange"), ("b", b, "tab:green")):
