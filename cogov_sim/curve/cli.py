@@ -152,6 +152,7 @@ def values_given(a: argparse.Namespace) -> Sequence[float] | None:
 
 def cmd_curve(a: argparse.Namespace) -> int:
     from cogov_sim.batch.executors import make
+    from cogov_sim.batch.progress import Progress
     from cogov_sim.cli import output_folder, set_values, warn_late_changes
 
     sa, sb, values = prepare(a.a, a.b, a.over, values_given(a), set_values(a.set), a.days)
@@ -169,12 +170,16 @@ def cmd_curve(a: argparse.Namespace) -> int:
                   file=sys.stderr, flush=True)
 
     ex = None if a.workers == 1 and not a.scheduler else make(a.workers, a.scheduler)
+    monitor = Progress(0) if a.out and sys.stderr.isatty() else None
     t0 = time.perf_counter()
     try:
         c = curve(sa, sb, a.over, values, a.replications, a.seed, metrics=names, executor=ex,
-                  progress=progress, store=Path(a.out) / "batch" if a.out else None)
+                  progress=progress, store=Path(a.out) / "batch" if a.out else None,
+                  monitor=monitor)
     finally:
         label = "in-process" if ex is None else f"{ex.label} ({ex.workers} workers)"
+        if monitor is not None:
+            monitor.close()
         if ex is not None:
             ex.close()
     if sys.stderr.isatty():

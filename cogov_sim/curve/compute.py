@@ -50,11 +50,12 @@ class Curve:
 def run_points(a: Scenario, b: Scenario, over: str, values: Sequence[float], replications: int,
                seed: int, executor: Any = None,
                progress: Callable[[str, float, int], None] | None = None,
-               store: Path | None = None) -> pd.DataFrame:
+               store: Path | None = None, monitor: Any = None) -> pd.DataFrame:
     """One row per (arm, value, replication) with the run's summary; the same seeds everywhere.
     With an `executor` or a `store` folder the runs go through the batch engine (`progress` is
     then not called); with a `store` each finished run is kept there, so the same call again
-    after an interruption runs only what is missing."""
+    after an interruption runs only what is missing, and `monitor` (a batch `Progress`) shows
+    how far it is."""
     if executor is None and store is None:
         return _in_process(a, b, over, values, replications, seed, progress)
     from cogov_sim.batch import evaluate, executors, require_ok, run_batch
@@ -69,7 +70,7 @@ def run_points(a: Scenario, b: Scenario, over: str, values: Sequence[float], rep
         exp = Experiment("curve", f"cogov curve {a.name} {b.name} --over {over}", "cogov",
                          {a.name: a, b.name: b}, replications, seed, {}, ("summary",),
                          points=points)
-        res = run_batch(exp, store, executor or executors.Serial())
+        res = run_batch(exp, store, executor or executors.Serial(), progress=monitor)
         df = require_ok(res.runs if res.runs is not None else pd.DataFrame(
             columns=["status", "error"]), f"{a.name} and {b.name}")
         if len(df) < 2 * len(points) * replications:
@@ -133,12 +134,13 @@ def curve(a: Scenario | str | Path, b: Scenario | str | Path, over: str = "issue
           days: int | None = None, overrides: dict[str, Any] | None = None,
           metrics: Sequence[str] = METRICS, executor: Any = None,
           progress: Callable[[str, float, int], None] | None = None,
-          store: Path | None = None) -> Curve:
+          store: Path | None = None, monitor: Any = None) -> Curve:
     """A and B (names, paths or scenarios) at each value of the dial `over` (default: its load
     grid), R paired replications per point: the table of means, paired differences and load.
     Everything is validated (`inputs.prepare`) before the first run; with a `store` folder the
     runs are kept there as they finish and a repeated call resumes (`run_points`)."""
     sa, sb, vals = prepare(a, b, over, values, overrides, days)
-    runs = run_points(sa, sb, over, vals, replications, seed, executor, progress, store)
+    runs = run_points(sa, sb, over, vals, replications, seed, executor, progress, store,
+                      monitor)
     return Curve(sa, sb, over, vals, tuple(metrics), replications, seed, runs,
                  curve_table(runs, metrics))
