@@ -134,6 +134,12 @@ def test_out_writes_table_json_and_figure_and_resumes(small, tmp_path, capsys):
     sessions = json.loads((out / "batch" / "manifest.json").read_text())["sessions"]
     assert [s["runs"] for s in sessions] == [2 * len(VALUES) * R, 0]
     assert pd.read_csv(out / "curve.csv").equals(t)
+    # another setting into the same folder is refused, not mixed in
+    capsys.readouterr()
+    other = [x if x != "0.2,0.8" else "0.2,0.9" for x in argv]
+    assert cli.main(other) == 2
+    err = capsys.readouterr().err
+    assert "different experiment" in err and "issues.rate = 0.2, 0.9" in err
 
 
 def _rows(values, lo, hi):

@@ -69,7 +69,9 @@ def run_points(a: Scenario, b: Scenario, over: str, values: Sequence[float], rep
     else:
         exp = Experiment("curve", f"cogov curve {a.name} {b.name} --over {over}", "cogov",
                          {a.name: a, b.name: b}, replications, seed, {}, ("summary",),
-                         points=points)
+                         points=points, source=f"`cogov curve` over {over} = "
+                         f"{', '.join(f'{v:g}' for v in values)}, {replications} replications, "
+                         f"seed {seed}")
         res = run_batch(exp, store, executor or executors.Serial(), progress=monitor)
         df = require_ok(res.runs if res.runs is not None else pd.DataFrame(
             columns=["status", "error"]), f"{a.name} and {b.name}")
