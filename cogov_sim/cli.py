@@ -239,6 +239,7 @@ EXTENSIONS = (
     "cogov_sim.ablation",  # mechanisms
     "cogov_sim.explain",  # explain
     "cogov_sim.catalogue",  # structures, check
+    "cogov_sim.curve.cli",  # curve
 )
 
 
