@@ -9,6 +9,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from cogov_sim.issues import Channel, Discoverer
 from cogov_sim.mechanisms import registry as mechanism_registry
 
 PKG = Path(__file__).resolve().parents[1] / "cogov_sim"
@@ -86,7 +87,8 @@ def test_the_graph_sees_imports_inside_functions() -> None:
 
 def test_the_core_knows_no_mechanism_by_name() -> None:
     reg = mechanism_registry()
-    names = "|".join(re.escape(n) for n in reg)
+    ledger_words = {e.name.lower() for e in (*Discoverer, *Channel)}  # e.g. found by "grid"
+    names = "|".join(re.escape(n) for n in reg if n not in ledger_words)
     quoted = re.compile(rf'"({names})"|"mechanisms\.')
     modules = {cls.__module__ for cls in reg.values()}
     own_rows = {k: name for name, cls in reg.items() for k in cls.param_names()}

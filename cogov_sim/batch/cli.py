@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from cogov_sim.cli import git_commit, int_at_least
 from cogov_sim.errors import InputError, safe_name, show, writable_folder
+from cogov_sim.flags import git_commit, int_at_least
 
 from . import executors
 from .experiment import load_experiment

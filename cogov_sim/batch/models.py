@@ -46,9 +46,9 @@ def cogov(overrides: dict[str, Any], seed: int, *, scenario: Scenario,
     """One run of the co-governance model (`cogov_sim.api.run`) with the tables asked for. An
     override named "ARM:key" applies only when the scenario is named ARM (a sweep's per-arm
     parameter); plain keys apply to every scenario."""
-    from cogov_sim import api
+    from cogov_sim import single
 
-    res = api.run(scenario, seed=seed, overrides=for_scenario(overrides, scenario.name))
+    res = single.run(scenario, seed=seed, overrides=for_scenario(overrides, scenario.name))
     tables = {"issues": res.issues, "daily": res.daily}
     return Outcome(res.summary, {k: v for k, v in tables.items() if k in keep})
 

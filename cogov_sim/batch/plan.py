@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from cogov_sim.api import replication_seeds
 from cogov_sim.params import table
+from cogov_sim.stats import replication_seeds
 
 from . import models
 from .experiment import Experiment, Sample

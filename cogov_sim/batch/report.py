@@ -25,11 +25,13 @@ import pandas as pd  # noqa: E402
 import pyarrow.dataset as ds  # noqa: E402
 from scipy import stats as sps  # noqa: E402
 
-from cogov_sim.api import comparison_table  # noqa: E402
 from cogov_sim.errors import InputError  # noqa: E402
 from cogov_sim.metrics import KEY_METRICS, STAGES  # noqa: E402
 from cogov_sim.render import LABELS  # noqa: E402
-from cogov_sim.stats import mean_ci  # noqa: E402
+from cogov_sim.stats import (
+    comparison_table,  # noqa: E402
+    mean_ci,  # noqa: E402
+)
 
 from .integrity import describe  # noqa: E402
 from .store import VOLATILE, Store, read_runs  # noqa: E402
