@@ -42,7 +42,8 @@ class Sanshe(Mechanism):
         P("sanshe.solve_share", "float", 0.7266, "probability",
           "Chance a social-work project really solves a community issue",
           "社工与社会组织项目真正解决社区事项的概率", low=0.0, high=1.0, live=True,
-          source="assumption: as a department's unrated share (departments.solve_share), so no channel starts ahead"),
+          source="assumption: as a department's unrated share "
+                 "(departments.solve_share), so no channel starts ahead"),
         P("sanshe.cultivation_rate", "float", 0.1, "1/month",
           "Monthly chance an active self-organisation is cultivated into a social organisation",
           "活跃自组织每月被培育为社会组织的概率", low=0.0, high=1.0, source="assumption"),

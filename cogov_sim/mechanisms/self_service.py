@@ -48,7 +48,8 @@ class SelfOrganisations(Mechanism):
         P("selforg.solve_share", "float", 0.7266, "probability",
           "Chance a self-organisation's handling really solves a community issue",
           "自组织处置真正解决社区事项的概率", low=0.0, high=1.0, live=True,
-          source="assumption: as a department's unrated share (departments.solve_share), so no channel starts ahead"),
+          source="assumption: as a department's unrated share "
+                 "(departments.solve_share), so no channel starts ahead"),
         P("selforg.members_per_job", "float", 8.0, "person",
           "Active members needed per issue a group handles at once", "每同时处理一件事所需活跃成员数",
           low=1.0, high=1000.0, source="assumption"),

@@ -24,6 +24,11 @@ class Supervision(Mechanism):
     name = "supervision"
     title, title_zh = "supervision (督办, rhythm, rating) off", "关闭督导落实（督办、节奏、考核）"
     switch, off, order = SWITCH, {SWITCH: False}, 30
+    parts = {
+        "deadline": ("supervision's deadline lifting alone off", {"supervision.deadline_days": 365.0}),
+        **{beat: (f"supervision's {beat} beat alone off", {f"supervision.{beat}_days": 3650.0})
+           for beat in BEATS},
+    }
     params = [
         P("mechanisms.supervision", "bool", False, "",
           "Supervision (督导落实): overdue issues are lifted and reassigned to idle staff; the "

@@ -42,7 +42,8 @@ class Committee(Structure):
           source="Beijing 12345: 80-100 calls a day per operator (issue 22)"),
         P("committee.calls_per_issue", "float", 4.0, "call",
           "Calls the centre takes per issue it dispatches (most calls are answered directly; "
-          "repeat calls); 0: intake takes no time", "中心每派出一件工单所接听的电话数（多数电话直接答复；重复来电）",
+          "repeat calls); 0: intake "
+          "takes no time", "中心每派出一件工单所接听的电话数（多数电话直接答复；重复来电）",
           low=0.0, high=100.0, degenerate=0.0,
           source="Panjin 12345: 74.97% of calls answered directly at the hotline (issue 22), "
                  "so about 4 calls a work order"),
@@ -59,8 +60,10 @@ class Committee(Structure):
           "Mean delay before a wrong department sends a misclassified issue back to the centre",
           "错派部门将事项退回中心的平均延迟", low=0.0, high=365.0, degenerate=0.0, source="assumption"),
         P("committee.joint_share", "float", 1.0, "share",
-          "Share of multi-department issues dispatched to all their departments at once (集中派单、协同整治); the rest pass one after another",
-          "多部门事项同时派给所有部门协同整治的比例；其余依次办理", low=0.0, high=1.0, source="seeds 000-002: 集中派单、协同整治 (all at once)"),
+          "Share of multi-department issues dispatched to all their departments at once "
+          "(集中派单、协同整治); the rest pass one after another",
+          "多部门事项同时派给所有部门协同整治的比例；其余依次办理", low=0.0, high=1.0,
+          source="seeds 000-002: 集中派单、协同整治 (all at once)"),
         P("committee.coordination_days", "float", 0.5, "day",
           "Mean overhead of joint action per department beyond the first (coordinating more "
           "departments costs more)", "多部门协同整治中每增加一个部门的平均额外耗时",

@@ -41,8 +41,10 @@ class Fragmented(Structure):
           "Mean delay handing a cross-cutting issue to the next department",
           "跨部门事项移交下一部门的平均延迟", low=0.0, high=365.0, degenerate=0.0, source="assumption"),
         P("fragmented.joint_share", "float", 0.1, "share",
-          "Share of multi-department issues handled jointly after all (联合执法, joint enforcement); the rest pass from department to department",
-          "多部门事项仍以联合执法方式共同处置的比例；其余在部门间依次移交", low=0.0, high=1.0, source="assumption (联合执法 exists before the reform, rarely)"),
+          "Share of multi-department issues handled jointly after all (联合执法, joint "
+          "enforcement); the rest pass from department to department",
+          "多部门事项仍以联合执法方式共同处置的比例；其余在部门间依次移交", low=0.0, high=1.0,
+          source="assumption (联合执法 exists before the reform, rarely)"),
         P("fragmented.coordination_days", "float", 2.0, "day",
           "Mean overhead of joint enforcement per department beyond the first, with no one "
           "coordinating", "联合执法中每增加一个部门的平均额外耗时（无统筹）", low=0.0, high=365.0,
