@@ -55,8 +55,10 @@ def switches() -> tuple[Switch, ...]:
     return (
         Switch("structure", "one door, joint dispatch (committee structure -> fragmented)",
                {"structure": "fragmented"}, ("committee.*",)),
-        *(Switch(name, cls.title, dict(cls.off), _behind(cls.switch, cls.param_names()))
-          for name, cls in mechanism_registry().items()),
+        *(s for name, cls in mechanism_registry().items() for s in (
+            Switch(name, cls.title, dict(cls.off), _behind(cls.switch, cls.param_names())),
+            *(Switch(f"{name}.{part}", title, dict(change), tuple(change))
+              for part, (title, change) in cls.parts.items()))),
     )
 
 

@@ -43,6 +43,9 @@ class Department(Station, mesa.Agent):
         """Callbacks on its closed parts since the last rating."""
         self.score: float | None = None
         """Its rated solved share at the last rating."""
+        self.allocated = servers
+        """Staff allocated to it; `servers` is that less those `away` (at meetings, drills)."""
+        self.away = 0
 
     def rate(self, ceiling: float, response: float) -> None:
         """A rating (督导, on callbacks): make up `response` of the shortfall of the rated

@@ -56,15 +56,16 @@ class StructureContext:
 
     def add_station(self, kind: str, label: str, label_zh: str, servers: int,
                     mean_days: float, *, field_work: bool = True, liftable: bool = False,
-                    seconded: float = 0.0) -> Station:
+                    seconded: float = 0.0, intake: bool = False) -> Station:
         """A station of the structure's own: its parts go to the ledger channel named after
         `kind`; `field_work`: its parts may need field work; `liftable`: parts still waiting
         at a deadline are lifted to idle staff. `seconded` > 0: the station is staffed with
         that share of `departments.staff`, taken from the departments while its structure is
-        in force (then `servers` is ignored) -- capacity moved, not added."""
+        in force (then `servers` is ignored) -- capacity moved, not added. `intake`: its jobs
+        are intake work (a `Route(via=...)` queues the issue there before routing it)."""
         st = UnitStation(self._m, kind, label, label_zh, servers, mean_days, field_work,
                          liftable)
-        st.owner, st.seconded = self.attaching, seconded
+        st.owner, st.seconded, st.intake = self.attaching, seconded, intake
         self._m.structure_stations.append(st)
         self._m.channel_code(st)
         return st

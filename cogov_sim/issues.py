@@ -147,7 +147,8 @@ class Issue:
     array element). The model's events carry it (events.py)."""
 
     __slots__ = ("i", "category", "n_departments", "neighbourhood", "rural", "public", "live",
-                 "routed", "structure", "depts", "parts_left", "jobs", "started", "homes", "joint")
+                 "routed", "structure", "depts", "parts_left", "jobs", "started", "homes", "joint",
+                 "outcomes", "cats", "intakes")
 
     def __init__(self, i: int, category: int, n_departments: int, neighbourhood: int,
                  rural: bool, public: bool) -> None:
@@ -169,3 +170,9 @@ class Issue:
         """Its stations work at once (else one after another)."""
         self.homes: Sequence[Any] = ()
         """Every station the issue's parts were sent to, in order (who answers for them)."""
+        self.cats: list[int] = []
+        """The departments it needs, owner first (drawn when it became known)."""
+        self.intakes = 0
+        """Intake jobs done (a structure's intake station: `Route.via`)."""
+        self.outcomes: list[tuple[Any, bool]] = []
+        """Each finished part: the station that answers for it, and whether it was solved."""

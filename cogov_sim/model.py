@@ -16,6 +16,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+from scipy.special import expit, logit
 
 from cogov_sim import network
 from cogov_sim.agents import Department
@@ -68,9 +69,8 @@ class CoGovModel(IssuePipeline, IssueArrivals, LeanEvents, mesa.Model):
         self.open: dict[int, Issue] = {}
         self.counts = {int(Status.RESOLVED): 0, int(Status.ABANDONED): 0}
         self._init_arrivals()
-        self.departments = [Department(self, c, 0, p["issues.service_days"],
-                                       p["departments.solve_share"])
-                            for c in range(len(self.category_share))]
+        self.departments = [Department(self, c, 0, p["issues.service_days"], q)
+                            for c, q in enumerate(self._solve_shares())]
         self.service.helpers = list(self.departments)
         self.self_orgs: list[Any] = []
         """Residents' self-organisations (a mechanism founds and tends them)."""
@@ -102,6 +102,15 @@ class CoGovModel(IssuePipeline, IssueArrivals, LeanEvents, mesa.Model):
         self.timings["setup"] = perf_counter() - started
 
     # --- parameters, staff and structure ----------------------------------------------------
+
+    def _solve_shares(self) -> np.ndarray:
+        """Departments' own solve shares at the start: around `departments.solve_share`, spread
+        on the logit scale by `departments.solve_spread` (departments differ; drills spread
+        the best one's practice)."""
+        p, k = self.p, len(self.category_share)
+        z = logit(p["departments.solve_share"]) + self.rng.normal(
+            0.0, p["departments.solve_spread"], k)
+        return expit(z)
 
     def apply_params(self) -> None:
         """Derive everything that depends on parameters allowed to change mid-run: the
@@ -152,7 +161,24 @@ class CoGovModel(IssuePipeline, IssueArrivals, LeanEvents, mesa.Model):
         alloc = ServiceNetwork.allocate(total, shares, minimum=minimum)
         for d, s in zip(self.departments, alloc, strict=True):
             d.account(self.now)
-            d.servers = int(s)
+            d.allocated = int(s)
+            d.servers = max(0, d.allocated - d.away)
+
+    def send_away(self, department: Department, days: float) -> None:
+        """One of a department's staff leaves its work for `days` (a meeting, a drill, a
+        report): it serves no part meanwhile (a part in hand is finished first)."""
+        if days <= 0 or department.servers <= 0:
+            return
+        department.account(self.now)
+        department.away += 1
+        department.servers -= 1
+        self.after(days, self._back, department)
+
+    def _back(self, department: Department) -> None:
+        department.account(self.now)
+        department.away -= 1
+        department.servers = max(0, department.allocated - department.away)
+        self.service.rebalance([department])
 
     def _structure(self, name: str) -> Structure:
         """The named structure, made and attached to this model the first time it is in force

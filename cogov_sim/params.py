@@ -214,6 +214,22 @@ CORE: list[Param] = [
       "未经考核评价时部门处置真正解决其负责部分的概率；否则事项“办而未决”地关闭。"
       "督导考核使各部门自身的解决率由此变化",
       low=0.0, high=1.0, degenerate=1.0, source=CALIBRATED_BEIJING),
+    P("departments.solve_spread", "float", 0.3, "logit sd",
+      "How much departments' own solve shares differ at the start (sd on the logit scale "
+      "around departments.solve_share)", "各部门初始解决率的差异（围绕平均解决率的logit标准差）",
+      low=0.0, high=5.0, degenerate=0.0,
+      source="assumption (departments differ; what drills spread presumes)"),
+    P("departments.generalist_days", "float", 1.3, "ratio",
+      "How much longer a generalist -- the pooled street team, or another department's staff "
+      "taking a lifted part -- takes over a department's part than its own staff would",
+      "综合队伍或其他部门人员办理某部门事项所需时间相对本部门人员的倍数（通才不如专才）",
+      low=1.0, high=10.0, degenerate=1.0,
+      source="assumption (specialisation: pooling trades queueing for expertise)"),
+    P("departments.generalist_solve", "float", 0.9, "ratio",
+      "A generalist's chance of really solving a department's part, relative to the "
+      "department's own staff", "综合队伍或其他部门人员真正解决某部门事项的概率相对本部门人员的比例",
+      low=0.0, high=1.0, degenerate=1.0,
+      source="assumption (specialisation: pooling trades queueing for expertise)"),
 ]
 
 

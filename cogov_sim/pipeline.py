@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 ROUTING, WAITING, SERVICE, COORDINATION, CLOSED = (
     int(s) for s in (Stage.ROUTING, Stage.WAITING, Stage.SERVICE, Stage.COORDINATION, Stage.CLOSED))
 RESOLVED, ABANDONED = int(Status.RESOLVED), int(Status.ABANDONED)
-DEPARTMENTS, COUNCIL = int(Channel.DEPARTMENTS), int(Channel.COUNCIL)
+DEPARTMENTS = int(Channel.DEPARTMENTS)
 """Codes as plain ints: an IntEnum costs more to hash, compare with an array value or write."""
 
 
@@ -41,7 +41,8 @@ class IssuePipeline:
             for take in self.hooks.take:
                 if take(issue):
                     return
-        self._route(issue, self._departments_needed(issue))
+        issue.cats = self._departments_needed(issue)
+        self._route(issue)
 
     def _credit_discovery(self: CoGovModel, issue: Issue) -> None:
         """A resident's or a neighbour's report is participation; mechanisms hear of the rest."""
@@ -66,13 +67,25 @@ class IssuePipeline:
             cats += self.random.sample(others, n - 1)
         return cats
 
-    def _route(self: CoGovModel, issue: Issue, cats: list[int]) -> None:
+    def _route(self: CoGovModel, issue: Issue) -> None:
         """The structure in force decides the journey and who serves; the issue arrives after
-        the journey's delay."""
-        i, L, st = issue.i, self.ledger, self.structure
+        the journey's delay -- or first queues for intake work at the structure's station."""
+        i, L, st, cats = issue.i, self.ledger, self.structure, issue.cats
         info = IssueInfo(i, cats[0], tuple(cats), issue.neighbourhood, issue.rural, issue.public,
-                         self.now)
+                         self.now, issue.intakes)
         route = st.route(info, self.random, self.context)
+        if route.transfers:
+            L.transfers[i] += route.transfers
+        if route.bounces:
+            L.bounces[i] += route.bounces
+        if st is not self._coded[0]:  # a structure's code is fixed when it first routes
+            self._coded = (st, L.code(L.structure_names, st.name))
+        L.structure[i] = self._coded[1]
+        issue.structure = st
+        if route.via is not None:
+            issue.depts = [route.via]
+            self.after(route.delay, self._to_intake, issue)
+            return
         if route.to is None:
             to = [self.departments[c] for c in cats]
             L.channel[i] = DEPARTMENTS
@@ -81,18 +94,25 @@ class IssuePipeline:
             L.channel[i] = (DEPARTMENTS if all(isinstance(x, Department) for x in to)
                             else L.code(L.channel_names, channel_name(to[0])))
         issue.depts = issue.homes = to  # never mutated: depts is replaced by slices
-        issue.structure, issue.joint = st, st.parallel(info)
-        if st is not self._coded[0]:  # a structure's code is fixed when it first routes
-            self._coded = (st, L.code(L.structure_names, st.name))
-        L.structure[i] = self._coded[1]
-        if route.transfers:
-            L.transfers[i] = route.transfers
-        if route.bounces:
-            L.bounces[i] = route.bounces
+        issue.joint = len(to) > 1 and st.parallel(info, self.random)
         if route.delay > 0:
             self.after(route.delay, self.on_arrive, issue)
         else:
             self.on_arrive(issue)
+
+    def _to_intake(self: CoGovModel, issue: Issue) -> None:
+        """The issue queues at an intake station (its jobs are intake work, not parts)."""
+        if not issue.live:
+            return
+        job = Job(issue, issue.depts[0], self.now)
+        issue.jobs = [job]
+        self.service.submit(job)
+
+    def _intake_done(self: CoGovModel, job: Job) -> None:
+        issue = job.issue
+        issue.jobs = []
+        issue.intakes += 1
+        self._route(issue)
 
     def channel_code(self: CoGovModel, station: Station) -> int:
         """The ledger's channel code for a station's kind (a new name is coded the first
@@ -135,6 +155,8 @@ class IssuePipeline:
             self.service.submit(job)
 
     def on_job_start(self: CoGovModel, job: Job) -> None:
+        if job.home.intake:  # classifying is not yet acting on the issue
+            return
         issue, L = job.issue, self.ledger
         i = issue.i
         if not issue.started:
@@ -145,8 +167,12 @@ class IssuePipeline:
             L.pooled_parts[i] += 1
 
     def on_job_done(self: CoGovModel, job: Job) -> None:
+        if job.home.intake:
+            self._intake_done(job)
+            return
         issue, L = job.issue, self.ledger
         i = issue.i
+        issue.outcomes.append((job.home, self._part_solved(job)))
         issue.parts_left -= 1
         if issue.parts_left > 0:
             return
@@ -159,7 +185,8 @@ class IssuePipeline:
             self.after(issue.structure.handoff(self.random), self.on_arrive, issue)
         elif issue.n_departments > 1 and issue.structure is not None:
             L.stage[i] = COORDINATION
-            delay = issue.structure.coordination(self.random) if issue.joint else 0.0
+            delay = (issue.structure.coordination(self.random, issue.n_departments)
+                     if issue.joint else 0.0)
             if delay > 0:
                 self.after(delay, self._close_resolved, issue)
             else:
@@ -200,9 +227,7 @@ class IssuePipeline:
         if resolved:
             L.stage[i] = CLOSED
             days = now - float(L.t_occur[i])
-            channel = int(L.channel[i])
-            solved = (self._solved(issue) if channel == DEPARTMENTS or channel > COUNCIL
-                      else True)
+            solved = self._answered(issue)
             L.solved[i] = solved
             self.observer.closed(now, days, solved)
         if not self.queueing:  # residents learn from how it ended
@@ -212,17 +237,25 @@ class IssuePipeline:
         self.open.pop(i, None)
         issue.jobs = []  # no cycle between a closed issue and its parts
 
-    def _solved(self: CoGovModel, issue: Issue) -> bool:
-        """Each department's part is really solved with that department's solve share (no draw
-        when it is 1); the callback tells each department whether its own part was."""
+    def _part_solved(self: CoGovModel, job: Job) -> bool:
+        """Whether a finished part was really solved: with its station's solve share (a
+        structure's own station: the owning department's), less for a generalist -- the
+        pooled team or another department's staff (`departments.generalist_solve`)."""
+        home = job.home
+        q = home.solve_share
+        if q is None:
+            q = self.departments[job.issue.category].solve_share
+        if job.server is not home:
+            q *= self.p["departments.generalist_solve"]
+        return self.random.random() < q
+
+    def _answered(self: CoGovModel, issue: Issue) -> bool:
+        """An issue is solved when every part was; each department hears, by callback,
+        whether its own part was (what ratings count)."""
         solved = True
-        owner = self.departments[issue.category]
-        for d in issue.homes:
-            rated = isinstance(d, Department)  # a structure's own station: as the owner would
-            q = d.solve_share if rated else owner.solve_share
-            ok = q >= 1.0 or self.random.random() < q
-            if rated:
-                d.rated_closed += 1
-                d.rated_solved += ok
+        for home, ok in issue.outcomes:
+            if isinstance(home, Department):
+                home.rated_closed += 1
+                home.rated_solved += ok
             solved = solved and ok
         return solved

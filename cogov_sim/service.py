@@ -71,6 +71,10 @@ class Station:
     """Its parts may need field work after the staff time (ODD 7.7)."""
     helps_when_idle = False
     """Its idle staff take other stations' lifted parts."""
+    solve_share: float | None = None
+    """Chance its handling really solves a part; None: as the owning department's."""
+    intake = False
+    """Its jobs are intake work (classifying an issue before it is routed), not parts."""
 
     def init_station(self, servers: int, mean_days: float) -> None:
         self.servers = int(servers)
@@ -130,6 +134,7 @@ class ServiceNetwork:
         """Take the parameters the hot path reads (again after a mid-run change)."""
         self._cv, self._lognormal = p["issues.service_cv"], p["issues.service_dist"] == "lognormal"
         self._field = (p["issues.field_days"], p["issues.field_share"], p["issues.field_cv"])
+        self._generalist = p["departments.generalist_days"]
 
     def service_time(self, mean: float) -> float:
         cv, rnd = self._cv, self._rnd
@@ -170,7 +175,10 @@ class ServiceNetwork:
         station.busy += 1
         job.state, job.server, job.t_start = Job.SERVING, station, t
         self._on_start(job)
-        self._after(self.service_time(job.home.mean_days), self.finish, job)
+        mean = job.home.mean_days
+        if station is not job.home:  # the pooled team or another department: a generalist
+            mean *= self._generalist
+        self._after(self.service_time(mean), self.finish, job)
 
     def finish(self, job: Job) -> None:
         t = self.model.now

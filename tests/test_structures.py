@@ -124,7 +124,6 @@ class Depot(Structure):
     name = "depot"
     title, title_zh = "repair depot", "维修站"
     summary, summary_zh = "one door; a depot takes repair issues", "一门受理；维修站承接维修事项"
-    joint = True
     marker, colour = "s", "#1f77b4"
     key_params = ("depot.servers",)
     params = [
@@ -201,12 +200,14 @@ def test_saved_ledgers_read_back_with_names(tmp_path) -> None:
 
 def test_route_is_the_only_thing_a_structure_must_define() -> None:
     class Half(Structure):
-        title, title_zh, summary, joint = "half", "半", "", True
+        title, title_zh, summary = "half", "半", ""
 
         def route(self, issue, rnd, ctx):
             return Route(0.0)
 
-    assert Half({}).parallel(None) is True and Half({}).discovery_hazard(None) == 0.0
+    # without a joint_share row its departments work one after another, at no joint cost
+    assert Half({}).parallel(None, None) is False and Half({}).discovery_hazard(None) == 0.0
+    assert Half({}).coordination(None, 3) == 0.0
 
 
 PLATFORMS = '''
@@ -218,7 +219,6 @@ class Platforms(Structure):
     name = "platforms-test"
     title, title_zh = "four platforms", "四平台"
     summary = "platforms staffed by seconded department staff; pooled team for category 1"
-    joint = True
     params = [P("platforms-test.share", "float", 0.25, "share", "Seconded share", "抽调比例",
                 low=0.0, high=1.0, source="assumption")]
 

@@ -60,6 +60,9 @@ class Mechanism:
     """What `cogov mechanisms` changes to switch it (off, or on where scenarios leave it off)."""
     params: ClassVar[list[Param]] = []
     """Its own rows of the parameter table (the switch among them)."""
+    parts: ClassVar[dict[str, tuple[str, dict[str, Any]]]] = {}
+    """Parts that can be switched off alone (`cogov mechanisms` gives each a row): key ->
+    (title, change)."""
     order: ClassVar[int] = 100
     """Its place among mechanisms: hooks run in this order (then by name)."""
     series: ClassVar[tuple[str, ...]] = ()

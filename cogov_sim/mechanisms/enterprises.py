@@ -31,6 +31,11 @@ class SocialEnterprises(Mechanism):
         P("enterprise.service_days", "float", 1.0, "day",
           "Mean days for a social enterprise to deliver a service", "社会企业提供一次服务的平均天数",
           low=0.01, high=365.0, source="assumption"),
+        P("enterprise.solve_share", "float", 0.7266, "probability",
+          "Chance a social enterprise's service really solves the issue",
+          "社会企业服务真正解决事项的概率", low=0.0, high=1.0, live=True,
+          source="assumption: as a department's unrated share "
+                 "(departments.solve_share), so no channel starts ahead"),
         P("enterprise.jobs_per_server", "float", 40.0, "issue",
           "Paid jobs of revenue that fund one more server", "每增加一个服务力量所需的付费订单数",
           low=1.0, high=10_000.0, source="assumption"),
@@ -48,6 +53,10 @@ class SocialEnterprises(Mechanism):
 
     def stations(self) -> Sequence[Station]:
         return self.firms
+
+    def apply(self) -> None:
+        for e in self.firms:
+            e.solve_share = self.p["enterprise.solve_share"]
 
     def month_growth(self, day: int) -> None:
         for e in self.firms:

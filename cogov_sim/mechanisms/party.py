@@ -44,6 +44,11 @@ class PartyMobilisation(Mechanism):
         P("party.council_attendance", "float", 0.25, "probability",
           "Chance a resident with propensity 1 attends a council", "参与倾向为1的居民出席议事会的概率",
           low=0.0, high=1.0, source="assumption"),
+        P("party.council_solve_share", "float", 0.7266, "probability",
+          "Chance council volunteers really solve a community issue they take",
+          "议事会志愿队真正解决其承接社区事项的概率", low=0.0, high=1.0, live=True,
+          source="assumption: as a department's unrated share "
+                 "(departments.solve_share), so no channel starts ahead"),
         P("party.council_volunteers_per_issue", "float", 8.0, "person",
           "Attendees a council needs to take one community issue out of a department's queue and "
           "solve it with residents (co-production)", "议事会承接一件社区事项（居民共同解决）所需的出席人数",
@@ -59,6 +64,10 @@ class PartyMobilisation(Mechanism):
         self.teams = [CouncilTeam(m, b, self.p["selforg.service_days"])
                       for b in range(m.net.n_neighbourhoods)]
         self._attendees: np.ndarray | None = None
+
+    def apply(self) -> None:
+        for team in self.teams:
+            team.solve_share = self.p["party.council_solve_share"]
 
     def stations(self) -> Sequence[Station]:
         return self.teams

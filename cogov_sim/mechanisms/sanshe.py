@@ -39,6 +39,11 @@ class Sanshe(Mechanism):
         P("sanshe.service_days", "float", 2.0, "day",
           "Mean days for a social organisation project to solve a community issue",
           "社会组织项目解决社区事项的平均天数", low=0.01, high=365.0, source="assumption"),
+        P("sanshe.solve_share", "float", 0.7266, "probability",
+          "Chance a social-work project really solves a community issue",
+          "社工与社会组织项目真正解决社区事项的概率", low=0.0, high=1.0, live=True,
+          source="assumption: as a department's unrated share "
+                 "(departments.solve_share), so no channel starts ahead"),
         P("sanshe.cultivation_rate", "float", 0.1, "1/month",
           "Monthly chance an active self-organisation is cultivated into a social organisation",
           "活跃自组织每月被培育为社会组织的概率", low=0.0, high=1.0, source="assumption"),
@@ -61,6 +66,7 @@ class Sanshe(Mechanism):
     staffed = stations
 
     def apply(self) -> None:
+        self.hub.solve_share = self.p["sanshe.solve_share"]
         self._staff()
 
     def _staff(self) -> None:

@@ -45,6 +45,11 @@ class SelfOrganisations(Mechanism):
         P("selforg.service_days", "float", 2.0, "day",
           "Mean days for a self-organisation to solve a small community issue",
           "自组织解决社区小事的平均天数", low=0.01, high=365.0, source="assumption"),
+        P("selforg.solve_share", "float", 0.7266, "probability",
+          "Chance a self-organisation's handling really solves a community issue",
+          "自组织处置真正解决社区事项的概率", low=0.0, high=1.0, live=True,
+          source="assumption: as a department's unrated share "
+                 "(departments.solve_share), so no channel starts ahead"),
         P("selforg.members_per_job", "float", 8.0, "person",
           "Active members needed per issue a group handles at once", "每同时处理一件事所需活跃成员数",
           low=1.0, high=1000.0, source="assumption"),
@@ -87,6 +92,7 @@ class SelfOrganisations(Mechanism):
         w = m.pop.propensity[pool]
         members = m.rng.choice(pool, size, replace=False, p=w / w.sum())
         org = SelfOrganisation(m, nb, members, self.p["selforg.service_days"])
+        org.solve_share = self.p["selforg.solve_share"]
         m.pop.member[members] = org.unique_id
         m.self_orgs.append(org)
 
@@ -98,6 +104,10 @@ class SelfOrganisations(Mechanism):
             self.by_nb.setdefault(o.neighbourhood, []).append(o)
         self.members = float(np.count_nonzero(m.pop.member >= 0))
         m.pop.memberships_changed()
+
+    def apply(self) -> None:
+        for org in self.model.self_orgs:
+            org.solve_share = self.p["selforg.solve_share"]
 
     def activities(self, day: int) -> Sequence[Callable[[np.ndarray, int], None]]:
         return (self._active_members,)

@@ -24,6 +24,11 @@ class Supervision(Mechanism):
     name = "supervision"
     title, title_zh = "supervision (督办, rhythm, rating) off", "关闭督导落实（督办、节奏、考核）"
     switch, off, order = SWITCH, {SWITCH: False}, 30
+    parts = {
+        "deadline": ("supervision's deadline lifting alone off", {"supervision.deadline_days": 365.0}),
+        **{beat: (f"supervision's {beat} beat alone off", {f"supervision.{beat}_days": 3650.0})
+           for beat in BEATS},
+    }
     params = [
         P("mechanisms.supervision", "bool", False, "",
           "Supervision (督导落实): overdue issues are lifted and reassigned to idle staff; the "
@@ -71,32 +76,27 @@ class Supervision(Mechanism):
           "Share of the gap to the best-rated department's solve share a department closes at a "
           "drill", "拉练时部门向考核最优部门解决率缩小差距的比例", low=0.0, high=1.0,
           source="assumption"),
-        P("supervision.prior_days", "float", 0.0, "day",
-          "Days the rhythm had already run before the simulated period (a mature system): "
-          "departments start from the expected result of that many ratings",
-          "模拟开始前督导节奏已运行的天数（成熟体系）：部门解决率从相应考核次数的期望结果起步",
-          low=0.0, high=36500.0, source="assumption"),
+        P("supervision.meeting_staff_days", "float", 0.5, "staff-day",
+          "Staff time each department gives an on-site meeting (one member away this long)",
+          "每次现场会各部门投入的人员时间（一人离岗的天数）", low=0.0, high=30.0, degenerate=0.0,
+          source="assumption (half a working day)"),
+        P("supervision.dispatch_staff_days", "float", 0.5, "staff-day",
+          "Staff time each department gives a dispatch meeting", "每次调度会各部门投入的人员时间",
+          low=0.0, high=30.0, degenerate=0.0, source="assumption (half a working day)"),
+        P("supervision.rating_staff_days", "float", 1.0, "staff-day",
+          "Staff time each department spends on a rating: reports, ledgers, inspections "
+          "(形式主义's burden)", "每次考核各部门用于报表、台账、迎检的人员时间（形式主义负担）",
+          low=0.0, high=30.0, degenerate=0.0, source="assumption (a working day a quarter)"),
+        P("supervision.drill_staff_days", "float", 2.0, "staff-day",
+          "Staff time each department spends on a drill (visiting, comparing)",
+          "每次拉练各部门投入的人员时间（观摩比较）", low=0.0, high=30.0, degenerate=0.0,
+          source="assumption (two working days)"),
     ]
 
     def attach(self) -> None:
         self.start: int | None = None
         """The day the rhythm started (None while supervision is off)."""
         self.periods = (1, 1, 1, 1)
-        q0 = self.initial_solve_share()
-        for d in self.model.departments:
-            d.solve_share = q0
-
-    def initial_solve_share(self) -> float:
-        """Departments' solve share at day 0: the unrated level, or, if the rhythm had already
-        run `supervision.prior_days` (a mature system), the expected result of that many
-        ratings: each makes up `rating_response` of the gap to the ceiling."""
-        p = self.p
-        q0, top = p["departments.solve_share"], p["departments.solve_ceiling"]
-        if not self.on or q0 >= top:
-            return q0
-        ratings = int(p["supervision.prior_days"] // max(1, round(p["supervision.rating_days"])))
-        return top - (top - q0) * (1.0 - p["supervision.rating_response"]) ** ratings
-
     def deadline(self) -> float | None:
         return self.p["supervision.deadline_days"] if self.on else None
 
@@ -110,12 +110,17 @@ class Supervision(Mechanism):
                 d.rated_closed = d.rated_solved = 0
 
     def day_begins(self, day: int) -> None:
-        """The beats falling on `day`, in the order meeting, dispatch, rating, drill."""
+        """The beats falling on `day`, in the order meeting, dispatch, rating, drill; each
+        takes one of every department's staff away for its staff-days."""
         start, p = self.start, self.p
         if start is None or day <= start:
             return
-        meeting, dispatch, rating, drill = ((day - start) % period == 0
-                                            for period in self.periods)
+        beats = [(day - start) % period == 0 for period in self.periods]
+        for beat, due in zip(BEATS, beats, strict=True):
+            if due:
+                for d in self.model.departments:
+                    self.model.send_away(d, p[f"supervision.{beat}_staff_days"])
+        meeting, dispatch, rating, drill = beats
         if meeting:
             self.on_site_meeting(int(p["supervision.meeting_cases"]))
         if dispatch:
@@ -149,7 +154,7 @@ class Supervision(Mechanism):
         received = np.array([d.received for d in m.departments], dtype=float)
         if received.sum() == 0:
             return
-        m.staff_departments(sum(d.servers for d in m.departments), received)
+        m.staff_departments(sum(d.allocated for d in m.departments), received)
         for d in m.departments:
             d.received = 0
         m.service.rebalance(list(m.departments))

@@ -35,6 +35,8 @@ class IssueInfo(NamedTuple):
     rural: bool
     public: bool
     time: float
+    intakes: int = 0
+    """Intake jobs it has been through (`Route.via`)."""
 
     @property
     def multi(self) -> bool:
@@ -50,6 +52,10 @@ class Route(NamedTuple):
     transfers: int = 0
     bounces: int = 0
     to: Sequence[Any] | None = None
+    via: Any = None
+    """An intake station (`Context.add_station(..., intake=True)`): after `delay` the issue
+    queues there for intake work (classification), then `route` is asked again with
+    `IssueInfo.intakes` one higher. The routing stage includes that queue."""
 
 
 class Context(Protocol):
@@ -65,8 +71,10 @@ class Context(Protocol):
     @property
     def departments(self) -> Sequence[Any]: ...
     def add_station(self, kind: str, label: str, label_zh: str, servers: int,
-                    mean_days: float, *, field_work: bool = True,
-                    liftable: bool = False) -> Any: ...
+                    mean_days: float, *, field_work: bool = True, liftable: bool = False,
+                    seconded: float = 0.0, intake: bool = False) -> Any: ...
+    @property
+    def pool(self) -> Any: ...
     def add_agent(self, cls: type, *args: Any) -> Any: ...
     def waiting(self, station: Any) -> int: ...
     def free(self, station: Any) -> bool: ...
@@ -89,8 +97,6 @@ class Structure(ABC):
     summary_zh: ClassVar[str] = ""
     params: ClassVar[list[Param]] = []
     """Its own rows of the parameter table, named `<name>.<leaf>`."""
-    joint: ClassVar[bool]
-    """Default for `parallel`: the departments an issue needs are dispatched at once."""
     marker: ClassVar[str] = "*"
     """Matplotlib marker of its hub in the visualiser's network picture."""
     colour: ClassVar[str] = "#ff7f0e"
@@ -129,16 +135,18 @@ class Structure(ABC):
     def route(self, issue: IssueInfo, rnd: random.Random, ctx: Context) -> Route:
         """Sample the journey of a newly known issue that needs departments."""
 
-    def parallel(self, issue: IssueInfo) -> bool:
-        """True: the stations an issue goes to work on it at once; False: one after another."""
-        return self.joint
+    def parallel(self, issue: IssueInfo, rnd: random.Random) -> bool:
+        """For an issue sent to several stations: True, they work on it at once (jointly);
+        False, one after another. Default: jointly with the chance the structure's row
+        `<name>.joint_share` gives; a structure without that row works one after another."""
+        return "joint_share" in self.p and rnd.random() < self.p["joint_share"]
 
     def handoff(self, rnd: random.Random) -> float:
         """Delay between one department finishing and the next receiving (sequential only)."""
         return 0.0
 
-    def coordination(self, rnd: random.Random) -> float:
-        """Overhead of joint work after the last department finishes (multi-department only)."""
+    def coordination(self, rnd: random.Random, n_departments: int) -> float:
+        """Overhead of joint work after the last of `n_departments` (> 1) finishes."""
         return 0.0
 
     def report_deadline(self) -> float | None:

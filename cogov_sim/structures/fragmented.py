@@ -18,7 +18,6 @@ class Fragmented(Structure):
     title_zh = "九龙治水（条块分割）"
     summary = "many doors: guess the department, transfers and bounces, sequential hand-offs"
     summary_zh = "多头受理：自行找部门，错转推诿，跨部门事项依次移交"
-    joint = False
     marker, colour = "", "#999999"
     key_params = ("fragmented.guess_accuracy", "fragmented.handoff_days")
     params: ClassVar[list[Param]] = [
@@ -41,6 +40,15 @@ class Fragmented(Structure):
         P("fragmented.handoff_days", "float", 3.0, "day",
           "Mean delay handing a cross-cutting issue to the next department",
           "跨部门事项移交下一部门的平均延迟", low=0.0, high=365.0, degenerate=0.0, source="assumption"),
+        P("fragmented.joint_share", "float", 0.1, "share",
+          "Share of multi-department issues handled jointly after all (联合执法, joint "
+          "enforcement); the rest pass from department to department",
+          "多部门事项仍以联合执法方式共同处置的比例；其余在部门间依次移交", low=0.0, high=1.0,
+          source="assumption (联合执法 exists before the reform, rarely)"),
+        P("fragmented.coordination_days", "float", 2.0, "day",
+          "Mean overhead of joint enforcement per department beyond the first, with no one "
+          "coordinating", "联合执法中每增加一个部门的平均额外耗时（无统筹）", low=0.0, high=365.0,
+          degenerate=0.0, source="assumption (twice the committee's: no coordinator)"),
         P("fragmented.max_transfers", "int", 50, "transfer",
           "Transfers after which the issue is taken in wherever it is (a guard: rarely reached "
           "unless departments almost never forward correctly)",
@@ -65,6 +73,9 @@ class Fragmented(Structure):
             t += exp(rnd, p["transfer_days"])
             right = rnd.random() < p["transfer_accuracy"]
         return Route(t, transfers, bounces)
+
+    def coordination(self, rnd: random.Random, n_departments: int) -> float:
+        return exp(rnd, self.p["coordination_days"] * (n_departments - 1))
 
     def handoff(self, rnd: random.Random) -> float:
         return exp(rnd, self.p["handoff_days"])

@@ -28,7 +28,6 @@ class Shanghai(Committee):
     title_zh = "区域化党建（上海）"
     summary = "one door; member units of the area claim issues with their own staff and find them"
     summary_zh = "一门受理；区域内驻区单位认领事项、以自身力量办理，在职党员参与发现"
-    joint = True
     marker, colour = "h", "#d62728"
     key_params = ("shanghai.units_per_10000", "shanghai.claim_share")
     params: ClassVar[list[Param]] = [

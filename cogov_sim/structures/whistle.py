@@ -18,7 +18,6 @@ class Whistle(Structure):
     title_zh = "街乡吹哨、部门报到"
     summary = "the street summons all departments at once, with a report deadline; silos stay"
     summary_zh = "街道吹哨，所需部门同时报到，限时处置；力量仍在各部门"
-    joint = True
     marker, colour = "*", "#ff7f0e"
     key_params = ("whistle.accuracy", "whistle.report_days")
     params: ClassVar[list[Param]] = [
@@ -31,9 +30,14 @@ class Whistle(Structure):
         P("whistle.redispatch_days", "float", 2.0, "day",
           "Mean delay when the wrong department was summoned", "吹哨叫错部门后重新吹哨的平均延迟",
           low=0.0, high=365.0, degenerate=0.0, source="assumption"),
+        P("whistle.joint_share", "float", 1.0, "share",
+          "Share of multi-department issues whose departments are all summoned at once; the "
+          "rest pass one after another", "多部门事项所需部门同时报到的比例；其余依次办理",
+          low=0.0, high=1.0, source="seed 004: 吹哨 summons the departments at once"),
         P("whistle.coordination_days", "float", 1.0, "day",
-          "Mean overhead of the joint on-site meeting for a multi-department issue",
-          "多部门现场会商的平均额外耗时", low=0.0, high=365.0, degenerate=0.0, source="assumption"),
+          "Mean overhead of the joint on-site meeting per department beyond the first",
+          "多部门现场会商中每增加一个部门的平均额外耗时", low=0.0, high=365.0, degenerate=0.0,
+          source="assumption"),
         P("whistle.report_days", "float", 2.0, "day",
           "Departments must start on a summoned issue within this deadline, or it is escalated",
           "部门须在该时限内报到处置，否则升级督办", low=0.1, high=365.0, degenerate=1e9, source="assumption"),
@@ -46,8 +50,8 @@ class Whistle(Structure):
             return Route(t)
         return Route(t + exp(rnd, self.p["redispatch_days"]), transfers=1)
 
-    def coordination(self, rnd: random.Random) -> float:
-        return exp(rnd, self.p["coordination_days"])
+    def coordination(self, rnd: random.Random, n_departments: int) -> float:
+        return exp(rnd, self.p["coordination_days"] * (n_departments - 1))
 
     def report_deadline(self) -> float | None:
         return self.p["report_days"]

@@ -29,7 +29,6 @@ class Wuhan(Whistle):
     title_zh = "红色引擎工程（武汉）"
     summary = "street and community party committees summon units; red property; members sent down"
     summary_zh = "街道大工委、社区大党委吹哨调度；红色物业承接物业事项；党员下沉社区动员"
-    joint = True
     marker, colour = "P", "#c00000"
     key_params = ("wuhan.property_servers", "wuhan.sent_per_1000")
     params: ClassVar[list[Param]] = [
