@@ -193,7 +193,7 @@ def test_lesson_walks_the_reform_one_dial_at_a_time():
             assert "custom" not in s.right.title("en") and "自定义" not in s.right.title("zh")
         before = s.right
     assert [st.settings(1, {}).reference is not None for st in lesson.STEPS] == [
-        False, False, False, True, True, True, True]
+        False, False, False, True, True, True]
     last = lesson.STEPS[-1].settings(1, {})
     assert last.right.spec().params == sd.Side.of("committee").spec().params
 

@@ -12,8 +12,7 @@ from cogov_sim.viz.sides import Settings, Side
 
 STRUCTURE = {"structure": "committee"}
 POOLED = {**STRUCTURE, "mechanisms.pooled_fraction": 0.3}
-GRID = {**POOLED, "mechanisms.grid_discovery": True}
-SUPERVISION = {**GRID, "mechanisms.supervision": True, "supervision.prior_days": 1095.0}
+SUPERVISION = {**POOLED, "mechanisms.supervision": True}
 
 
 def fragmented() -> Side:
@@ -27,9 +26,7 @@ def stage(label: tuple[str, str], overrides: dict[str, Any]) -> Callable[[], Sid
 
 ONE_DOOR = stage(("一门受理（只换结构）", "one door (structure only)"), STRUCTURE)
 PLUS_POOL = stage(("一门＋综合队伍", "one door + street team"), POOLED)
-PLUS_GRID = stage(("一门＋队伍＋网格", "one door + team + grid"), GRID)
-PLUS_SUPERVISION = stage(("一门＋队伍＋网格＋督办", "one door + team + grid + supervision"),
-                         SUPERVISION)
+PLUS_SUPERVISION = stage(("一门＋队伍＋督办", "one door + team + supervision"), SUPERVISION)
 
 
 @dataclass(frozen=True)
@@ -74,43 +71,38 @@ STEPS: tuple[Step, ...] = (
           "Press Play, pause at day 180 and note the resolution time (restricted mean)."),
          lambda: None),
     Step(("只换结构：一个门进", "Only the structure: one door"),
-         ("右侧只把结构换成社治委：一号通受理、所有相关部门同时派单。转办几乎消失，解决时间通常缩短五六天——"
-          "按本导学的顺序，这是最大的一步（约占完整改革缩短量的三分之一）。「差」一栏就是这一步自己的效果。",
+         ("右侧只把结构换成社治委：一号通受理、所有相关部门同时派单，各部门分散的网格并成一张网。转办几乎消失，事项更早被发现；"
+          "但中心的接线员有限，事项要在中心排队分类。「差」一栏就是这一步自己的效果。",
           "The right side changes only the structure: one door, all departments dispatched at "
-          "once. Transfers almost vanish and the resolution time usually falls by five or six "
-          "days: in this lesson's order the largest single step (about a third of the whole "
-          "reform's gain). The last column is this step's own effect."),
-         ("把「事项发生率」调高，看哪一侧先被压垮（看解决时间和「仍未解决」，别看仅已解决事项的平均）。",
-          "Raise the issue rate and see which side is overwhelmed first (watch the resolution "
-          "time and the share still open, not the closed-only mean)."),
+          "once, the departments' separate grids merged into one. Transfers almost vanish and "
+          "issues are found sooner; but the centre has few operators, so issues queue there to "
+          "be classified. The last column is this step's own effect."),
+         ("把「事项发生率」调高到 0.6 以上，看哪一侧先被压垮：一个门也可能成为瓶颈"
+          "（看解决时间和「仍未解决」，别看仅已解决事项的平均）。",
+          "Raise the issue rate above 0.6 and see which side is overwhelmed first: one door can "
+          "become the bottleneck (watch the resolution time and the share still open, not the "
+          "closed-only mean)."),
          ONE_DOOR),
     Step(("加上一支队伍统管", "Add the pooled street team"),
-         ("左侧是上一步（一门受理），右侧再把三成部门力量下沉到街道综合队伍，谁有空谁办：时间条里的「排队」变短。"
-          "「差」是这一步自己的效果，下方的累计是相对九龙治水的总效果。",
+         ("左侧是上一步（一门受理），右侧再把三成部门力量下沉到街道综合队伍，谁有空谁办：时间条里的「排队」变短，"
+          "但综合队伍是通才，办得慢一些、解决得少一些。「差」是这一步自己的效果，下方的累计是相对九龙治水的总效果。",
           "Left: the previous step (one door); right: a third of department staff also sink "
-          "into one street team that serves any category: the waiting part of the bar shrinks. "
-          "The last column is this step's own effect; the running total below is against "
-          "九龙治水."),
+          "into one street team that serves any category: the waiting part of the bar shrinks, "
+          "but generalists work slower and solve less. The last column is this step's own "
+          "effect; the running total below is against 九龙治水."),
          ("在「设置」里拖动「一支队伍统管」的比例，或减少部门办理组，看综合队伍能顶多久。",
           "In Settings, move the pooled-team share, or cut department staff, and see how long "
           "the pooled team copes."),
          PLUS_POOL, ONE_DOOR, True),
-    Step(("加上网格主动发现", "Add grid discovery"),
-         ("网格员在居民投诉前发现事项（未诉先办）：时间条最左边的「被发现」缩短。",
-          "Grid workers find issues before residents complain: the discovery part, at the left "
-          "of the bar, shrinks."),
-         ("切到「社区网络」，看深色三角（还没被发现的事项）是否变少。",
-          "Open Community and see whether the dark triangles (issues not yet discovered) thin "
-          "out."),
-         PLUS_GRID, PLUS_POOL, True),
     Step(("加上督办与考评", "Add supervision and rating"),
-         ("超期事项被提级改派，部门按考评用心办（督导节奏按已运行三年的成熟体系起步）：「真正解决」的比例上升。",
-          "Overdue issues are lifted and reassigned, and rated departments solve more (the "
-          "rating starts as a mature system that has run three years): the share really solved "
-          "rises."),
+         ("超期事项被提级改派，部门按季度考评逐步用心办：「真正解决」的比例在每次考评后上升；"
+          "而现场会、考评和拉练也占用部门人员的时间。",
+          "Overdue issues are lifted and reassigned, and departments rated each quarter solve "
+          "more after each rating; meetings, ratings and drills also take departments' staff "
+          "time."),
          ("换一个随机种子，看这一步的效果是否还在。",
           "Try another seed: does this step's effect hold?"),
-         PLUS_SUPERVISION, PLUS_GRID, True),
+         PLUS_SUPERVISION, PLUS_POOL, True),
     Step(("完整改革：加上党建引领与服务中心", "The full reform: party mobilisation and centres"),
          ("右侧现在就是社治委情景。议事会和党群服务中心让更多居民参与：看「参与率」，以及参与带来的更早发现。",
           "The right side is now the committee scenario. Councils and service centres bring "
