@@ -372,7 +372,10 @@ def test_a_task_dask_gives_up_on_is_failed_with_its_cause(tmp_path: Path, capsys
 
     f = tmp_path / "exp.toml"
     f.write_text(f'model = "{__name__}:kills_its_worker"\n[grid]\nx = [0.1, 0.5, 0.3]\n')
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+    # one task on the worker at a time (no innocent task dies with it), given up after its
+    # second death
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                          "distributed.scheduler.worker-saturation": 1.0}), \
             distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                      host="127.0.0.1", dashboard_address=None) as cluster:
         code = cli.main(["batch", str(f), "--out", str(tmp_path / "o"), "--chunk", "1",
