@@ -387,15 +387,22 @@ def test_heavy_load_no_readout_calls_the_committee_worse(viz, browser):
     w.close()
 
 
+STAGE_BOX = """() => {
+  const g = [...document.querySelectorAll('.cogov-stage .js-plotly-plot')].find(x => x.offsetParent);
+  const bars = g ? [...g.querySelectorAll('.bars path')] : [];
+  if (bars.length < 6) return null;
+  const svg = g.querySelector('.main-svg').getBoundingClientRect();
+  return { x: svg.x, width: svg.width, right: Math.max(...bars.map(p => p.getBoundingClientRect().right)),
+           xtitle: !!g.querySelector('.xtitle') };
+}"""
+
+
 def stage_drawn(pg) -> None:
     """The stage chart has bars, inside the screen, its axis and last segment not cut off."""
-    pg.wait_for_function("() => document.querySelectorAll('.cogov-stage .bars path').length >= 6")
-    svg = pg.locator(".cogov-stage .main-svg").first.bounding_box()
-    assert svg["width"] >= 300 and svg["x"] + svg["width"] <= W + 0.5
-    right = pg.evaluate("() => Math.max(...[...document.querySelectorAll('.cogov-stage .bars path')]"
-                        ".map(p => p.getBoundingClientRect().right))")
-    assert right <= svg["x"] + svg["width"]
-    assert pg.locator(".cogov-stage .xtitle").is_visible()
+    pg.wait_for_function(STAGE_BOX)
+    box = pg.evaluate(STAGE_BOX)
+    assert box["width"] >= 300 and box["x"] + box["width"] <= W + 0.5, box
+    assert box["right"] <= box["x"] + box["width"] and box["xtitle"], box
 
 
 def test_stage_chart_never_blank_cold_after_switching_and_loading(viz, browser, tmp_path):
@@ -404,6 +411,7 @@ def test_stage_chart_never_blank_cold_after_switching_and_loading(viz, browser, 
         pg = w.page
         if lang_button:
             pg.locator(lang_button).click()
+            w.day_is("Day 0 / 365")
         pg.wait_for_selector(".cogov-stage .annotation")  # empty yet: it says so
         w.pick(".cogov-every", "30 ")
         pg.locator(".cogov-step").click()
@@ -433,7 +441,7 @@ def test_stage_chart_never_blank_cold_after_switching_and_loading(viz, browser, 
     pg.get_by_role("tab", name="Lesson").click()
     for k in range(2, 8):
         pg.get_by_role("button", name="Next").click()
-        pg.wait_for_function("t => document.querySelector('.cogov-lesson-count').innerText === t",
+        pg.wait_for_function("t => (document.querySelector('.cogov-lesson-count') || {}).innerText === t",
                              arg=f"Step {k} of 7")
     pg.wait_for_function("() => document.querySelector('.cogov-pick0').innerText"
                          ".includes('supervision')")
