@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cogov_sim.viz.browser import ARGS, CHROMIUM, server
+from cogov_sim.viz.browser import ARGS, CHROMIUM, SHOWN_DAYS, same_day, server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SOAK_S = 300
@@ -26,21 +26,7 @@ WATCH = """() => {
   new MutationObserver(() => window.__changes.push([performance.now(), el.innerText]))
     .observe(el, { subtree: true, childList: true, characterData: true });
 }"""
-SHOWN = """() => ({
-  label: parseInt(document.querySelector('.cogov-day').innerText.replace(/[^0-9 ]/g, ' ').trim()),
-  table: parseInt(document.querySelector('.cogov-table').dataset.day),
-  charts: [...document.querySelectorAll('.cogov-stage .js-plotly-plot, .cogov-trends .js-plotly-plot')]
-    .map(g => g.layout.meta),
-})"""
 CLICK = "sel => { document.querySelector(sel).click(); return performance.now(); }"
-
-
-def settled(pg) -> dict:
-    """Wait until label, table and both charts agree; return what they show."""
-    pg.wait_for_function(f"() => {{ const s = ({SHOWN})(); return s.charts.length === 2 && "
-                         "s.charts.every(c => c === s.label) && s.table === s.label; }",
-                         timeout=10_000)
-    return pg.evaluate(SHOWN)
 
 
 def test_five_minutes_of_play_on_a_saturated_machine(tmp_path: Path):
@@ -65,20 +51,20 @@ def test_five_minutes_of_play_on_a_saturated_machine(tmp_path: Path):
             start = time.monotonic()
             played = 0
             while time.monotonic() - start < SOAK_S:
-                before = settled(pg)["label"]
+                before = same_day(pg, timeout=10_000)["label"]
                 pg.evaluate(CLICK, ".cogov-play")  # play
                 pg.wait_for_function(f"() => parseInt(document.querySelector('.cogov-day')"
                                      f".innerText.replace(/[^0-9 ]/g, ' ').trim()) > {before}")
                 for _ in range(4):  # while playing: the charts at most one frame behind
                     pg.wait_for_timeout(1500)
-                    s = pg.evaluate(SHOWN)
+                    s = pg.evaluate(SHOWN_DAYS)
                     assert all(s["label"] - 30 <= c <= s["label"] for c in s["charts"]), s
                 n = pg.evaluate("() => window.__changes.length")
                 clicked = pg.evaluate(CLICK, ".cogov-play")  # pause (or play again at the end)
                 pg.wait_for_timeout(2500)
                 after = [c for c in pg.evaluate("() => window.__changes")[n:] if c[0] > clicked]
                 running = pg.inner_text(".cogov-play") != "▶ 播放"
-                s = settled(pg)
+                s = same_day(pg, timeout=10_000)
                 if s["label"] == 365:  # reached the end while playing: reset
                     if running:
                         pg.evaluate(CLICK, ".cogov-play")
@@ -90,7 +76,7 @@ def test_five_minutes_of_play_on_a_saturated_machine(tmp_path: Path):
                     shown = [c[0] for c in pg.evaluate("() => window.__changes")[n:]
                              if c[1].startswith("第 0 ")]
                     resets.append((shown[0] - clicked) / 1000)
-                    assert settled(pg)["label"] == 0
+                    assert same_day(pg, timeout=10_000)["label"] == 0
                     continue
                 assert not running, "Play did not stop"
                 assert len({c[1] for c in after}) <= 1, after  # at most the frame in flight
