@@ -70,6 +70,9 @@ class Watch:
         self.errors: list[str] = []
         pg = self.page
         pg.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        pg.on("request", lambda r: r.url.split(":")[0] in ("http", "https", "ws", "wss")
+              and not r.url.startswith(url.rstrip("/"))
+              and self.failed.append(f"{r.url} is not this server"))  # nothing else contacted
         pg.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} {r.status}"))
         pg.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         pg.on("pageerror", lambda e: self.errors.append(str(e)))
