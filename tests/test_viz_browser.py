@@ -469,5 +469,5 @@ def test_chinese_messages_name_what_they_are_about_and_extends_path_refused(viz,
     folder.press("Tab")
     pg.locator(".cogov-batch").click()
     pg.wait_for_function("t => document.querySelector('.cogov-msg-error').innerText === t",
-                         arg=f"{tmp_path} 不是批量运行的结果文件夹（缺少 manifest.json 或 plan.parquet）")
+                         arg=f"{tmp_path} 不是批量运行的结果文件夹（缺少 manifest.json / plan.parquet）")
     w.close()

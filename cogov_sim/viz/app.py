@@ -374,6 +374,7 @@ def Page() -> None:
             parent = sd.bad_parent(text)
             if parent is not None:
                 message.set(("error", t("file_extends", lang.value, file=name, value=parent,
+                                        key="extends",
                                         allowed="、".join(sorted(available())) if lang.value == "zh"
                                         else ", ".join(sorted(available())))))
                 return
