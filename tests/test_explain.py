@@ -131,7 +131,7 @@ def test_cli_json_files_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["explain", "fragmented", "committee", "--from", str(out / "explain.json")]) == 2
     assert "--from" in capsys.readouterr().err
     assert main(["explain", "fragmented", "committee", "--estimate", "--workers", "2"]) == 0
-    assert "640 runs" in capsys.readouterr().out
+    assert "320 runs" in capsys.readouterr().out
     assert main(["explain", "committee", "committee"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("cogov: error: ") and "do not differ" in err[0]

@@ -59,8 +59,9 @@ def test_shipped_scenarios_differ_where_they_say():
     assert whistle["structure"] == "whistle"
     assert comm["mechanisms.pooled_fraction"] == 0.3
     assert frag["mechanisms.pooled_fraction"] == 0.0
-    assert comm["mechanisms.grid_discovery"] is True
-    assert frag["mechanisms.grid_discovery"] is False
+    # both patrol: 九龙治水 with its departments' separate grids (Pidu's 15), the committee with one
+    assert comm["mechanisms.grid_discovery"] is True and frag["mechanisms.grid_discovery"] is True
+    assert comm["mechanisms.supervision"] is True and frag["mechanisms.supervision"] is False
 
 
 def test_find_by_name_and_by_path():
@@ -170,9 +171,9 @@ def test_reform_switches_to_committee_on_day_180():
     change = day180[0]
     assert change.values["structure"] == "committee"
     assert change.values["mechanisms.supervision"] is True
-    # the rest is phased in: grid on day 240, the street team from day 300, full on day 360
+    # the rest is phased in: councils on day 240, the street team from day 300, full on day 360
     by_day = {c.day: c.values for c in sc.changes}
-    assert by_day[240]["mechanisms.grid_discovery"] is True
+    assert by_day[240]["mechanisms.party_mobilisation"] is True
     assert by_day[300]["mechanisms.pooled_fraction"] == 0.15
     assert by_day[360]["mechanisms.pooled_fraction"] == 0.3
 

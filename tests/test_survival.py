@@ -205,6 +205,9 @@ def test_censoring_aware_time_does_not_depend_on_run_length() -> None:
         b = long[long.scenario == name].sort_values("replication")
         _, lo, hi = paired_diff_ci(a["resolution_rmst_days"].to_numpy(),
                                    b["resolution_rmst_days"].to_numpy())
+        if name == "fragmented":  # since issue 22 its restricted mean grows with the run's length
+            assert lo > 0.0, (name, lo, hi)  # (+1.1 to +3.7 days, 365 vs 730): not stationary
+            continue
         assert lo <= 0.0 <= hi, (name, lo, hi)
         m_a, lo_a, hi_a = mean_ci(a["resolution_rmst_days"].to_numpy())
         m_b, lo_b, hi_b = mean_ci(b["resolution_rmst_days"].to_numpy())

@@ -6,6 +6,8 @@ department's solve share), 半年一拉练 (drills spread the best-rated departm
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 
 from cogov_sim.issues import Channel
@@ -24,11 +26,7 @@ class Supervision(Mechanism):
     name = "supervision"
     title, title_zh = "supervision (督办, rhythm, rating) off", "关闭督导落实（督办、节奏、考核）"
     switch, off, order = SWITCH, {SWITCH: False}, 30
-    parts = {
-        "deadline": ("supervision's deadline lifting alone off", {"supervision.deadline_days": 365.0}),
-        **{beat: (f"supervision's {beat} beat alone off", {f"supervision.{beat}_days": 3650.0})
-           for beat in BEATS},
-    }
+    parts: ClassVar[dict[str, tuple[str, dict[str, Any]]]] = {}  # below: from its rows
     params = [
         P("mechanisms.supervision", "bool", False, "",
           "Supervision (督导落实): overdue issues are lifted and reassigned to idle staff; the "
@@ -92,6 +90,15 @@ class Supervision(Mechanism):
           "每次拉练各部门投入的人员时间（观摩比较）", low=0.0, high=30.0, degenerate=0.0,
           source="assumption (two working days)"),
     ]
+
+    @classmethod
+    def _parts(cls) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Its deadline and each beat switched off alone: set to the table's longest value."""
+        high = {p.name: p.high for p in cls.params}
+        keys = {"deadline": "supervision.deadline_days",
+                **{beat: f"supervision.{beat}_days" for beat in BEATS}}
+        return {part: (f"supervision's {part} {'lifting' if part == 'deadline' else 'beat'} "
+                       "alone off", {key: high[key]}) for part, key in keys.items()}
 
     def attach(self) -> None:
         self.start: int | None = None
@@ -168,3 +175,6 @@ class Supervision(Mechanism):
         best = max(rated, key=lambda d: d.score).solve_share
         for d in departments:
             d.solve_share += learning * max(0.0, best - d.solve_share)
+
+
+Supervision.parts = Supervision._parts()
