@@ -89,7 +89,7 @@ def test_sides_share_one_community_and_differences_are_worded():
     assert (a.net.adj != b.net.adj).nnz == 0  # same seed: same community
     words = sd.differences(s.settings, "zh")
     assert words[0].startswith("治理结构：") and "社治委" in words[0]
-    assert any("网格" in w for w in words)
+    assert any("督办" in w for w in words)  # both patrol with a grid now: supervision differs
     only = sd.default_settings().with_side(1, sd.Side.of("fragmented", structure="committee"))
     assert len(sd.differences(only, "en")) == 1
     assert "structure only" in only.right.title("en")
@@ -214,7 +214,7 @@ def test_why_view_has_the_stored_decomposition():
     assert ex is not None
     fig = charts.why_figure(ex.table, why.METRIC, ["九龙治水", "社治委"], "zh")
     labels = list(fig.data[0].x)
-    assert labels[0] == "九龙治水" and labels[-1] == "社治委" and "网格主动发现（未诉先办）" in labels
+    assert labels[0] == "九龙治水" and labels[-1] == "社治委" and "督办与考评" in labels
     total = sum(fig.data[0].y[1:-1])
     assert fig.data[0].y[0] + total == pytest.approx(fig.data[0].y[-1], abs=0.5)
 

@@ -162,7 +162,7 @@ def test_default_view_one_screen_chinese_and_day_180_equals_cogov_run(viz, brows
     w.shot("viz-network.png")
     w.tab("为什么更快")
     pg.wait_for_selector(".cogov-why .main-svg")
-    assert "网格主动发现" in pg.inner_text(".cogov-why")
+    assert "督办与考评" in pg.inner_text(".cogov-why")
     w.shot("viz-why.png")
     w.close()
 
@@ -428,10 +428,10 @@ def test_stage_chart_never_blank_cold_after_switching_and_loading(viz, browser, 
         w.close()
     # long lesson names do not squeeze it: the lesson's last step, in English
     pg.get_by_role("tab", name="Lesson").click()
-    for k in range(2, 8):
+    for k in range(2, 7):
         pg.get_by_role("button", name="Next").click()
         pg.wait_for_function("t => (document.querySelector('.cogov-lesson-count') || {}).innerText === t",
-                             arg=f"Step {k} of 7")
+                             arg=f"Step {k} of 6")
     pg.wait_for_function("() => document.querySelector('.cogov-pick0').innerText"
                          ".includes('supervision')")
     pg.locator(".cogov-step").click()
