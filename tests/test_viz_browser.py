@@ -186,7 +186,7 @@ def test_student_in_english_lesson_sliders_charts_files(viz, browser, tmp_path):
     for k in (2, 1):  # one step at a time: each restart shown before the next click
         pg.get_by_role("button", name="Back").click()
         pg.wait_for_function("t => (document.querySelector('.cogov-lesson-count') || {})"
-                             ".innerText === t", arg=f"Step {k} of 7")
+                             ".innerText === t", arg=f"Step {k} of 6")
     pg.wait_for_function("() => document.querySelector('.cogov-pick1').innerText"
                          ".includes('the full reform')")
 
