@@ -161,4 +161,5 @@ class Structure(ABC):
 
 
 def registry() -> dict[str, type[Structure]]:
-    return dict(_REGISTRY)
+    """Registered structures by name, in name order (whichever module was imported first)."""
+    return dict(sorted(_REGISTRY.items()))
