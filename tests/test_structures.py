@@ -264,3 +264,15 @@ def test_a_structure_seconds_departments_staff_and_routes_to_the_pooled_team(tmp
         assert sum(d.servers for d in m.departments) + m.service.pool.servers == staff
     finally:
         base._REGISTRY.pop("platforms-test", None)
+
+
+def test_the_visualiser_lists_a_found_scenario_with_its_description(tmp_path, monkeypatch):
+    from cogov_sim.viz.i18n import scenario_title
+
+    folder = tmp_path / "my_scenarios"
+    folder.mkdir()
+    (folder / "depot-street.toml").write_text(
+        'name = "depot-street"\ndescription = "a street with a repair depot"\n'
+        'extends = "fragmented"\n', encoding="utf-8")
+    monkeypatch.setenv("COGOV_SCENARIO_PATH", str(folder))
+    assert scenario_title("depot-street", "en") == "depot-street: a street with a repair depot"

@@ -7,6 +7,7 @@ In Chinese mode no visible label is in Latin letters except units, numbers and f
 
 from __future__ import annotations
 
+import functools
 import re
 
 from cogov_sim.params import Param, table
@@ -240,8 +241,24 @@ def dial_name(key: str, lang: str) -> str:
 
 
 def scenario_title(name: str, lang: str) -> str:
-    """A shipped scenario's title; a loaded file keeps its file name."""
-    return _pick(SCENARIOS[name], lang) if name in SCENARIOS else name
+    """A shipped scenario's title; any other found scenario (e.g. on $COGOV_SCENARIO_PATH, for a
+    plug-in structure) its name with its file's description; a loaded file its file name."""
+    if name in SCENARIOS:
+        return _pick(SCENARIOS[name], lang)
+    return f"{name}: {_description(name)}" if _description(name) else name
+
+
+@functools.cache
+def _description(name: str) -> str:
+    from cogov_sim.errors import InputError
+    from cogov_sim.scenario import available, load
+
+    if name not in available():
+        return ""
+    try:
+        return load(name).description.strip()
+    except InputError:
+        return ""
 
 
 def structure_name(name: str, lang: str) -> str:
