@@ -32,6 +32,7 @@ def cmd_batch(a: argparse.Namespace) -> int:
     """Run (or resume) an experiment into its folder; exit 1 if any run failed."""
     exp = load_experiment(a.experiment)
     out = output_folder(a.out, exp.name, exp.source)
+    executors.check(a.workers, a.scheduler)
     store = Store(out).hold()  # before starting workers: a second driver is refused at once
     try:
         executor = executors.make(a.workers, a.scheduler)

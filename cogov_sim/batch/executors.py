@@ -314,24 +314,30 @@ class SchedulerLost(InputError):
     """The Dask scheduler went away mid-batch: what is stored is safe; resume by rerunning."""
 
 
-def make(workers: int | None = None, scheduler: Any = None) -> Executor:
-    """Dask if a scheduler is given, else `workers` local processes (all cores; 1: in-process)."""
+def check(workers: int | None = None, scheduler: Any = None) -> None:
+    """Refuse --workers with --scheduler, or far more local workers than cores: before anything
+    is set up (`make` checks again)."""
     if scheduler is not None and workers is not None:
         raise InputError("--workers", f"value {workers} cannot be used with --scheduler: the Dask "
                          "cluster's own workers run the batch (start them with `dask worker "
                          "ADDRESS --nworkers N --nthreads 1`); give one of the two")
+    cores = os.cpu_count() or 1
+    if workers is not None and workers > PER_CORE * cores:
+        raise InputError("--workers", f"value {workers} is more worker processes than this machine "
+                         f"can use ({cores} cores); allowed: 1 to {PER_CORE * cores} ({PER_CORE} per "
+                         "core); more only slow each other down")
+
+
+def make(workers: int | None = None, scheduler: Any = None) -> Executor:
+    """Dask if a scheduler is given, else `workers` local processes (all cores; 1: in-process)."""
+    check(workers, scheduler)
     if scheduler is not None:
         try:
             return Dask(scheduler)
         except (OSError, TimeoutError, ValueError) as e:
             raise InputError("--scheduler", f"cannot reach Dask scheduler {scheduler!r} ({e}); is "
                              "`dask scheduler` running there?") from None
-    cores = os.cpu_count() or 1
-    if workers is not None and workers > PER_CORE * cores:
-        raise InputError("--workers", f"value {workers} is more worker processes than this machine "
-                         f"can use ({cores} cores); allowed: 1 to {PER_CORE * cores} ({PER_CORE} per "
-                         "core); more only slow each other down")
-    n = workers or cores
+    n = workers or os.cpu_count() or 1
     return Serial() if n == 1 else Processes(n)
 
 

@@ -130,6 +130,7 @@ def cmd_sweep(a: argparse.Namespace) -> int:
     wall0, load0 = time.perf_counter(), load_average()
     sweep = load_sweep(a.experiment)
     out = output_folder(a.out, sweep.name, sweep.source)  # before sampling or running anything
+    executors.check(a.workers, a.scheduler)
     store = None if a.estimate else Store(out).hold()  # a second driver is refused at once
     try:
         return _sweep(a, sweep, out, store, wall0, load0)
