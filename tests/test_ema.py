@@ -3,6 +3,8 @@ EMA's many-objective optimisation of staffing (issue 24)."""
 
 from __future__ import annotations
 
+import multiprocessing
+
 import numpy as np
 import pytest
 from ema_workbench import (
@@ -18,6 +20,16 @@ from cogov_sim import api, ema
 from cogov_sim.errors import InputError
 
 SMALL = {"community.residents": 600, "run.days": 90, "run.warmup_days": 10}
+
+
+@pytest.fixture
+def spawn():
+    """EMA's evaluator starts its pool with multiprocessing's default (fork on Linux); forking a
+    test process in which earlier tests left threads can deadlock, so workers are spawned."""
+    before = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method("spawn", force=True)
+    yield
+    multiprocessing.set_start_method(before, force=True)
 
 
 def test_parameters_come_from_the_table_with_per_arm_names():
@@ -64,7 +76,7 @@ def test_bad_specification_is_one_input_error(kw, says):
     assert says in str(e.value) and "\n" not in str(e.value)
 
 
-def test_perform_experiments_on_two_processes_and_prim():
+def test_perform_experiments_on_two_processes_and_prim(spawn):
     m = ema.model(contrast=["fragmented", "committee"], overrides=SMALL,
                   uncertainties=["issues.rate", "committee:grid.discovery_days"],
                   levers=["departments.staff"],
@@ -89,7 +101,7 @@ def test_perform_experiments_on_two_processes_and_prim():
     assert len(box.box_lims) >= 1 and set(box.box_lim.columns) == set(x.columns)
 
 
-def test_optimise_cheapest_staffing_meeting_a_target(tmp_path):
+def test_optimise_cheapest_staffing_meeting_a_target(tmp_path, spawn):
     m = ema.model("committee", overrides=SMALL, levers=["departments.staff"],
                   ranges={"departments.staff": (3, 14)},
                   outcomes=["departments.staff", "resolution_rmst_days"],
