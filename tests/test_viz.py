@@ -389,7 +389,7 @@ def test_batch_run_opens_on_the_right_and_errors_name_it_in_chinese(page, tmp_pa
     _batch_fields(rc, "", run_id)
     assert msg() == [t("batch_need_folder", "zh")]
     _batch_fields(rc, str(tmp_path), run_id)
-    assert msg() == [f"{tmp_path} 不是批量运行的结果文件夹（缺少 manifest.json 或 plan.parquet）"]
+    assert msg() == [f"{tmp_path} 不是批量运行的结果文件夹（缺少 manifest.json / plan.parquet）"]
     _batch_fields(rc, str(tmp_path / "out"), run_id + "x")
     assert msg() == [f"{tmp_path / 'out'} 中没有运行编号 {run_id}x（例如 {run_id}）"]
     _batch_fields(rc, str(tmp_path / "out"), run_id)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from cogov_sim.viz import sides as sd
-from cogov_sim.viz.browser import ARGS, CHROMIUM, server
+from cogov_sim.viz.browser import ARGS, CHROMIUM, same_day, server
 from cogov_sim.viz.readouts import READOUTS, fmt
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -70,6 +70,9 @@ class Watch:
         self.errors: list[str] = []
         pg = self.page
         pg.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        pg.on("request", lambda r: r.url.split(":")[0] in ("http", "https", "ws", "wss")
+              and not r.url.startswith(url.rstrip("/"))
+              and self.failed.append(f"{r.url} is not this server"))  # nothing else contacted
         pg.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} {r.status}"))
         pg.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         pg.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -85,6 +88,12 @@ class Watch:
         """Choose `option` in the v-select inside `container`."""
         self.page.locator(f"{container} .v-select__slot").click()
         self.page.locator(".menuable__content__active .v-list-item", has_text=option).first.click()
+
+    def upload(self, path: Path) -> None:
+        """Load a file through the page's file picker ("Choose file…")."""
+        with self.page.expect_file_chooser() as fc:
+            self.page.locator(".cogov-browse").click()
+        fc.value.set_files(str(path))
 
     def tab(self, name: str) -> None:
         self.page.get_by_role("tab", name=name).click()
@@ -174,8 +183,10 @@ def test_student_in_english_lesson_sliders_charts_files(viz, browser, tmp_path):
     pg.wait_for_function("() => document.querySelector('.cogov-diff').innerText"
                          ".startsWith('What differs: governance structure')")
     assert "structure only" in pg.inner_text(".cogov-pick1")
-    pg.get_by_role("button", name="Back").click()
-    pg.get_by_role("button", name="Back").click()
+    for k in (2, 1):  # one step at a time: each restart shown before the next click
+        pg.get_by_role("button", name="Back").click()
+        pg.wait_for_function("t => (document.querySelector('.cogov-lesson-count') || {})"
+                             ".innerText === t", arg=f"Step {k} of 7")
     pg.wait_for_function("() => document.querySelector('.cogov-pick1').innerText"
                          ".includes('the full reform')")
 
@@ -235,18 +246,14 @@ def test_student_in_english_lesson_sliders_charts_files(viz, browser, tmp_path):
 
     mine = tmp_path / "mine.toml"
     mine.write_text(sd.to_toml(sd.Side.of("whistle"), seed=77), encoding="utf-8")
-    with pg.expect_file_chooser() as fc:
-        pg.locator(".cogov-browse").click()
-    fc.value.set_files(str(mine))
+    w.upload(mine)
     pg.wait_for_function("() => (document.querySelector('.cogov-msg') || {}).innerText"
                          " === 'Loaded: mine.toml'")
     assert "mine.toml" in pg.inner_text(".cogov-pick1")
     assert pg.input_value(".cogov-seed input") == "77"
     bad = tmp_path / "bad.toml"
     bad.write_text('structure = "committe"\n', encoding="utf-8")
-    with pg.expect_file_chooser() as fc:
-        pg.locator(".cogov-browse").click()
-    fc.value.set_files(str(bad))
+    w.upload(bad)
     pg.wait_for_selector(".cogov-msg-error")
     msg = pg.inner_text(".cogov-msg-error")
     assert msg.startswith("Cannot load bad.toml: structure: ") and "committe" in msg
@@ -314,22 +321,6 @@ def test_closed_tab_stops_and_page_loads_leave_memory_flat(viz, browser):
     assert end - start <= 100
 
 
-SHOWN_DAYS = """() => ({
-  label: parseInt(document.querySelector('.cogov-day').innerText.replace(/[^0-9 ]/g, ' ').trim()),
-  table: parseInt(document.querySelector('.cogov-table').dataset.day),
-  charts: [...document.querySelectorAll('.cogov-stage .js-plotly-plot, .cogov-trends .js-plotly-plot')]
-    .map(g => g.layout.meta),
-})"""
-"""The day each part of the page shows: the label, the table, each chart (its layout.meta)."""
-
-
-def same_day(pg) -> int:
-    """Wait until label, table and both charts show one day; return it."""
-    pg.wait_for_function(f"() => {{ const s = ({SHOWN_DAYS})(); return s.charts.length === 2 "
-                         "&& s.charts.every(c => c === s.label) && s.table === s.label; }")
-    return pg.evaluate(SHOWN_DAYS)["label"]
-
-
 def slider_keys(pg, index: int, key: str, times: int) -> None:
     """Move common slider `index` by `times` steps with the keyboard (each press applies)."""
     thumb = pg.locator(".cogov-range .v-slider__thumb-container").nth(index)
@@ -366,7 +357,7 @@ def test_heavy_load_no_readout_calls_the_committee_worse(viz, browser):
     for day in range(30, 181, 30):
         pg.locator(".cogov-step").click()
         w.day_is(f"第 {day} / 365 天")
-    assert same_day(pg) == 180
+    assert same_day(pg)["label"] == 180
     sets = {"issues.rate": 0.6, "departments.staff": 8}
     for i, name in enumerate(("fragmented", "committee")):  # the copied commands reproduce it
         ref = cogov_run_set(name, 180, sets)
@@ -387,15 +378,22 @@ def test_heavy_load_no_readout_calls_the_committee_worse(viz, browser):
     w.close()
 
 
+STAGE_BOX = """() => {
+  const g = [...document.querySelectorAll('.cogov-stage .js-plotly-plot')].find(x => x.offsetParent);
+  const bars = g ? [...g.querySelectorAll('.bars path')] : [];
+  if (bars.length < 6) return null;
+  const svg = g.querySelector('.main-svg').getBoundingClientRect();
+  return { x: svg.x, width: svg.width, right: Math.max(...bars.map(p => p.getBoundingClientRect().right)),
+           xtitle: !!g.querySelector('.xtitle') };
+}"""
+
+
 def stage_drawn(pg) -> None:
     """The stage chart has bars, inside the screen, its axis and last segment not cut off."""
-    pg.wait_for_function("() => document.querySelectorAll('.cogov-stage .bars path').length >= 6")
-    svg = pg.locator(".cogov-stage .main-svg").first.bounding_box()
-    assert svg["width"] >= 300 and svg["x"] + svg["width"] <= W + 0.5
-    right = pg.evaluate("() => Math.max(...[...document.querySelectorAll('.cogov-stage .bars path')]"
-                        ".map(p => p.getBoundingClientRect().right))")
-    assert right <= svg["x"] + svg["width"]
-    assert pg.locator(".cogov-stage .xtitle").is_visible()
+    pg.wait_for_function(STAGE_BOX)
+    box = pg.evaluate(STAGE_BOX)
+    assert box["width"] >= 300 and box["x"] + box["width"] <= W + 0.5, box
+    assert box["right"] <= box["x"] + box["width"] and box["xtitle"], box
 
 
 def test_stage_chart_never_blank_cold_after_switching_and_loading(viz, browser, tmp_path):
@@ -404,6 +402,7 @@ def test_stage_chart_never_blank_cold_after_switching_and_loading(viz, browser, 
         pg = w.page
         if lang_button:
             pg.locator(lang_button).click()
+            w.day_is("Day 0 / 365")
         pg.wait_for_selector(".cogov-stage .annotation")  # empty yet: it says so
         w.pick(".cogov-every", "30 ")
         pg.locator(".cogov-step").click()
@@ -420,9 +419,7 @@ def test_stage_chart_never_blank_cold_after_switching_and_loading(viz, browser, 
         mine = tmp_path / "mine.toml"
         mine.write_text(sd.to_toml(sd.Side.of("committee-no-grid"), seed=5), encoding="utf-8")
         w.tab("保存与载入")
-        with pg.expect_file_chooser() as fc:
-            pg.locator(".cogov-browse").click()
-        fc.value.set_files(str(mine))
+        w.upload(mine)
         pg.wait_for_function("() => (document.querySelector('.cogov-msg') || {}).innerText"
                              " === '已载入：mine.toml'")
         pg.locator(".cogov-step").click()
@@ -433,7 +430,7 @@ def test_stage_chart_never_blank_cold_after_switching_and_loading(viz, browser, 
     pg.get_by_role("tab", name="Lesson").click()
     for k in range(2, 8):
         pg.get_by_role("button", name="Next").click()
-        pg.wait_for_function("t => document.querySelector('.cogov-lesson-count').innerText === t",
+        pg.wait_for_function("t => (document.querySelector('.cogov-lesson-count') || {}).innerText === t",
                              arg=f"Step {k} of 7")
     pg.wait_for_function("() => document.querySelector('.cogov-pick0').innerText"
                          ".includes('supervision')")
@@ -460,9 +457,7 @@ def test_chinese_messages_name_what_they_are_about_and_extends_path_refused(viz,
     w.tab("保存与载入")
     up = tmp_path / "up.toml"
     up.write_text('extends = "/etc/passwd"\n', encoding="utf-8")
-    with pg.expect_file_chooser() as fc:
-        pg.locator(".cogov-browse").click()
-    fc.value.set_files(str(up))
+    w.upload(up)
     pg.wait_for_selector(".cogov-msg-error")
     msg = pg.inner_text(".cogov-msg-error")
     assert msg.startswith("无法载入 up.toml：「extends」只能写随附情景的名字（committee、")
@@ -476,5 +471,5 @@ def test_chinese_messages_name_what_they_are_about_and_extends_path_refused(viz,
     folder.press("Tab")
     pg.locator(".cogov-batch").click()
     pg.wait_for_function("t => document.querySelector('.cogov-msg-error').innerText === t",
-                         arg=f"{tmp_path} 不是批量运行的结果文件夹（缺少 manifest.json 或 plan.parquet）")
+                         arg=f"{tmp_path} 不是批量运行的结果文件夹（缺少 manifest.json / plan.parquet）")
     w.close()

@@ -227,17 +227,16 @@ def LiveFigure(fig: go.Figure, cls: str, filename: str, update: Any = None,
     charts blank); a new one when `fig` changes or `redraw` does (the browser reported a
     chart not drawn)."""
     url = charts.bundle_url(solara.lab.headers.value)
-    widget = solara.use_memo(lambda: charts.widget_class(url)(fig), [fig, redraw])
+    widget = solara.use_memo(lambda: charts.make_widget(url, fig, filename), [fig, redraw])
 
-    def configure() -> Any:
-        widget._config = charts.config(filename)
+    def forget() -> Any:
         return widget.close  # replaced or unmounted: free it
 
     def refresh() -> None:
         if update is not None:
             update(widget)
 
-    solara.use_effect(configure, [widget])
+    solara.use_effect(forget, [widget])
     solara.use_effect(refresh, [widget, data])
     solara.v.Html(tag="div", class_=f"cogov-chart {cls}", children=[widget])
 
@@ -375,6 +374,7 @@ def Page() -> None:
             parent = sd.bad_parent(text)
             if parent is not None:
                 message.set(("error", t("file_extends", lang.value, file=name, value=parent,
+                                        key="extends",
                                         allowed="、".join(sorted(available())) if lang.value == "zh"
                                         else ", ".join(sorted(available())))))
                 return

@@ -16,12 +16,30 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
 REPO = Path(__file__).resolve().parents[2]
 
+
+
+SHOWN_DAYS = """() => ({
+  label: parseInt(document.querySelector('.cogov-day').innerText.replace(/[^0-9 ]/g, ' ').trim()),
+  table: parseInt(document.querySelector('.cogov-table').dataset.day),
+  charts: [...document.querySelectorAll('.cogov-stage .js-plotly-plot, .cogov-trends .js-plotly-plot')]
+    .map(g => g.layout.meta),
+})"""
+"""The day each part of the page shows: the label, the table, each chart (its layout.meta)."""
+
+
+def same_day(page: Any, timeout: float = 60_000) -> dict[str, Any]:
+    """Wait until the day label, the table and both charts show one day; what they show."""
+    page.wait_for_function(f"() => {{ const s = ({SHOWN_DAYS})(); return s.charts.length === 2 "
+                           "&& s.charts.every(c => c === s.label) && s.table === s.label; }",
+                           timeout=timeout)
+    return page.evaluate(SHOWN_DAYS)
 
 
 def free_port() -> int:

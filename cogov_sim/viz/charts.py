@@ -54,6 +54,14 @@ def widget_class(url: str | None) -> type:
     return type("ServedFigureWidget", (FigureWidget,), {"_esm": url})
 
 
+def make_widget(url: str | None, fig: go.Figure, filename: str) -> Any:
+    """A live widget of `fig` whose initial state holds the whole figure and its toolbar
+    settings (what is sent before the browser has drawn it can be lost)."""
+    widget = widget_class(url)(fig)
+    widget._config = config(filename)
+    return widget
+
+
 def _served() -> str | None:
     import os
 

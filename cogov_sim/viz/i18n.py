@@ -146,9 +146,9 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "drop": ("或把文件拖到这里", "or drop the file here"),
     "loaded": ("已载入：", "Loaded: "),
     "file_error": ("无法载入 {file}：", "Cannot load {file}: "),
-    "file_extends": ("无法载入 {file}：「extends」只能写随附情景的名字（{allowed}），不能写路径；"
+    "file_extends": ("无法载入 {file}：「{key}」只能写随附情景的名字（{allowed}），不能写路径；"
                      "文件里写的是 '{value}'",
-                     "Cannot load {file}: 'extends' may name only a shipped scenario ({allowed}), "
+                     "Cannot load {file}: '{key}' may name only a shipped scenario ({allowed}), "
                      "never a path; the file has '{value}'"),
     "file_not_text": ("不是 UTF-8 文本文件", "not a UTF-8 text file"),
     "lesson_prev": ("上一步", "Back"),
@@ -164,8 +164,8 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "batch_open": ("打开", "Open"),
     "batch_need_folder": ("请先填写批量结果文件夹", "Type the batch folder first"),
     "batch_no_folder": ("找不到文件夹 {folder}", "No folder {folder}"),
-    "batch_not_batch": ("{folder} 不是批量运行的结果文件夹（缺少 manifest.json 或 plan.parquet）",
-                        "{folder} is not a batch folder (no manifest.json or plan.parquet)"),
+    "batch_not_batch": ("{folder} 不是批量运行的结果文件夹（缺少 {files}）",
+                        "{folder} is not a batch folder (no {files})"),
     "batch_need_run": ("请填写 {folder} 中的运行编号", "Type a run id of {folder}"),
     "batch_no_run": ("{folder} 中没有运行编号 {run}（例如 {hint}）",
                      "{folder} has no run {run} (e.g. {hint})"),

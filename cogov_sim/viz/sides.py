@@ -227,7 +227,7 @@ def batch_problem(folder: str, run_id: str) -> tuple[str, dict[str, str]] | None
     if not path.is_dir():
         return "batch_no_folder", {"folder": folder}
     if not (path / "manifest.json").is_file() or not (path / "plan.parquet").is_file():
-        return "batch_not_batch", {"folder": folder}
+        return "batch_not_batch", {"folder": folder, "files": "manifest.json / plan.parquet"}
     if not run_id:
         return "batch_need_run", {"folder": folder}
     import pandas as pd
