@@ -450,9 +450,6 @@ def test_stage_chart_never_blank_cold_after_switching_and_loading(viz, browser, 
     w.close()
 
 
-@pytest.mark.xfail(reason="after merging issues 21-25 the page shows no error for an uploaded "
-                   "file whose extends is a path (the message times out); found at the end of "
-                   "the session, not yet diagnosed: see the closing note", strict=False)
 def test_chinese_messages_name_what_they_are_about_and_extends_path_refused(viz, browser,
                                                                             tmp_path):
     w = Watch(browser, viz[0])
