@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import argparse
-import tomllib
 from pathlib import Path
-
-from cogov_sim.errors import InputError
 
 
 def structure_lines() -> list[str]:
@@ -32,15 +29,10 @@ def mechanism_lines() -> list[str]:
 def check_file(path: str) -> str:
     """Validate a file as what it is (a `[sweep]` table: a sweep; `scenarios` or a grid: an
     experiment; otherwise a scenario) and say what it holds; InputError if it is bad."""
+    from cogov_sim.scenario import read_toml
+
     f = Path(path)
-    try:
-        doc = tomllib.loads(f.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(path, f"cannot be read: {err}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(path, f"not valid TOML: {err}") from None
+    _, doc = read_toml(f)
     if "sweep" in doc:
         from cogov_sim.sensitivity.sweep import load_sweep
 

@@ -33,7 +33,7 @@ from cogov_sim import api, metrics
 from cogov_sim.batch.models import for_scenario
 from cogov_sim.errors import InputError, did_you_mean, show
 from cogov_sim.params import Param, table
-from cogov_sim.scenario import Scenario, load
+from cogov_sim.scenario import Scenario, check_box, load
 from cogov_sim.sensitivity.sweep import _output_names as summary_keys
 
 Range = tuple[float, float] | Sequence[Any]
@@ -98,6 +98,13 @@ def _parameter(full: str, p: Param, given: Range | None) -> Any:
     return RealParameter(ident(full), float(lo), float(hi))
 
 
+def _ends(par: Any) -> list[Any]:
+    """The values at the ends of an EMA parameter's range (every value of a categorical one)."""
+    if isinstance(par, CategoricalParameter):
+        return [c.value for c in par.categories]
+    return [par.lower_bound, par.upper_bound]
+
+
 def model(scenario: str | Scenario = "committee", *, uncertainties: Iterable[str] = (),
           levers: Iterable[str] = (), outcomes: Iterable[str] = metrics.KEY_METRICS[:4],
           contrast: Sequence[str | Scenario] | None = None,
@@ -134,6 +141,9 @@ def model(scenario: str | Scenario = "committee", *, uncertainties: Iterable[str
     if ranges:
         raise InputError("ema: ranges", f"'{next(iter(ranges))}' is neither an uncertainty nor a "
                          "lever; give ranges only for those")
+    ends = {names[par.name]: _ends(par) for par in parts["uncertainties"] + parts["levers"]}
+    for sc in scs:
+        check_box(sc, for_scenario(ends, sc.name), "ema: ranges")
     known = summary_keys(None, True, scs[0])
     outs = {}
     for o in outcomes:

@@ -7,6 +7,7 @@ mid-run changes (`[[change]]`, e.g. the reform switching structure at a given da
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import tomllib
@@ -356,6 +357,26 @@ def _check_consistency(sc: Scenario, src: str) -> None:
     for when, values in [(0, {}), *((c.day, c.values) for c in sc.changes)]:
         state.update(values)
         _check_staffing(state, src, when)
+
+
+def check_box(sc: Scenario, box: dict[str, list[Any]], src: str, where: str = "") -> None:
+    """Refuse a range (a sweep's bounds, EMA's parameters) under which the scenario becomes
+    invalid somewhere, before any run: each parameter's extremes alone, then every corner (the
+    cross-parameter rules are monotone in each parameter, so corners are where they break)."""
+    def attempt(values: dict[str, Any], key: str | None) -> None:
+        try:
+            sc.with_overrides(values, source=src)
+        except InputError as e:
+            at = ", ".join(f"{k} = {show(v)}" for k, v in values.items())
+            raise InputError(src, f"lets scenario '{sc.name}' become invalid at {at}: "
+                             f"{e.message}; narrow the range", key=key) from None
+
+    for k, values in box.items():
+        for v in values:
+            attempt({k: v}, f"{where}.{k}" if where else k)
+    if 1 < len(box) <= 10:
+        for corner in itertools.product(*box.values()):
+            attempt(dict(zip(box, corner)), None)
 
 
 def _check_staffing(p: dict[str, Any], src: str, day: int) -> None:

@@ -148,6 +148,8 @@ def test_a_scenario_file_named_by_its_stem_still_loads(tmp_path: Path) -> None:
     (cogov_sweep(extra='contrast = ["fragmented", "committee"]',
                         dial='"comittee:departments.staff"'),
      "parameters.comittee:departments.staff", "did you mean 'committee'"),
+    (cogov_sweep(extra='contrast = ["fragmented", "committee"]').replace("[9, 12]", "[4, 12]"),
+     "parameters.departments.staff", "'fragmented' become invalid at departments.staff = 4"),
     (cogov_sweep(extra="days = \"x\""), "days", "integer"),
     (cogov_sweep(extra="replications = 1000000000000"),
      "replications", "10,000,000"),

@@ -403,3 +403,15 @@ def test_parse_seed():
     for bad in ("", "x", "-1", "1.5", True):
         with pytest.raises(ValueError):
             sd.parse_seed(bad)
+
+
+def test_every_ui_string_formats_with_its_own_fields_in_both_languages():
+    """A field named like `t`'s own parameters (the upload message's `key`) once raised a
+    TypeError inside the page's event handler, so no message appeared at all."""
+    import string
+
+    for name, pair in STRINGS.items():
+        for lang, text in zip(("zh", "en"), pair):
+            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+            out = t(name, lang, **{f: f"<{f}>" for f in fields}) if fields else t(name, lang)
+            assert all(f"<{f}>" in out for f in fields), (name, lang)

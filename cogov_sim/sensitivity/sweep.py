@@ -30,7 +30,7 @@ from cogov_sim.batch.experiment import (
 )
 from cogov_sim.errors import InputError, did_you_mean, safe_name, show
 from cogov_sim.params import table
-from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
+from cogov_sim.scenario import Scenario, check_box, find, load, read_toml, validate_value
 from cogov_sim.scenario import _flatten as flatten
 from cogov_sim.sensitivity.methods import METHODS, Method, make
 
@@ -203,6 +203,10 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
         if "contrast" in doc:
             contrast = tuple(scenarios)  # type: ignore[assignment]
         check_arms(bounds, scenarios, src, "parameters")
+        ends = {full: [int(round(b)) if full in ints else b for b in lo_hi]
+                for full, lo_hi in bounds.items()}
+        for name, sc in scenarios.items():
+            check_box(sc, models.for_scenario(ends, name), src, "parameters")
     else:
         scenarios = {name: None}
     method = make(method_name, second)

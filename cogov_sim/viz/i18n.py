@@ -220,9 +220,10 @@ UNITS_ZH = {
 }
 
 
-def t(key: str, lang: str, **fmt: object) -> str:
-    """The UI string `key` in `lang` ("zh" or "en"), formatted with `fmt`."""
-    zh, en = STRINGS[key]
+def t(name: str, lang: str, /, **fmt: object) -> str:
+    """The UI string `name` in `lang` ("zh" or "en"), formatted with `fmt` (which may hold a
+    field called `key`: the two are positional only)."""
+    zh, en = STRINGS[name]
     text = zh if lang == "zh" else en
     return text.format(**fmt) if fmt else text
 
