@@ -40,9 +40,11 @@ class Department(Station, mesa.Agent):
         self.received = 0
         """Parts received since the last dispatch meeting."""
         self.rated_closed = self.rated_solved = 0
-        """Callbacks on its closed parts since the last rating."""
+        """Callbacks on its closed parts since the last rating, and how many said solved."""
         self.score: float | None = None
-        """Its rated solved share at the last rating."""
+        """Its rated solved share at the last rating (what callers said, not the truth)."""
+        self.shortfall = 0.0
+        """Ceiling minus its last rating's score: the pressure on it (0 before any rating)."""
         self.allocated = servers
         """Staff allocated to it; `servers` is that less those `away` (at meetings, drills)."""
         self.away = 0
@@ -54,7 +56,8 @@ class Department(Station, mesa.Agent):
         if self.rated_closed == 0:
             return
         self.score = self.rated_solved / self.rated_closed
-        step = response * max(0.0, ceiling - self.score)
+        self.shortfall = max(0.0, ceiling - self.score)
+        step = response * self.shortfall
         self.solve_share = max(self.solve_share, min(ceiling, self.solve_share + step))
         self.rated_closed = self.rated_solved = 0
 

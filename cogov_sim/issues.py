@@ -79,6 +79,7 @@ FIELDS: dict[str, type] = {
     "status": np.int8,
     "stage": np.int8,
     "solved": np.bool_,
+    "reported": np.bool_,
 }
 NAN_FIELDS = ("t_known", "t_routed", "t_first_start", "t_closed")
 
@@ -174,5 +175,6 @@ class Issue:
         """The departments it needs, owner first (drawn when it became known)."""
         self.intakes = 0
         """Intake jobs done (a structure's intake station: `Route.via`)."""
-        self.outcomes: list[tuple[Any, bool]] = []
+        self.outcomes: list[tuple[Any, bool, bool]] = []
+        """Each finished part: (station answering for it, solved, reported solved)."""
         """Each finished part: the station that answers for it, and whether it was solved."""

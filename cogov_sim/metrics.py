@@ -96,6 +96,8 @@ def issue_metrics(issues: pd.DataFrame, warmup: float = 0.0) -> dict[str, float]
         "issues_open": float(_is(issues["status"], "open")[keep].sum()),
         "resolution_rate": _frac(resolved),
         "solved_rate": _frac(resolved & col("solved").astype(bool)),
+        "reported_solved_rate": _frac(resolved & col("reported").astype(bool))
+        if "reported" in issues else np.nan,
         "abandonment_rate": _frac(abandoned),
         "resolution_mean_days": _mean(days),
         "resolution_median_days": float(np.median(days)) if len(days) else np.nan,

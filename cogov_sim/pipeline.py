@@ -172,7 +172,9 @@ class IssuePipeline:
             return
         issue, L = job.issue, self.ledger
         i = issue.i
-        issue.outcomes.append((job.home, self._part_solved(job)))
+        solved = self._part_solved(job)
+        reported = solved or any(f(job) for f in self.hooks.reported)
+        issue.outcomes.append((job.home, solved, reported))
         issue.parts_left -= 1
         if issue.parts_left > 0:
             return
@@ -216,7 +218,8 @@ class IssuePipeline:
 
     def close(self: CoGovModel, issue: Issue, resolved: bool) -> None:
         """Close an issue: handled (`resolved`; solved unless a department's part was handled
-        without solving it, 办而未决) or abandoned."""
+        without solving it, 办而未决; reported solved unless such a part was also reported so)
+        or abandoned."""
         i, L = issue.i, self.ledger
         now = self.now
         issue.live = False
@@ -227,9 +230,11 @@ class IssuePipeline:
         if resolved:
             L.stage[i] = CLOSED
             days = now - float(L.t_occur[i])
-            solved = self._answered(issue)
+            solved, L.reported[i] = self._answered(issue)
             L.solved[i] = solved
             self.observer.closed(now, days, solved)
+        for f in self.hooks.closed:
+            f(issue, resolved)
         if not self.queueing:  # residents learn from how it ended
             outcome = (0.5 ** (days / self.p["residents.satisfied_days"])
                        if resolved and solved else 0.0)
@@ -249,13 +254,7 @@ class IssuePipeline:
             q *= self.p["departments.generalist_solve"]
         return self.random.random() < q
 
-    def _answered(self: CoGovModel, issue: Issue) -> bool:
-        """An issue is solved when every part was; each department hears, by callback,
-        whether its own part was (what ratings count)."""
-        solved = True
-        for home, ok in issue.outcomes:
-            if isinstance(home, Department):
-                home.rated_closed += 1
-                home.rated_solved += ok
-            solved = solved and ok
-        return solved
+    def _answered(self: CoGovModel, issue: Issue) -> tuple[bool, bool]:
+        """(solved, reported solved): an issue is either when every part was."""
+        return (all(ok for _, ok, _ in issue.outcomes),
+                all(said for _, _, said in issue.outcomes))

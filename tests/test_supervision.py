@@ -217,3 +217,32 @@ def test_a_rating_never_lowers_a_share_and_never_passes_the_ceiling() -> None:
     assert d.solve_share == 0.985  # 0.9 + 0.5 x 0.985 would pass it
     d.rate(0.985, 0.5)  # nothing rated since: no change
     assert d.solve_share == 0.985
+
+
+def test_ratings_are_double_edged_informal_closure_inflates_what_is_reported() -> None:
+    """Under rating pressure some unsolved parts are reported solved (informal closure): the
+    reported solved rate exceeds the true one where ratings exist, never elsewhere, and not
+    when informal closure is off."""
+    committee = api.run("committee", seed=5, days=300).summary
+    assert committee["reported_solved_rate"] > committee["solved_rate"] + 0.01
+    honest = api.run("committee", seed=5, days=300,
+                     overrides={"supervision.informal_pressure": 0.0}).summary
+    assert honest["reported_solved_rate"] == honest["solved_rate"]
+    silos = api.run("fragmented", seed=5, days=300).summary
+    assert silos["reported_solved_rate"] == silos["solved_rate"]
+
+
+def test_scores_count_what_callers_say_not_the_truth() -> None:
+    """With every solved part rated down (strategic negatives = 1) and informal closure off, a
+    department's score is 0 whatever it solved, so each rating pushes it the whole way its
+    response allows; with honest callers the score tracks its true solved share."""
+    over = {"run.days": 200, "supervision.informal_pressure": 0.0}
+    spite = api.run("committee", seed=2, overrides={**over, "supervision.strategic_negative": 1.0},
+                    keep_model=True).model
+    fair = api.run("committee", seed=2, overrides={**over, "supervision.strategic_negative": 0.0},
+                   keep_model=True).model
+    assert all(d.score == 0.0 for d in spite.departments if d.score is not None)
+    fair_scores = [d.score for d in fair.departments if d.score is not None]
+    assert fair_scores and min(fair_scores) > 0.4
+    assert np.mean([d.solve_share for d in spite.departments]) > np.mean(
+        [d.solve_share for d in fair.departments])

@@ -42,6 +42,8 @@ HOOKS = (
     ("discovery_hazards", "for each day's new issues: hazards of finding them"),
     ("issue_known", "an issue becomes known (who found it is set)"),
     ("take", "a known issue, before the structure routes it: True if taken here"),
+    ("reported", "a part finished unsolved: True if its station reports it solved all the same"),
+    ("closed", "an issue is closed, its parts' outcomes final (callbacks are made)"),
     ("observe", "each day: the mechanism's columns of the daily series"),
 )
 """Every hook in the order the model calls them within a day (docs/mechanisms.md)."""
@@ -159,6 +161,14 @@ class Mechanism:
     def take(self, issue: Issue) -> bool:
         """Take a known issue before the structure routes it; True if taken."""
         return False
+
+    def reported(self, job: Any) -> bool:
+        """A part finished unsolved: True if it is reported solved (closed informally)."""
+        return False
+
+    def closed(self, issue: Issue, resolved: bool) -> None:
+        """An issue was closed (`resolved`: its parts all finished); `issue.outcomes` holds
+        (station, solved, reported) for each finished part."""
 
     def observe(self) -> tuple[float, ...]:
         """Today's values of its `series`."""

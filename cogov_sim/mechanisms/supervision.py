@@ -2,7 +2,10 @@
 idle staff, and a four-beat rhythm counted from the day supervision starts --
 一月一现场会 (on-site meetings lift the longest-open cases), 两月一调度 (dispatch meetings move
 departments' staff to where parts arrived), 一季一督导 (ratings on callbacks move each
-department's solve share), 半年一拉练 (drills spread the best-rated department's practice)."""
+department's solve share), 半年一拉练 (drills spread the best-rated department's practice).
+Ratings are double-edged: they count what callers say, not the truth -- some callers rate a
+solved part down (strategic negatives), and a department under pressure closes some unsolved
+parts informally, which some callers accept, so its score rises without solving more."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from cogov_sim.agents import Department
 from cogov_sim.issues import Channel
 from cogov_sim.mechanisms.base import Mechanism
 from cogov_sim.rows import CALIBRATED_BEIJING, P
@@ -74,6 +78,23 @@ class Supervision(Mechanism):
           "Share of the gap to the best-rated department's solve share a department closes at a "
           "drill", "拉练时部门向考核最优部门解决率缩小差距的比例", low=0.0, high=1.0,
           source="assumption"),
+        P("supervision.informal_pressure", "float", 1.0, "probability",
+          "Chance that a department under rating pressure closes an unsolved part informally "
+          "(reports it solved: explained away, persuaded to withdraw), per unit of its last "
+          "rating's shortfall (solve ceiling minus rated score)",
+          "受考核压力的部门对未解决部分作简单化、非正式办结（上报为已解决）的概率，按其上次考核差距计",
+          low=0.0, high=10.0, degenerate=0.0,
+          source="assumption; the behaviour is reported by Zhou & Yao 2025 (接诉即办 in a Beijing "
+                 "town, doi 10.13766/j.bhsk.1008-2204.2024.1186), its size is not"),
+        P("supervision.informal_pass", "float", 0.5, "share",
+          "Share of informally closed parts the caller rates as solved at the callback",
+          "非正式办结的部分在回访中被评为已解决的比例", low=0.0, high=1.0, degenerate=0.0,
+          source="assumption (callers also rate explanations and attitude)"),
+        P("supervision.strategic_negative", "float", 0.05, "share",
+          "Share of callbacks on really solved parts rated unsolved all the same (strategic "
+          "negative ratings)", "回访中对已真正解决部分仍评为未解决的比例（策略性差评）",
+          low=0.0, high=1.0, degenerate=0.0,
+          source="assumption; reported by Zhou & Yao 2025, size not given"),
         P("supervision.meeting_staff_days", "float", 0.5, "staff-day",
           "Staff time each department gives an on-site meeting (one member away this long)",
           "每次现场会各部门投入的人员时间（一人离岗的天数）", low=0.0, high=30.0, degenerate=0.0,
@@ -93,17 +114,49 @@ class Supervision(Mechanism):
 
     @classmethod
     def _parts(cls) -> dict[str, tuple[str, dict[str, Any]]]:
-        """Its deadline and each beat switched off alone: set to the table's longest value."""
+        """Its deadline and each beat switched off alone (set to the table's longest value),
+        and each edge of the ratings (informal closure, strategic negatives) set to 0."""
         high = {p.name: p.high for p in cls.params}
         keys = {"deadline": "supervision.deadline_days",
                 **{beat: f"supervision.{beat}_days" for beat in BEATS}}
-        return {part: (f"supervision's {part} {'lifting' if part == 'deadline' else 'beat'} "
-                       "alone off", {key: high[key]}) for part, key in keys.items()}
+        parts = {part: (f"supervision's {part} {'lifting' if part == 'deadline' else 'beat'} "
+                        "alone off", {key: high[key]}) for part, key in keys.items()}
+        parts["informal"] = ("supervision's informal closure alone off",
+                             {"supervision.informal_pressure": 0.0})
+        parts["strategic"] = ("supervision's strategic negative ratings alone off",
+                              {"supervision.strategic_negative": 0.0})
+        return parts
 
     def attach(self) -> None:
         self.start: int | None = None
         """The day the rhythm started (None while supervision is off)."""
         self.periods = (1, 1, 1, 1)
+    def reported(self, job: Any) -> bool:
+        """Informal closure (简单化、非正式处理): a department under rating pressure reports
+        some unsolved parts solved, with chance informal_pressure x its last shortfall."""
+        home = job.home
+        if self.start is None or not isinstance(home, Department) or home.shortfall <= 0.0:
+            return False
+        chance = self.p["supervision.informal_pressure"] * home.shortfall
+        return chance > 0.0 and self.model.random.random() < chance
+
+    def closed(self, issue: Any, resolved: bool) -> None:
+        """Callbacks (回访) on a handled issue's department parts, counted for the next rating:
+        a solved part is rated solved unless the caller rates it down strategically, an
+        informally closed one when the caller accepts it."""
+        if self.start is None or not resolved:
+            return
+        p, rnd = self.p, self.model.random
+        for home, solved, reported in issue.outcomes:
+            if not isinstance(home, Department):
+                continue
+            if solved:
+                said = rnd.random() >= p["supervision.strategic_negative"]
+            else:
+                said = reported and rnd.random() < p["supervision.informal_pass"]
+            home.rated_closed += 1
+            home.rated_solved += said
+
     def deadline(self) -> float | None:
         return self.p["supervision.deadline_days"] if self.on else None
 
