@@ -27,6 +27,7 @@ METRICS = (("resolution_rmst_days", "resolution time, restricted mean to 180 d (
            ("resolution_mean_days", "mean resolution time, closed issues only (d)", 2),
            ("stage_waiting_days", "waiting, closed issues (d)", 2),
            ("solved_rate", "solved rate", 3),
+           ("reported_solved_rate", "solved rate as reported", 3),
            ("participation_mean", "participation", 3))
 
 

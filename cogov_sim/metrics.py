@@ -33,6 +33,7 @@ KEY_METRICS = (
     "resolution_p90_days",
     "resolution_rate",
     "solved_rate",
+    "reported_solved_rate",
     "participation_mean",
     "transfers_per_issue",
     *(f"stage_{s}_days" for s in STAGES),

@@ -26,6 +26,7 @@ LABELS = {
     "response_mean_days": "mean time from report to resolution, closed only (days)",
     "resolution_rate": "resolution rate (closed, solved or not)",
     "solved_rate": "solved rate (closed and really solved)",
+    "reported_solved_rate": "solved rate as reported (informal closures too)",
     "abandonment_rate": "abandonment rate",
     "participation_mean": "participation rate (30-day, mean)",
     "transfers_per_issue": "transfers per issue",
