@@ -205,8 +205,8 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
         check_arms(bounds, scenarios, src, "parameters")
         ends = {full: [int(round(b)) if full in ints else b for b in lo_hi]
                 for full, lo_hi in bounds.items()}
-        for name, sc in scenarios.items():
-            check_box(sc, models.for_scenario(ends, name), src, "parameters")
+        for arm, sc in scenarios.items():
+            check_box(sc, models.for_scenario(ends, arm), src, "parameters")
     else:
         scenarios = {name: None}
     method = make(method_name, second)
