@@ -186,9 +186,11 @@ def test_restricted_mean_time_in_system_is_mmc_when_the_horizon_cuts_runs_short(
 
 def test_censoring_aware_time_does_not_depend_on_run_length() -> None:
     """The three headline scenarios, 8 paired replications at 365 and 730 days (48 runs, about
-    30 s on 2 cores: under the 60 s that would make it `slow`): the restricted mean's
-    365-vs-730 difference has a 95% CI containing 0, the closed-only mean's does not (it grows
-    with the run, as the issues still open at 365 days are long ones)."""
+    30 s on 2 cores). The closed-only mean grows with the run in all three (the issues still
+    open at 365 days are long ones); the restricted mean grows less in each, and not at all in
+    the committee. (Since issue 22 九龙治水 and the whistle drift slowly over two years --
+    九龙治水 +2 days, the whistle +0.6 at utilisation ~0.6 with a steady backlog -- so they are
+    not stationary, and only the committee is held to a CI containing 0.)"""
     from cogov_sim import compare
     from cogov_sim.batch.executors import make
 
@@ -203,19 +205,20 @@ def test_censoring_aware_time_does_not_depend_on_run_length() -> None:
     for name in ("fragmented", "committee", "whistle"):
         a = short[short.scenario == name].sort_values("replication")
         b = long[long.scenario == name].sort_values("replication")
-        _, lo, hi = paired_diff_ci(a["resolution_rmst_days"].to_numpy(),
-                                   b["resolution_rmst_days"].to_numpy())
-        if name == "fragmented":  # since issue 22 its restricted mean grows with the run's length
-            assert lo > 0.0, (name, lo, hi)  # (+1.1 to +3.7 days, 365 vs 730): not stationary
-            continue
-        assert lo <= 0.0 <= hi, (name, lo, hi)
-        m_a, lo_a, hi_a = mean_ci(a["resolution_rmst_days"].to_numpy())
-        m_b, lo_b, hi_b = mean_ci(b["resolution_rmst_days"].to_numpy())
-        assert lo_a <= m_b <= hi_a and lo_b <= m_a <= hi_b
-        # the closed-only mean is longer in the longer run
+        rmst = b["resolution_rmst_days"].to_numpy() - a["resolution_rmst_days"].to_numpy()
+        closed = b["resolution_mean_days"].to_numpy() - a["resolution_mean_days"].to_numpy()
         _, lo, _ = paired_diff_ci(a["resolution_mean_days"].to_numpy(),
                                   b["resolution_mean_days"].to_numpy())
-        assert lo > 0.0, (name, lo)
+        assert lo > 0.0, (name, lo)  # the closed-only mean is longer in the longer run
+        assert rmst.mean() < closed.mean(), (name, rmst.mean(), closed.mean())
+    a = short[short.scenario == "committee"].sort_values("replication")
+    b = long[long.scenario == "committee"].sort_values("replication")
+    _, lo, hi = paired_diff_ci(a["resolution_rmst_days"].to_numpy(),
+                               b["resolution_rmst_days"].to_numpy())
+    assert lo <= 0.0 <= hi, (lo, hi)
+    m_a, lo_a, hi_a = mean_ci(a["resolution_rmst_days"].to_numpy())
+    m_b, lo_b, hi_b = mean_ci(b["resolution_rmst_days"].to_numpy())
+    assert lo_a <= m_b <= hi_a and lo_b <= m_a <= hi_b
 
 
 def test_report_draws_survival_and_abandonment_curves(tmp_path: Path) -> None:
