@@ -106,6 +106,80 @@ def test_every_allowed_literal_is_still_there() -> None:
     assert not set(ALLOWED) - found, sorted(set(ALLOWED) - found)
 
 
+# 0, 1, True and False where they could act as an effect size: a branch that picks a constant
+# (`x if c else True` once made community channels always solve) or a constant given to a
+# probability-like name. Each allowed one is an absence, a reset or a definition, not a size.
+ZERO_ONE_ALLOWED: dict[tuple[str, str], str] = {
+    ("model.py", "1 if total >= len(self.departments) else 0"):
+        "each department keeps one own staff member when there are enough (the rule of 7.5)",
+    ("model.py", "round(st.seconded * total) if st.owner == self.structure.name else 0"):
+        "a structure not in use seconds no one",
+    ("service.py", "self.field_time() if job.home.field_work and self._field[0] > 0 else 0.0"):
+        "stations without field work spend no time on it",
+    ("service.py", "minimum if total >= minimum * k else 0"):
+        "the per-department minimum applies only when there are enough staff",
+    ("agents.py", "self.rated_closed = self.rated_solved = 0"): "counters restart",
+    ("mechanisms/supervision.py", "d.rated_closed = d.rated_solved = 0"): "counters restart",
+    ("issues.py", "RESOLVED = 1"): "a status code",
+    ("observation.py", "t - 1 if t > 0 else 0"): "yesterday's index, clipped at day 0",
+    ("network.py", "ends[k - 1] - n if ends[k - 1] > n else 0"): "index arithmetic",
+    ("pipeline.py", "0.5 ** (days / self.p['residents.satisfied_days']) if resolved and solved "
+                    "else 0.0"): "an issue not solved gives its resident nothing (the outcome "
+                                 "scale's zero)",
+    ("pipeline.py", "issue.structure.coordination(self.random, issue.n_departments) if "
+                    "issue.joint else 0.0"): "sequential work pays hand-offs, not joint "
+                                             "coordination (7.8)",
+    ("mechanisms/self_service.py", "float(active[org.members].mean()) if len(org.members) else "
+                                   "0.0"): "a group without members has no activity",
+    ("mechanisms/grid.py", "self.model.structure.grid_efficiency() * p['grid.reference_residents"
+                           "_per_worker'] / p['grid.residents_per_worker'] / p['grid.discovery_"
+                           "days'] if self.on else 0.0"): "no grid, no grid finds",
+    ("mechanisms/sanshe.py", "int(self.p['sanshe.social_workers']) + social if self.on else 0"):
+        "三社联动 off: no social workers",
+    ("structures/base.py", "rnd.expovariate(1.0 / mean) if mean > 0 else 0.0"):
+        "a zero mean delay is no delay",
+}
+EFFECT_NAMES = ("share", "accuracy", "prob", "solve", "chance", "rate", "efficiency", "pass",
+                "quality", "outcome", "solved", "said")
+
+
+def _zero_one(rel: str) -> list[str]:
+    return _zero_one_in((PKG / rel).read_text(encoding="utf-8"))
+
+
+def _zero_one_in(source: str) -> list[str]:
+    """Constant-0/1 branches and 0/1 constants given to probability-like names in code."""
+    def is01(n: ast.AST) -> bool:
+        return isinstance(n, ast.Constant) and type(n.value) in (bool, int, float) \
+            and n.value in (0, 1)
+
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.IfExp) and (is01(node.body) or is01(node.orelse)):
+            out.append(ast.unparse(node))
+        elif isinstance(node, ast.Assign) and is01(node.value) and any(
+                k in ast.unparse(t).rsplit(".", 1)[-1].lower() for t in node.targets
+                for k in EFFECT_NAMES):
+            out.append(ast.unparse(node))
+    return out
+
+
+def test_no_zero_or_one_acts_as_an_effect_size() -> None:
+    stray = [f"{rel}: {code}" for rel in MODEL_CODE for code in _zero_one(rel)
+             if (rel, code) not in ZERO_ONE_ALLOWED]
+    assert not stray, "0/1 literals that may act as effect sizes:\n" + "\n".join(stray)
+    found = {(rel, code) for rel in MODEL_CODE for code in _zero_one(rel)}
+    assert not set(ZERO_ONE_ALLOWED) - found, sorted(set(ZERO_ONE_ALLOWED) - found)
+
+
+def test_the_zero_one_scan_finds_what_it_is_for() -> None:
+    """The scan would have caught community channels that always solve (`else True`) and a
+    solve share fixed at 1; a plain counter set to 1 is not its business."""
+    found = _zero_one_in("solved = rnd.random() < q if dept else True\nst.solve_share = 1.0\n"
+                         "n = 1\n")
+    assert sorted(found) == ["rnd.random() < q if dept else True", "st.solve_share = 1.0"]
+
+
 def test_every_row_of_the_table_has_a_source_or_says_assumption() -> None:
     from cogov_sim.params import table
 
