@@ -97,11 +97,14 @@ def test_no_discovery_after_the_horizon() -> None:
 
 
 def test_surge_raises_backlog_then_recovers() -> None:
-    d = cached_run("surge", 1).daily.set_index("time")
+    """The burst (day 120, about 20 days) piles up work; since the one door has a capacity
+    (issue 22) and classifies worse when behind, the backlog takes about a year to drain, not
+    the ~200 days it took when the centre was free, so recovery is checked in the second year."""
+    d = run("surge", seed=1, days=600).daily.set_index("time")
     normal = d.loc[60:119, "backlog"].mean()
     peak = d.loc[130:170, "backlog"].max()
     assert peak > 2 * normal
-    assert d.loc[330:, "backlog"].mean() < 1.5 * normal
+    assert d.loc[500:, "backlog"].mean() < 0.25 * peak  # drained (seeds 1-3: 0.11-0.16)
 
 
 def test_rural_street_reports_a_gap() -> None:
