@@ -351,8 +351,11 @@ def _check_consistency(sc: Scenario, src: str) -> None:
     """Cross-parameter rules the table's per-row ranges cannot express."""
     days = sc.params["run.days"]
     if sc.params["run.warmup_days"] >= days:
-        raise InputError(src, f"value {sc.params['run.warmup_days']} must be below run.days "
-                         f"({days})", key="run.warmup_days")
+        warm = sc.params["run.warmup_days"]
+        raise InputError(src, f"value {warm} must be below run.days ({days}): nothing after the "
+                         f"warm-up would be measured; allowed: run longer than {warm} days (e.g. "
+                         f"--days {int(warm) + 30}) or shorten the warm-up "
+                         f"(--set run.warmup_days=N, N < {days})", key="run.warmup_days")
     state = dict(sc.params)
     for when, values in [(0, {}), *((c.day, c.values) for c in sc.changes)]:
         state.update(values)
@@ -376,7 +379,7 @@ def check_box(sc: Scenario, box: dict[str, list[Any]], src: str, where: str = ""
             attempt({k: v}, f"{where}.{k}" if where else k)
     if 1 < len(box) <= 10:
         for corner in itertools.product(*box.values()):
-            attempt(dict(zip(box, corner)), None)
+            attempt(dict(zip(box, corner, strict=True)), None)
 
 
 def _check_staffing(p: dict[str, Any], src: str, day: int) -> None:

@@ -343,3 +343,12 @@ def test_subprocess_unknown_scenario_exits_2_with_one_line(tmp_path):
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("cogov: error: ")
     assert "nosuchscenario" in lines[0]
+
+
+def test_a_run_inside_its_warm_up_says_how_to_fix_it(capsys) -> None:
+    """`cogov run committee --days 30` ends inside the 30-day warm-up: one line, exit 2, and
+    the two ways out."""
+    assert cli.main(["run", "committee", "--days", "30"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "run.warmup_days" in err[0]
+    assert "--days 60" in err[0] and "--set run.warmup_days=N, N < 30" in err[0]

@@ -155,11 +155,11 @@ def _zero_one_in(source: str) -> list[str]:
 
     out = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.IfExp) and (is01(node.body) or is01(node.orelse)):
-            out.append(ast.unparse(node))
-        elif isinstance(node, ast.Assign) and is01(node.value) and any(
-                k in ast.unparse(t).rsplit(".", 1)[-1].lower() for t in node.targets
-                for k in EFFECT_NAMES):
+        branch = isinstance(node, ast.IfExp) and (is01(node.body) or is01(node.orelse))
+        named = isinstance(node, ast.Assign) and is01(node.value) and any(
+            k in ast.unparse(t).rsplit(".", 1)[-1].lower() for t in node.targets
+            for k in EFFECT_NAMES)
+        if branch or named:
             out.append(ast.unparse(node))
     return out
 

@@ -411,7 +411,7 @@ def test_every_ui_string_formats_with_its_own_fields_in_both_languages():
     import string
 
     for name, pair in STRINGS.items():
-        for lang, text in zip(("zh", "en"), pair):
+        for lang, text in zip(("zh", "en"), pair, strict=True):
             fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
             out = t(name, lang, **{f: f"<{f}>" for f in fields}) if fields else t(name, lang)
             assert all(f"<{f}>" in out for f in fields), (name, lang)

@@ -376,7 +376,7 @@ def test_heavy_load_the_page_judges_by_the_restricted_mean_only(viz, browser):
     assert "不比较" in closed_diff and "更差" not in closed_diff and "更好" not in closed_diff
     share = next(r for r in READOUTS if r.key == "resolution_censored_share")
     note = pg.inner_text(".cogov-stage-open")
-    for side, ref in zip(("左侧", "右侧"), refs):
+    for side, ref in zip(("左侧", "右侧"), refs, strict=True):
         assert f"{side} {fmt(ref[share.key], share)}" in note
     assert pg.inner_text(".cogov-chart-title").startswith("已解决事项")
     w.close()

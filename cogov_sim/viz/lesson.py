@@ -96,10 +96,13 @@ STEPS: tuple[Step, ...] = (
          PLUS_POOL, ONE_DOOR, True),
     Step(("加上督办与考评", "Add supervision and rating"),
          ("超期事项被提级改派，部门按季度考评逐步用心办：「真正解决」的比例在每次考评后上升；"
-          "而现场会、考评和拉练也占用部门人员的时间。",
+          "而现场会、考评和拉练也占用部门人员的时间。考评看的是回访怎么说：受压的部门会把一些没解决的事"
+          "「简单办结」上报为已解决，所以账面上的解决率比真实的高（命令行 cogov compare 里两者并列）。",
           "Overdue issues are lifted and reassigned, and departments rated each quarter solve "
           "more after each rating; meetings, ratings and drills also take departments' staff "
-          "time."),
+          "time. Ratings count what callers say: a department under pressure closes some "
+          "unsolved issues informally and reports them solved, so the books show more solved "
+          "than really are (cogov compare shows both)."),
          ("换一个随机种子，看这一步的效果是否还在。",
           "Try another seed: does this step's effect hold?"),
          PLUS_SUPERVISION, PLUS_POOL, True),
