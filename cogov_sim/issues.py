@@ -177,4 +177,3 @@ class Issue:
         """Intake jobs done (a structure's intake station: `Route.via`)."""
         self.outcomes: list[tuple[Any, bool, bool]] = []
         """Each finished part: (station answering for it, solved, reported solved)."""
-        """Each finished part: the station that answers for it, and whether it was solved."""

@@ -364,8 +364,9 @@ def _check_consistency(sc: Scenario, src: str) -> None:
 
 def check_box(sc: Scenario, box: dict[str, list[Any]], src: str, where: str = "") -> None:
     """Refuse a range (a sweep's bounds, EMA's parameters) under which the scenario becomes
-    invalid somewhere, before any run: each parameter's extremes alone, then every corner (the
-    cross-parameter rules are monotone in each parameter, so corners are where they break)."""
+    invalid somewhere, before any run: each parameter's extremes alone, then, for up to 10
+    parameters (1,024 corners), every corner of the box (the cross-parameter rules are monotone
+    in each parameter, so corners are where they break)."""
     def attempt(values: dict[str, Any], key: str | None) -> None:
         try:
             sc.with_overrides(values, source=src)

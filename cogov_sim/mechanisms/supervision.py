@@ -131,6 +131,7 @@ class Supervision(Mechanism):
         self.start: int | None = None
         """The day the rhythm started (None while supervision is off)."""
         self.periods = (1, 1, 1, 1)
+
     def reported(self, job: Any) -> bool:
         """Informal closure (简单化、非正式处理): a department under rating pressure reports
         some unsolved parts solved, with chance informal_pressure x its last shortfall."""
