@@ -74,7 +74,7 @@ def mmc_scenario(lam: float, servers: int, days: int) -> Scenario:
     """The committee's fully pooled team in queueing mode: an M/M/c queue, mu = 1/day."""
     return from_dict({
         "mode.queueing": True, "structure": "committee", "mechanisms.pooled_fraction": 1.0,
-        "issues.categories": 10, "issues.category_skew": 0.0, "departments.staff": servers,
+        "issues.categories": 10, "issues.category_skew": 0.0, "departments.staff_per_10000": servers * 10,
         "issues.service_days": 1.0, "community.residents": 1000, "issues.rate": lam * 365 / 1000,
         "run.days": days, "run.warmup_days": 0,
     })

@@ -2,12 +2,12 @@
 
 Uncertainties and levers are parameters of the table with its ranges (or narrower ones given),
 outcomes are summary keys (`cogov run SCENARIO --json`) or parameter values (a cost, such as
-`departments.staff`, for an optimisation). With a `contrast` of two scenarios, a parameter
+`departments.staff_per_10000`, for an optimisation). With a `contrast` of two scenarios, a parameter
 written "ARM:name" varies in that scenario only (as in sweeps) and each summary outcome is the
 first scenario's value minus the second's, on common seeds. EMA needs Python identifiers:
-`departments.staff` is `departments_staff`, `committee:grid.discovery_days` is
+`departments.staff_per_10000` is `departments_staff_per_10000`, `committee:grid.discovery_days` is
 `committee__grid_discovery_days` (`Spec.names` maps them back); a parameter as an outcome is
-`departments_staff_value`. Every experiment runs
+`departments_staff_per_10000_value`. Every experiment runs
 `replications` seeded runs (seeds from the model's `seed` constant) and reports their mean.
 """
 

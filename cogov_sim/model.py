@@ -36,6 +36,12 @@ from cogov_sim.structures import Structure, make
 PHASES = ("setup", "residents", "issues", "collect")
 
 
+def department_staff(p: dict[str, Any]) -> int:
+    """Departments' staff serving this community: staff per 10,000 residents times its
+    residents, rounded, so a district is staffed like a community (ODD 7.5)."""
+    return round(p["departments.staff_per_10000"] * p["community.residents"] / 10_000)
+
+
 class CoGovModel(IssuePipeline, IssueArrivals, LeanEvents, mesa.Model):
     """Community co-governance on a resident network under a swappable governance structure.
 
@@ -123,9 +129,12 @@ class CoGovModel(IssuePipeline, IssueArrivals, LeanEvents, mesa.Model):
                      if d is not None]
         self.service.deadline = min(deadlines) if deadlines and min(deadlines) < 1e8 else None
         self.service.set_params(p)
-        total = int(p["departments.staff"])
-        seconded = sum(f(total) for f in hooks.seconded) + self._second_to_structure(total)
-        self.staff_departments(total - seconded, self.category_share)
+        total = department_staff(p)
+        pooled = sum(f(total) for f in hooks.seconded)
+        own = total - pooled - self._second_to_structure(total)
+        if pooled == 0:
+            own = max(own, len(self.departments))
+        self.staff_departments(own, self.category_share)
         for f in hooks.apply:
             f()
         cost = self.pop.base_cost(p)

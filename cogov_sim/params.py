@@ -204,9 +204,13 @@ CORE: list[Param] = [
       "Days from the burst's start to its peak (it fades over twice as long)",
       "事项潮从开始到高峰的天数", low=1.0, high=365.0, source="assumption"),
     # --- departments and the pooled team ------------------------------------------------
-    P("departments.staff", "int", 12, "server",
-      "Departments' staff working this street's issues (issue-handling teams, all departments)",
-      "各职能部门处理本街道事项的力量（办理组数，合计）", low=1, high=10_000, source="assumption"),
+    P("departments.staff_per_10000", "float", 24.0, "server",
+      "Departments' staff working this community's issues, per 10,000 residents (issue-handling "
+      "teams, all departments), so a district is staffed like a community: rounded to whole "
+      "staff; with no pooled team each department keeps at least one",
+      "每万居民的各职能部门办事力量（办理组数，合计），大小社区按同一人均配置：取整；"
+      "无综合队伍时每个部门至少一人", low=0.01, high=10_000.0,
+      source="assumption (12 issue-handling teams for a 5,000-resident community)"),
     P("departments.solve_share", "float", 0.7266, "probability",
       "Chance a department's handling really solves its part before any rating of departments; "
       "otherwise the issue is closed handled but not solved (办而未决). Rating (supervision) "

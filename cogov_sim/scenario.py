@@ -356,10 +356,6 @@ def _check_consistency(sc: Scenario, src: str) -> None:
                          f"warm-up would be measured; allowed: run longer than {warm} days (e.g. "
                          f"--days {int(warm) + 30}) or shorten the warm-up "
                          f"(--set run.warmup_days=N, N < {days})", key="run.warmup_days")
-    state = dict(sc.params)
-    for when, values in [(0, {}), *((c.day, c.values) for c in sc.changes)]:
-        state.update(values)
-        _check_staffing(state, src, when)
 
 
 def check_box(sc: Scenario, box: dict[str, list[Any]], src: str, where: str = "") -> None:
@@ -381,19 +377,6 @@ def check_box(sc: Scenario, box: dict[str, list[Any]], src: str, where: str = ""
     if 1 < len(box) <= 10:
         for corner in itertools.product(*box.values()):
             attempt(dict(zip(box, corner, strict=True)), None)
-
-
-def _check_staffing(p: dict[str, Any], src: str, day: int) -> None:
-    """Every department needs someone to serve it: its own staff, or a pooled team."""
-    staff, k = p["departments.staff"], p["issues.categories"]
-    pooled = round(p["mechanisms.pooled_fraction"] * staff)
-    if pooled == 0 and staff < k:
-        when = f" (from day {day})" if day else ""
-        raise InputError(
-            src, f"value {k} is more departments than departments.staff ({staff}) can staff, "
-            f"with no pooled team{when}; allowed: issues.categories <= departments.staff, or "
-            f"pool staff (mechanisms.pooled_fraction > 0)",
-            key="issues.categories")
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:

@@ -65,6 +65,7 @@ ALLOWED: dict[tuple[str, float], str] = {
     ("mechanisms/base.py", 100): "a mechanism's default place in hook order (a sequence number)",
     ("structures/shanghai.py", 10000): "per-10,000 residents (unit conversion)",
     ("structures/committee.py", 10000): "per-10,000 residents (unit conversion)",
+    ("model.py", 10000): "per-10,000 residents (unit conversion)",
     ("structures/wuhan.py", 1000.0): "per-1,000 residents (unit conversion)",
     ("network.py", 2): "each tie is drawn from one end, so a mean per person halves; a "
                        "household clique links each member to the next two; symmetrising",
@@ -212,7 +213,7 @@ def test_councils_solve_community_issues_with_the_volunteers_they_mobilise() -> 
 
 
 def test_a_council_takes_waiting_community_issues_out_of_department_queues() -> None:
-    over = {"mechanisms.party_mobilisation": True, "departments.staff": 8}  # long queues
+    over = {"mechanisms.party_mobilisation": True, "departments.staff_per_10000": 16}  # long queues
     res = api.run("fragmented", seed=3, days=240, overrides=over, keep_model=True)
     taken = sum(b.issues_taken for b in res.model.mechanism("party").branches)
     df = res.issues
@@ -272,23 +273,26 @@ def test_sanshe_participation_comes_from_projects_engaging_residents() -> None:
 # --- staff and scenarios ---------------------------------------------------------------------
 
 
-def test_departments_cannot_silently_lose_all_staff(capsys) -> None:
-    code = cli.main(["run", "fragmented", "--set", "issues.categories=16"])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1
-    assert "issues.categories" in err[0] and "departments.staff" in err[0]
-    # a pooled team serves departments with no staff of their own: allowed
-    load("committee", {"issues.categories": 16})
+def test_departments_cannot_silently_lose_all_staff() -> None:
+    # 12 staff for 16 departments and no pooled team: each department keeps one (ODD 7.5)
+    m = CoGovModel(load("fragmented", {"issues.categories": 16}), rng=1)
+    assert [d.servers for d in m.departments] == [1] * 16
+    # a pooled team serves departments with no staff of their own: none are added
+    m = CoGovModel(load("committee", {"issues.categories": 16}), rng=1)
+    assert m.service.pool.servers == 4 and sum(d.servers for d in m.departments) == 8
+    assert min(d.servers for d in m.departments) == 0
 
 
-def test_a_timeline_that_would_leave_departments_unstaffed_is_refused(tmp_path) -> None:
-    from cogov_sim.errors import InputError
-
+def test_a_timeline_that_ends_the_pooled_team_gives_each_department_one(tmp_path) -> None:
     f = tmp_path / "s.toml"
     f.write_text('extends = "committee"\n[issues]\ncategories = 16\n'
                  '[[change]]\nday = 10\nmechanisms.pooled_fraction = 0.0\n')
-    with pytest.raises(InputError, match="from day 10"):
-        load(str(f))
+    m = CoGovModel(load(str(f)), rng=2)
+    assert min(d.servers for d in m.departments) == 0  # the pooled team serves those
+    for _ in range(12):
+        m.step()
+    assert m.service.pool.servers == 0
+    assert [d.allocated for d in m.departments] == [1] * 16
 
 
 def test_rural_scenarios_differ_only_in_governance_not_in_the_street() -> None:

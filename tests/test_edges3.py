@@ -40,7 +40,7 @@ def ishigami_sweep(method: str = "sobol", n: int = 4, extra: str = "", sweep: st
     return ISHIGAMI_SWEEP.format(extra=extra, method=method, n=n, sweep=sweep, x3=x3)
 
 
-def cogov_sweep(extra: str, dial: str = '"departments.staff"') -> str:
+def cogov_sweep(extra: str, dial: str = '"departments.staff_per_10000"') -> str:
     """A cogov sweep of the committee, valid unless a part is given otherwise."""
     return COGOV_SWEEP.format(extra=extra, dial=dial)
 
@@ -143,13 +143,15 @@ def test_a_scenario_file_named_by_its_stem_still_loads(tmp_path: Path) -> None:
     (cogov_sweep(extra="description = 5"), "description",
      "wrong type"),
     (cogov_sweep(extra='name = 5'), "name", "wrong type"),
-    (cogov_sweep(extra="", dial='":departments.staff"'), "parameters.:departments.staff",
+    (cogov_sweep(extra="", dial='":departments.staff_per_10000"'),
+     "parameters.:departments.staff_per_10000",
      "names no scenario"),
     (cogov_sweep(extra='contrast = ["fragmented", "committee"]',
-                        dial='"comittee:departments.staff"'),
-     "parameters.comittee:departments.staff", "did you mean 'committee'"),
-    (cogov_sweep(extra='contrast = ["fragmented", "committee"]').replace("[9, 12]", "[4, 12]"),
-     "parameters.departments.staff", "'fragmented' become invalid at departments.staff = 4"),
+                        dial='"comittee:departments.staff_per_10000"'),
+     "parameters.comittee:departments.staff_per_10000", "did you mean 'committee'"),
+    (cogov_sweep(extra='days = 40\ncontrast = ["fragmented", "committee"]',
+                 dial='"run.warmup_days"').replace("[9, 12]", "[5, 60]"),
+     "parameters.run.warmup_days", "'fragmented' become invalid at run.warmup_days = 60"),
     (cogov_sweep(extra="days = \"x\""), "days", "integer"),
     (cogov_sweep(extra="replications = 1000000000000"),
      "replications", "10,000,000"),

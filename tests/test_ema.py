@@ -53,29 +53,30 @@ def test_parameters_come_from_the_table_with_per_arm_names():
 
 def test_one_experiment_equals_the_runs_it_stands_for():
     m = ema.model(contrast=["fragmented", "committee"], overrides=SMALL, replications=2, seed=3,
-                  outcomes=["resolution_rmst_days", "departments.staff"],
-                  uncertainties=["committee:departments.staff"],
-                  ranges={"committee:departments.staff": (8, 14)})
-    out = m.function(seed=3, committee__departments_staff=np.int64(9))
+                  outcomes=["resolution_rmst_days", "departments.staff_per_10000"],
+                  uncertainties=["committee:departments.staff_per_10000"],
+                  ranges={"committee:departments.staff_per_10000": (133.0, 233.0)})
+    out = m.function(seed=3, committee__departments_staff_per_10000=np.float64(150.0))
     seeds = api.replication_seeds(3, 2)
     frag = [api.run("fragmented", seed=s, overrides=SMALL).summary["resolution_rmst_days"]
             for s in seeds]
-    comm = [api.run("committee", seed=s, overrides={**SMALL, "departments.staff": 9})
+    comm = [api.run("committee", seed=s, overrides={**SMALL, "departments.staff_per_10000": 150.0})
             .summary["resolution_rmst_days"] for s in seeds]
     assert out["resolution_rmst_days"] == pytest.approx(np.mean(frag) - np.mean(comm))
-    assert out["departments_staff_value"] == 12  # the first arm's staff: not varied there
+    assert out["departments_staff_per_10000_value"] == 24.0  # the first arm's: not varied there
 
 
 @pytest.mark.parametrize("kw, says", [
     ({"uncertainties": ["issues.rat"]}, "did you mean 'issues.rate'"),
     ({"uncertainties": ["commitee:issues.rate"], "contrast": ["fragmented", "committee"]},
      "names no scenario of the model (did you mean 'committee'?)"),
-    ({"levers": ["departments.staff"], "ranges": {"departments.staff": (0, 5)}}, "is not allowed"),
+    ({"levers": ["departments.staff_per_10000"], "ranges": {"departments.staff_per_10000": (0, 5)}},
+     "is not allowed"),
     ({"outcomes": ["resolution_rmst_dys"]}, "did you mean 'resolution_rmst_days'"),
     ({"ranges": {"issues.rate": (0.1, 0.2)}}, "neither an uncertainty nor a lever"),
-    ({"contrast": ["fragmented", "committee"], "levers": ["departments.staff"],
-      "ranges": {"departments.staff": (6, 14)}},
-     "lets scenario 'fragmented' become invalid at departments.staff = 6"),
+    ({"contrast": ["fragmented", "committee"], "levers": ["run.warmup_days"],
+      "ranges": {"run.warmup_days": (5, 100)}},
+     "lets scenario 'fragmented' become invalid at run.warmup_days = 100"),
 ])
 def test_bad_specification_is_one_input_error(kw, says):
     with pytest.raises(InputError) as e:
@@ -102,9 +103,9 @@ def test_perform_experiments_on_two_processes_and_prim(spawn):
         return
     m = ema.model(contrast=["fragmented", "committee"], overrides=SMALL,
                   uncertainties=["issues.rate", "committee:grid.discovery_days"],
-                  levers=["departments.staff"],
+                  levers=["departments.staff_per_10000"],
                   ranges={"issues.rate": (0.15, 0.35), "committee:grid.discovery_days": (1.5, 10),
-                          "departments.staff": (8, 14)},
+                          "departments.staff_per_10000": (133.0, 233.0)},
                   outcomes=["resolution_rmst_days", "solved_rate"])
     with MultiprocessingEvaluator(m, n_processes=2) as evaluator:
         experiments, outcomes = perform_experiments(m, scenarios=10, policies=2,
@@ -114,10 +115,11 @@ def test_perform_experiments_on_two_processes_and_prim(spawn):
     assert np.isfinite(advantage).all() and advantage.std() > 0
     # serial re-run of one experiment gives the same value (seeds do not depend on the process)
     row = experiments.iloc[0]
-    again = m.function(seed=1, issues_rate=row["issues_rate"], departments_staff=row["departments_staff"],
+    again = m.function(seed=1, issues_rate=row["issues_rate"],
+                       departments_staff_per_10000=row["departments_staff_per_10000"],
                        committee__grid_discovery_days=row["committee__grid_discovery_days"])
     assert again["resolution_rmst_days"] == advantage[0]
-    x = experiments[["issues_rate", "committee__grid_discovery_days", "departments_staff"]]
+    x = experiments[["issues_rate", "committee__grid_discovery_days", "departments_staff_per_10000"]]
     small = advantage < np.median(advantage)
     box = prim.Prim(x, small).find_box()
     assert box is not None
@@ -127,10 +129,10 @@ def test_perform_experiments_on_two_processes_and_prim(spawn):
 def test_optimise_cheapest_staffing_meeting_a_target(tmp_path, spawn):
     if _in_fresh_process("test_optimise_cheapest_staffing_meeting_a_target"):
         return
-    m = ema.model("committee", overrides=SMALL, levers=["departments.staff"],
-                  ranges={"departments.staff": (3, 14)},
-                  outcomes=["departments.staff", "resolution_rmst_days"],
-                  minimize=["departments.staff", "resolution_rmst_days"])
+    staff = "departments.staff_per_10000"  # 3 to 14 staff at SMALL's 600 residents
+    m = ema.model("committee", overrides=SMALL, levers=[staff], ranges={staff: (50.0, 233.0)},
+                  outcomes=[staff, "resolution_rmst_days"],
+                  minimize=[staff, "resolution_rmst_days"])
     target = Constraint("target", outcome_names="resolution_rmst_days",
                         function=lambda x: max(0.0, x - 15.0))
     with MultiprocessingEvaluator(m, n_processes=2) as evaluator:
@@ -139,5 +141,5 @@ def test_optimise_cheapest_staffing_meeting_a_target(tmp_path, spawn):
                                       filename="staffing.tar.gz")
     assert len(front) >= 1
     assert (front["resolution_rmst_days"] <= 15.0).all()
-    assert set(front["departments_staff_value"]) == set(front["departments_staff"])
-    assert set(front["departments_staff"]) <= set(range(3, 15))
+    assert (front["departments_staff_per_10000_value"] == front["departments_staff_per_10000"]).all()
+    assert front["departments_staff_per_10000"].between(50.0, 233.0).all()

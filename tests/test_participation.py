@@ -38,9 +38,9 @@ def test_sanshe_raises_volunteering() -> None:
 
 def test_better_handling_of_own_issues_raises_participation() -> None:
     """More staff -> faster resolution -> higher efficacy and trust -> more participation."""
-    d, lo, hi = _effect("fragmented", {"departments.staff": 40})
+    d, lo, hi = _effect("fragmented", {"departments.staff_per_10000": 80})
     assert lo > 0, (d, lo, hi)
-    d2, lo2, hi2 = _effect("fragmented", {"departments.staff": 40}, "efficacy_final")
+    d2, lo2, hi2 = _effect("fragmented", {"departments.staff_per_10000": 80}, "efficacy_final")
     assert lo2 > 0, (d2, lo2, hi2)
 
 
@@ -48,10 +48,10 @@ def test_no_feedback_no_effect() -> None:
     """The staff effect runs through efficacy and trust: with both weightless most of it is
     gone (less than half remains) -- what remains is reporting, whose willingness still
     follows trust."""
-    with_feedback, _, _ = _effect("fragmented", {"departments.staff": 40})
+    with_feedback, _, _ = _effect("fragmented", {"departments.staff_per_10000": 80})
     off = {"residents.efficacy_weight": 0.0, "residents.trust_weight": 0.0}
     a = load("fragmented").with_overrides(off)
-    b = a.with_overrides({"departments.staff": 40})
+    b = a.with_overrides({"departments.staff_per_10000": 80})
     b = type(b)("more-staff", "", b.params, b.changes, b.source, b.overrides)
     row = compare([a, b], replications=REPS,
                   metric_names=("participation_mean",)).table.loc[("more-staff",

@@ -194,23 +194,23 @@ def test_convergence_is_per_output_and_never_claimed_when_not_met() -> None:
 
 @pytest.mark.parametrize(("body", "key", "says"), [
     ('[sweep]\nmethod = "sobol"\nn = 16\n[parameters]\n"issues.rat" = [0.1, 0.2]\n'
-     '"departments.staff" = [9, 12]\n', "parameters.issues.rat", "did you mean 'issues.rate'"),
+     '"departments.staff_per_10000" = [18, 24]\n', "parameters.issues.rat", "did you mean 'issues.rate'"),
     ('[sweep]\nmethod = "sobol"\nn = 16\n[parameters]\n"issues.rate" = [0.1, 50.0]\n'
-     '"departments.staff" = [9, 12]\n', "parameters.issues.rate", "outside the allowed range"),
+     '"departments.staff_per_10000" = [18, 24]\n', "parameters.issues.rate", "outside the allowed range"),
     ('[sweep]\nmethod = "sobl"\nn = 16\n[parameters]\n"issues.rate" = [0.1, 0.2]\n'
-     '"departments.staff" = [9, 12]\n', "sweep.method", "did you mean 'sobol'"),
+     '"departments.staff_per_10000" = [18, 24]\n', "sweep.method", "did you mean 'sobol'"),
     ('[sweep]\nmethod = "sobol"\nn = 20\n[parameters]\n"issues.rate" = [0.1, 0.2]\n'
-     '"departments.staff" = [9, 12]\n', "sweep.n", "power of 2"),
+     '"departments.staff_per_10000" = [18, 24]\n', "sweep.n", "power of 2"),
     ('[sweep]\nmethod = "sobol"\nn = 16\n[parameters]\n"mechanisms.sanshe" = [0, 1]\n'
-     '"departments.staff" = [9, 12]\n', "parameters.mechanisms.sanshe", "varies numbers only"),
+     '"departments.staff_per_10000" = [18, 24]\n', "parameters.mechanisms.sanshe", "varies numbers only"),
     ('outputs = ["participation_meen"]\n[sweep]\nmethod = "sobol"\nn = 16\n[parameters]\n'
-     '"issues.rate" = [0.1, 0.2]\n"departments.staff" = [9, 12]\n', "outputs",
+     '"issues.rate" = [0.1, 0.2]\n"departments.staff_per_10000" = [18, 24]\n', "outputs",
      "did you mean 'participation_mean'"),
     ('contrast = ["fragmented", "committee"]\n[sweep]\nmethod = "sobol"\nn = 16\n'
-     '[parameters]\n"issues.rate" = [0.1, 0.2]\n"departments.staff" = [9, 12]\n', "contrast",
+     '[parameters]\n"issues.rate" = [0.1, 0.2]\n"departments.staff_per_10000" = [18, 24]\n', "contrast",
      "not both"),
     ('outputs = ["log:resolution_rmst_dys"]\n[sweep]\nmethod = "emulator"\nn = 16\n'
-     '[parameters]\n"issues.rate" = [0.1, 0.2]\n"departments.staff" = [9, 12]\n', "outputs",
+     '[parameters]\n"issues.rate" = [0.1, 0.2]\n"departments.staff_per_10000" = [18, 24]\n', "outputs",
      "did you mean 'resolution_rmst_days'"),
 ])
 def test_bad_sweep_files_exit_2_with_one_line(tmp_path: Path, capsys, body: str, key: str,
@@ -284,7 +284,7 @@ def test_per_arm_parameters_vary_in_their_own_scenario_only(tmp_path: Path, caps
     busy = models.cogov(pt, 1, scenario=load("fragmented", days)).summary
     assert quiet["all_issues"] == 0 and busy["all_issues"] > 100
     body = ('contrast = ["fragmented", "committee"]\n[sweep]\nmethod = "sobol"\nn = 16\n'
-            '[parameters]\n"committe:issues.rate" = [0.1, 0.2]\n"departments.staff" = [9, 12]\n')
+            '[parameters]\n"committe:issues.rate" = [0.1, 0.2]\n"departments.staff_per_10000" = [18, 24]\n')
     f = _write(tmp_path, body)
     assert main(["sweep", str(f), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err

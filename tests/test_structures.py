@@ -14,6 +14,7 @@ import pytest
 
 from cogov_sim import api, cli
 from cogov_sim.errors import InputError
+from cogov_sim.model import department_staff
 from cogov_sim.params import defaults, table
 from cogov_sim.scenario import load
 from cogov_sim.structures import Route, Structure, base, make, registry
@@ -246,7 +247,7 @@ def test_a_structure_seconds_departments_staff_and_routes_to_the_pooled_team(tmp
         res = _run("platforms-test", seed=5, days=120, **pooled)
         m = res.model
         platform = m.structure.platform
-        staff = m.p["departments.staff"]
+        staff = department_staff(m.p)
         assert platform.servers == round(0.25 * staff)
         assert sum(d.servers for d in m.departments) + platform.servers + m.service.pool.servers \
             == staff  # moved, not added

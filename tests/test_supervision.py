@@ -49,7 +49,7 @@ def test_supervision_cuts_waiting_and_raises_solving_from_the_same_start() -> No
 
 
 def test_lifting_a_part_reassigns_it_to_an_idle_department() -> None:
-    m = CoGovModel(load("whistle", {"departments.staff": 8, "issues.categories": 4}), rng=3)
+    m = CoGovModel(load("whistle", {"departments.staff_per_10000": 16, "issues.categories": 4}), rng=3)
     busy, idle = m.departments[0], m.departments[1]
     busy.busy = busy.servers  # every server of department 0 is taken
     assert idle.free() and m.service.pool.servers == 0
@@ -63,7 +63,7 @@ def test_lifting_a_part_reassigns_it_to_an_idle_department() -> None:
 
 
 def test_a_lifted_part_nobody_can_take_waits_first_in_line_and_on_the_overdue_list() -> None:
-    m = CoGovModel(load("whistle", {"departments.staff": 8, "issues.categories": 4}), rng=3)
+    m = CoGovModel(load("whistle", {"departments.staff_per_10000": 16, "issues.categories": 4}), rng=3)
     for d in m.departments:
         d.busy = d.servers
     issue = _any_issue(m)
@@ -170,7 +170,7 @@ def test_dispatch_meeting_reallocates_staff_to_the_parts_received() -> None:
 def test_on_site_meeting_lifts_the_longest_open_cases_monthly() -> None:
     cases = 3
     m = _supervised(**{"supervision.meeting_cases": cases, "supervision.deadline_days": 365.0,
-                       "departments.staff": 8})
+                       "departments.staff_per_10000": 16})
     _before(m, 30)
     L = m.ledger
     waiting = [iss for iss in m.open.values() if L.channel[iss.i] == Channel.DEPARTMENTS

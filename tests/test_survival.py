@@ -162,7 +162,7 @@ def test_restricted_mean_time_in_system_is_mmc_when_the_horizon_cuts_runs_short(
     lam = rho * C * MU
     sc = from_dict({
         "mode.queueing": True, "structure": "committee", "mechanisms.pooled_fraction": 1.0,
-        "issues.categories": 4, "issues.category_skew": 0.0, "departments.staff": C,
+        "issues.categories": 4, "issues.category_skew": 0.0, "departments.staff_per_10000": C * 10_000 / 3650,
         "issues.service_days": 1.0 / MU, "community.residents": 3650,
         "issues.rate": lam / 10.0, "run.days": 250, "run.warmup_days": 100,
     })

@@ -203,15 +203,15 @@ def test_cogov_calibrate_small(tmp_path: Path, capsys) -> None:
     f.write_text('name = "tiny"\nreplications = 1\nseed = 3\nconfirm_replications = 2\n'
                  '[[block]]\npatterns = ["chengdu_requests", "chengdu_reply"]\nn = 2\nrefine = 1\n'
                  'finalists = 2\n'
-                 '[block.ranges]\n"issues.rate" = [0.25, 0.35]\n"departments.staff" = [20, 30]\n'
+                 '[block.ranges]\n"issues.rate" = [0.25, 0.35]\n"issues.categories" = [6, 10]\n'
                  '[[block]]\npatterns = ["jianyang_volunteers"]\nn = 1\n'
                  '[block.ranges]\n"residents.volunteer_rate" = [0.01, 0.03]\n', encoding="utf-8")
     out = tmp_path / "cal"
     assert cli.main(["calibrate", str(f), "--workers", "1", "--out", str(out)]) == 0
     rec = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
-    assert set(rec["best"]) == {"issues.rate", "departments.staff", "residents.volunteer_rate"}
+    assert set(rec["best"]) == {"issues.rate", "issues.categories", "residents.volunteer_rate"}
     assert 0.25 <= rec["best"]["issues.rate"] <= 0.35
-    assert isinstance(rec["best"]["departments.staff"], int)
+    assert isinstance(rec["best"]["issues.categories"], int)
     assert rec["runs"] == 2 + 1 + 2 * 2 + 1 + 2  # search, refine, race, block 2, confirm
     assert [b["points"] for b in rec["blocks"]] == [5, 1]
     assert rec["blocks"][0]["best_stage"] == "race"
@@ -224,8 +224,8 @@ def test_cogov_calibrate_small(tmp_path: Path, capsys) -> None:
     # the race reran the two best search/refine points on fresh seeds; its best one won
     first = pts[pts["block"] == "block0"]
     race, rest = first[first["stage"] == "race"], first[first["stage"] != "race"]
-    top2 = rest.nsmallest(2, "distance")[["issues.rate", "departments.staff"]]
-    assert sorted(map(tuple, race[["issues.rate", "departments.staff"]].to_numpy())) == sorted(
+    top2 = rest.nsmallest(2, "distance")[["issues.rate", "issues.categories"]]
+    assert sorted(map(tuple, race[["issues.rate", "issues.categories"]].to_numpy())) == sorted(
         map(tuple, top2.to_numpy()))
     winner = race.nsmallest(1, "distance").iloc[0]
     assert rec["best"]["issues.rate"] == pytest.approx(winner["issues.rate"])

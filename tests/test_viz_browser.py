@@ -350,9 +350,9 @@ def test_heavy_load_the_page_judges_by_the_restricted_mean_only(viz, browser):
     pg = w.page
     w.tab("设置")
     slider_keys(pg, 0, "ArrowRight", 6)  # issues.rate 0.3 -> 0.6 (step 0.05)
-    slider_keys(pg, 1, "ArrowLeft", 4)  # departments.staff 12 -> 8
+    slider_keys(pg, 1, "ArrowLeft", 4)  # departments.staff_per_10000 24 -> 16 (8 staff)
     labels = pg.locator(".cogov-slider-label")
-    assert labels.nth(0).inner_text().endswith("：0.6") and labels.nth(1).inner_text().endswith("：8")
+    assert labels.nth(0).inner_text().endswith("：0.6") and labels.nth(1).inner_text().endswith("：16")
     assert pg.locator(".cogov-slider-range").first.inner_text() == "0.05 – 2 件/人/年"
     w.tab("导学")
     w.pick(".cogov-every", "30 天")
@@ -360,7 +360,7 @@ def test_heavy_load_the_page_judges_by_the_restricted_mean_only(viz, browser):
         pg.locator(".cogov-step").click()
         w.day_is(f"第 {day} / 365 天")
     assert same_day(pg)["label"] == 180
-    sets = {"issues.rate": 0.6, "departments.staff": 8}
+    sets = {"issues.rate": 0.6, "departments.staff_per_10000": 16}
     refs = [cogov_run_set(name, 180, sets) for name in ("fragmented", "committee")]
     for i, ref in enumerate(refs):  # the copied commands reproduce it
         for r in READOUTS:

@@ -39,7 +39,7 @@ class Box:
     points: int
 
     def words(self) -> str:
-        """The box's conditions in words, e.g. 'issues.rate >= 0.31 and departments.staff <= 11'."""
+        """The box's conditions in words, e.g. 'issues.rate >= 0.31 and departments.staff_per_10000 <= 22'."""
         parts = []
         for k, (lo, hi) in self.limits.items():
             if np.isfinite(lo) and np.isfinite(hi):

@@ -28,7 +28,7 @@ SEED_COMMENT = re.compile(r"^#.*--seed (\d+)", re.MULTILINE)
 
 COMMON: tuple[tuple[str, float, float, float], ...] = (
     ("issues.rate", 0.05, 2.0, 0.05),
-    ("departments.staff", 2, 60, 1),
+    ("departments.staff_per_10000", 4, 120, 2),
     ("issues.multi_share", 0.0, 0.8, 0.05),
     ("residents.propensity", 0.02, 0.6, 0.01),
     ("residents.participation_cost", 0.0, 0.95, 0.05),
