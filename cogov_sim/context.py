@@ -60,9 +60,10 @@ class StructureContext:
         """A station of the structure's own: its parts go to the ledger channel named after
         `kind`; `field_work`: its parts may need field work; `liftable`: parts still waiting
         at a deadline are lifted to idle staff. `seconded` > 0: the station is staffed with
-        that share of the departments' staff (`departments.staff_per_10000`), taken from the departments while its structure is
-        in force (then `servers` is ignored) -- capacity moved, not added. `intake`: its jobs
-        are intake work (a `Route(via=...)` queues the issue there before routing it)."""
+        that share of the departments' staff (`departments.staff_per_10000`), taken from the
+        departments while its structure is in force (then `servers` is ignored) -- capacity
+        moved, not added. `intake`: its jobs are intake work (a `Route(via=...)` queues the
+        issue there before routing it)."""
         st = UnitStation(self._m, kind, label, label_zh, servers, mean_days, field_work,
                          liftable)
         st.owner, st.seconded, st.intake = self.attaching, seconded, intake

@@ -46,7 +46,7 @@ def _pair(by_size, scenario: str) -> tuple[Any, Any]:
     per staff member, participation, and no slower handling."""
     small, big = (by_size[(scenario, n)] for n in SIZES)
     per_staff = [r.summary["issues_created"] / department_staff(r.model.p) for r in (small, big)]
-    per_1000 = [r.summary["issues_created"] / n * 1000 for r, n in zip((small, big), SIZES)]
+    per_1000 = [r.summary["issues_created"] / n * 1000 for r, n in zip((small, big), SIZES, strict=True)]
     assert per_1000[1] == pytest.approx(per_1000[0], rel=0.06)
     assert per_staff[1] == pytest.approx(per_staff[0], rel=0.06)
     a, b = small.summary, big.summary

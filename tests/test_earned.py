@@ -8,9 +8,8 @@ import ast
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-from cogov_sim import api, cli
+from cogov_sim import api
 from cogov_sim.mechanisms import registry as mechanism_registry
 from cogov_sim.mechanisms.centres import centre_distance
 from cogov_sim.model import CoGovModel

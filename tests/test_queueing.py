@@ -31,7 +31,8 @@ def simulated_wait(structure: str, pooled: float, lam: float) -> tuple[float, fl
     """Mean queue wait over REPS seeded runs, and its standard error."""
     sc = from_dict({
         "mode.queueing": True, "structure": structure, "mechanisms.pooled_fraction": pooled,
-        "issues.categories": C, "issues.category_skew": 0.0, "departments.staff_per_10000": C * 10_000 / RESIDENTS,
+        "issues.categories": C, "issues.category_skew": 0.0,
+        "departments.staff_per_10000": C * 10_000 / RESIDENTS,
         "issues.service_days": 1.0 / MU, "community.residents": RESIDENTS,
         "issues.rate": lam / 10.0, "run.days": DAYS, "run.warmup_days": 200,
     })
