@@ -33,6 +33,7 @@ def ledger(rows: list[tuple[float, float, str, float]]) -> pd.DataFrame:
                                      np.nan)
     df["discovered_by"] = "resident"
     df["solved"] = df["status"] == "resolved"
+    df["reported"] = df["solved"]
     return df
 
 
@@ -89,8 +90,33 @@ def test_reports_per_capita_and_satisfied_share() -> None:
     # closed after warm-up: 3; solved within 7 days of occurring: 1
     assert measures.satisfied_share(issues, 7.0, 30) == pytest.approx(1 / 3)
     assert measures.satisfied_share(issues, 7.0, 30, until=45) == pytest.approx(1.0)
-    issues.loc[0, "solved"] = False  # handled in time, but not solved (办而未决)
+    issues.loc[0, "solved"] = False  # handled in time, but not solved (办而未决) ...
     assert measures.satisfied_share(issues, 7.0, 30) == pytest.approx(0.0)
+    # ... yet closed informally, so the books count it solved: satisfied as reported
+    assert measures.satisfied_share(issues, 7.0, 30, reported=True) == pytest.approx(1 / 3)
+    issues.loc[0, "reported"] = False
+    assert measures.satisfied_share(issues, 7.0, 30, reported=True) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("pressure", [1.0, 0.0])
+def test_reported_flatters_the_truth_only_through_informal_closure(pressure: float) -> None:
+    """Committee, a year at default size: every really solved issue is also reported solved,
+    and with informal closure on (the default pressure 1.0) the books show more solved and more
+    satisfied than the truth; with it off (pressure 0) they show exactly the truth."""
+    over = {"supervision.informal_pressure": pressure}
+    res = api.run("committee", seed=5, days=365, overrides=over)
+    sc = load("committee").with_overrides(over)
+    m = measure_run(res.issues, res.daily, res.summary, sc.params, switch_month(sc))
+    solved, said = res.issues["solved"].astype(bool), res.issues["reported"].astype(bool)
+    assert not (solved & ~said).any()
+    pairs = [("solved_rate", "reported_solved_rate"),
+             ("satisfied_share", "satisfied_share_reported")]
+    for true, books in pairs:
+        if pressure > 0:
+            assert m[books] > m[true] + 0.01, (true, m[true], m[books])
+        else:
+            assert m[books] == m[true], true
+    assert (said & ~solved).any() == (pressure > 0)
 
 
 # --- patterns --------------------------------------------------------------------------------
@@ -105,6 +131,7 @@ def test_patterns_declared_once_with_sources_and_known_measures() -> None:
         assert p.source and p.note and p.unit, p.name
         assert p.low <= p.high and p.scale > 0
         assert p.measure in m, p.name
+        assert not p.twin or p.twin in m, p.name
         load(p.scenario)
     assert switch_month(sc) == 6 and switch_month(load("committee")) is None
 
@@ -130,7 +157,7 @@ def test_holds_miss_and_distance() -> None:
 
 def test_pattern_table_means_cis_and_verdicts() -> None:
     p = pat.Pattern("x", "x", 1.0, 0.5, 1.5, "u", "committee", "m", "src", "note")
-    q = pat.Pattern("y", "y", 1.0, 0.5, 1.5, "u", "committee", "k", "src", "note")
+    q = pat.Pattern("y", "y", 1.0, 0.5, 1.5, "u", "committee", "k", "src", "note", twin="m")
     runs = pd.DataFrame({"scenario": ["committee"] * 4, "m": [1.0, 1.2, 0.8, 1.0],
                          "k": [3.0, 3.1, 2.9, 3.0]})
     t = pattern_table(runs, (p, q)).set_index("pattern")
@@ -138,6 +165,8 @@ def test_pattern_table_means_cis_and_verdicts() -> None:
     assert t.loc["x", "ci_low"] < 1.0 < t.loc["x", "ci_high"]
     assert not t.loc["y", "holds"] and t.loc["y", "clear_miss"]
     assert t.loc["x", "n"] == 4
+    # a twin is shown beside, never judged: y misses though its twin m sits in the band
+    assert t.loc["y", "twin_mean"] == pytest.approx(1.0) and math.isnan(t.loc["x", "twin_mean"])
 
 
 # --- the calibrated defaults stay near the patterns ---------------------------------------------

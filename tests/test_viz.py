@@ -50,6 +50,22 @@ def test_readouts_at_day_180_equal_cogov_run(at_180, capsys):
     assert f.readouts[1]["resolution_mean_days"] < f.readouts[0]["resolution_mean_days"]
 
 
+def test_solved_as_reported_sits_beside_the_truth_and_is_not_judged(at_180):
+    """The books flatter only where ratings press departments: the committee's solved rate as
+    reported lies above its true one, 九龙治水's equals it; the row is shown in both languages
+    right under the true one and never called better or worse."""
+    left, right = at_180.frame().readouts
+    assert left["reported_solved_rate"] == left["solved_rate"]
+    assert right["reported_solved_rate"] > right["solved_rate"]
+    keys = [r.key for r in READOUTS]
+    assert keys.index("reported_solved_rate") == keys.index("solved_rate") + 1
+    for lang in ("zh", "en"):
+        html = app.readout_table(at_180.frame(), ["L", "R"], lang)
+        row = next(r for r in html.split("<tr>") if 'data-key="reported_solved_rate"' in r)
+        assert t("reported_solved_rate", lang) in row and t("not_judged", lang) in row
+        assert t("better", lang) not in row and t("worse", lang) not in row
+
+
 def test_full_summary_of_a_live_model_equals_a_finished_run(at_180):
     """Every summary key, not only those shown, from the live model (left untouched)."""
     m = at_180.models[1]

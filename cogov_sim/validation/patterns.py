@@ -53,6 +53,9 @@ class Pattern:
     weight: float = 1.0
     kind: str = "emergent"
     """'emergent' (an output) or 'input' (holds by construction: a parameter set from it)."""
+    twin: str = ""
+    """A measure reported beside `measure`, not held to the band: for a figure compared with
+    what the books say, its true counterpart."""
 
     def holds(self, mean: float) -> bool:
         """Whether a simulated mean lies in the pattern's band."""
@@ -87,11 +90,14 @@ PATTERNS: tuple[Pattern, ...] = (
             "are skipped). Model: report -> resolution (response_mean_days) under the "
             "committee, i.e. the clock a hotline runs; band: 5.94 - 15% to 6.19 + 15%.", scale=0.9),
     Pattern("chengdu_satisfaction", "Chengdu 12345: satisfaction", 0.90, 0.90, math.inf, "share",
-            "committee", "satisfied_share", CHENGDU_12345,
-            "Proxy: share of closed issues solved within residents.satisfied_days of occurring "
-            "(outcome score >= 0.5). The model has no survey answer, and callers also rate "
-            "attitude and explanations: reported, not calibrated (an out-of-sample check).",
-            scale=0.05, weight=0.0),
+            "committee", "satisfied_share_reported", CHENGDU_12345,
+            "Proxy: share of closed issues reported solved (informal closures too) within "
+            "residents.satisfied_days of occurring; compared as reported because a published "
+            "satisfaction rate is a hotline's rating of its closed cases, not an audit of them. "
+            "The true counterpart (really solved, outcome score >= 0.5) is shown beside. The "
+            "model has no survey answer, and callers also rate attitude and explanations: "
+            "reported, not calibrated (an out-of-sample check).",
+            scale=0.05, weight=0.0, twin="satisfied_share"),
     Pattern("nyc_skew", "Closing times right-skewed: mean / median", 9.0 / 2.9, 2.5, 3.8, "ratio",
             "committee", "response_mean_median_ratio", NYC,
             "Mean over median of report -> close times of resolved issues under one door "
@@ -121,14 +127,16 @@ PATTERNS: tuple[Pattern, ...] = (
             "from the ratings since (supervision.rating_response, supervision.rating_days).",
             scale=0.05),
     Pattern("beijing_satisfaction_before", "Beijing: satisfaction before the reform", 0.65,
-            0.60, 0.70, "share", "reform", "satisfied_before", BEIJING,
-            "Satisfaction proxy (as for Chengdu) over the 3 months before the switch. Callers "
-            "are satisfied by some answers that solve nothing (a clear explanation), which the "
-            "proxy cannot count: reported, not calibrated.", scale=0.05, weight=0.0),
+            0.60, 0.70, "share", "reform", "satisfied_before_reported", BEIJING,
+            "Satisfaction proxy as reported (as for Chengdu; true counterpart beside) for issues "
+            "occurring in the 3 months before the switch. Callers are satisfied by some answers "
+            "that solve nothing (a clear explanation), which the proxy counts only where a "
+            "department closed the part informally: reported, not calibrated.",
+            scale=0.05, weight=0.0, twin="satisfied_before"),
     Pattern("beijing_satisfaction_after", "Beijing: satisfaction ~9 months after", 0.85, 0.80,
-            0.90, "share", "reform", "satisfied_after9", BEIJING,
-            "Satisfaction proxy for issues occurring 9 months after the switch (same caveat).",
-            scale=0.05, weight=0.0),
+            0.90, "share", "reform", "satisfied_after9_reported", BEIJING,
+            "Satisfaction proxy as reported for issues occurring 9 months after the switch (same "
+            "caveat; true counterpart beside).", scale=0.05, weight=0.0, twin="satisfied_after9"),
     Pattern("jianyang_volunteers", "Jianyang: volunteers per resident", 131_940 / 1.11e6, 0.06,
             0.119, "share", "committee", "participation_volunteer_mean", JIANYANG,
             "Registered volunteers are 8.8-11.9% of residents; the model counts residents who "

@@ -20,9 +20,9 @@ from cogov_sim.scenario import Scenario
 
 from . import measures
 
-SUMMARY_KEYS = ("resolution_rate", "solved_rate", "resolution_mean_days", "resolution_median_days",
-                "response_mean_days", "participation_mean", "participation_volunteer_mean",
-                "abandonment_rate", "utilisation_departments")
+SUMMARY_KEYS = ("resolution_rate", "solved_rate", "reported_solved_rate", "resolution_mean_days",
+                "resolution_median_days", "response_mean_days", "participation_mean",
+                "participation_volunteer_mean", "abandonment_rate", "utilisation_departments")
 
 
 def switch_month(scenario: Scenario) -> int | None:
@@ -44,18 +44,18 @@ def measure_run(issues: pd.DataFrame, daily: pd.DataFrame, summary: dict[str, fl
     ramp = (measures.ramp_stats(monthly, switch) if switch is not None
             else {k: math.nan for k in ("before", "after", "rise", "first_share", "after9")})
     sat = params["residents.satisfied_days"]
-    if switch is not None:
-        m = measures.MONTH_DAYS
-        sat_before = measures.satisfied_share(issues, sat, (switch - 3) * m, switch * m)
-        sat_after9 = measures.satisfied_share(issues, sat, (switch + 9) * m, (switch + 10) * m)
-    else:
-        sat_before = sat_after9 = math.nan
     out = {k: float(summary[k]) for k in SUMMARY_KEYS}
+    m = measures.MONTH_DAYS
+    windows = {"satisfied_share": (warm, math.inf)}
+    if switch is not None:
+        windows.update(satisfied_before=((switch - 3) * m, switch * m),
+                       satisfied_after9=((switch + 9) * m, (switch + 10) * m))
+    for name in ("satisfied_share", "satisfied_before", "satisfied_after9"):
+        for suffix, books in (("", False), ("_reported", True)):  # true, then as the books say
+            out[name + suffix] = (measures.satisfied_share(issues, sat, *windows[name], books)
+                                  if name in windows else math.nan)
     out.update({
         "reports_per_capita": measures.reports_per_capita(issues, n, days, warm),
-        "satisfied_share": measures.satisfied_share(issues, sat, warm),
-        "satisfied_before": sat_before,
-        "satisfied_after9": sat_after9,
         "response_mean_median_ratio": measures.mean_median_ratio(resp),
         "response_within_7d": measures.share_within(resp, 7.0),
         "self_orgs_per_1000": float(summary["self_orgs_final"]) / n * 1000.0,

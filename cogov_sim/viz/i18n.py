@@ -52,6 +52,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "resolution_censored_share": ("仍未解决", "Still open"),
     "resolution_mean_days": ("平均用时：仅已解决事项（天）", "Mean of closed issues only (days)"),
     "solved_rate": ("真正解决（占全部事项）", "Really solved (of all issues)"),
+    "reported_solved_rate": ("账面解决（按上报）", "Solved as reported (the books)"),
     "backlog_final": ("积压（未解决事项）", "Backlog (open issues)"),
     "transfers_per_issue": ("每件转办次数", "Transfers per issue"),
     "participation_final": ("参与率（近30天）", "Participation (last 30 days)"),
@@ -75,6 +76,13 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (中文, English)
                         "Resolved and truly solved, as a share of every issue since the warm-up "
                         "(open and abandoned ones count as not solved). The trend 'Really "
                         "solved' is the same definition, day by day."),
+    "def_reported_solved_rate": ("与「真正解决」同一口径，但按部门上报计：受考核压力的部门把部分未解决的事项"
+                                 "非正式办结、上报为已解决，也算在内。高出「真正解决」的部分就是账面比实际好看的程度，"
+                                 "所以不判好坏。",
+                                 "As 'Really solved', but as the departments report it: parts a "
+                                 "department under rating pressure closed informally, unsolved, "
+                                 "count as solved. Its excess over 'Really solved' is how much the "
+                                 "books flatter, so it is not judged."),
     "def_resolution_mean_days": ("只算已解决的事项：积压中的事不计，"
                                  "负荷大时慢的一侧反而显得快，所以不判好坏。",
                                  "Resolved issues only: the backlog is left out, so under heavy "
