@@ -1,6 +1,7 @@
 """The model can say no (issue 22): the committee's one door is a queue with a capacity sized
 from sources, so where it is starved -- more issues than its operators take in, or fewer
-operators -- the committee is slower than 九龙治水, while at the default load it is faster."""
+operators -- the committee is slower than 九龙治水, while at the default load it is faster. 九龙治水's
+doors have the same operators, split among the departments, so its doors can saturate too."""
 
 from __future__ import annotations
 
