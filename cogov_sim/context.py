@@ -49,6 +49,11 @@ class StructureContext:
         return list(self._m.departments)
 
     @property
+    def category_shares(self) -> list[float]:
+        """Each category's share of the issues that occur (index = category = department)."""
+        return [float(x) for x in self._m.category_share]
+
+    @property
     def pool(self) -> Station | None:
         """The pooled street team (a station a `Route` may send parts to), or None when no
         mechanism brings one. It has no servers while `mechanisms.pooled_fraction` is 0."""

@@ -63,8 +63,8 @@ ALLOWED: dict[tuple[str, float], str] = {
     ("events.py", 4): "an event tuple's argument field",
     ("mechanisms/base.py", 100): "a mechanism's default place in hook order (a sequence number)",
     ("structures/shanghai.py", 10000): "per-10,000 residents (unit conversion)",
-    ("structures/committee.py", 10000): "per-10,000 residents (unit conversion)",
     ("model.py", 10000): "per-10,000 residents (unit conversion)",
+    ("structures/base.py", 10000): "per-10,000 residents (unit conversion)",
     ("structures/wuhan.py", 1000.0): "per-1,000 residents (unit conversion)",
     ("network.py", 2): "each tie is drawn from one end, so a mean per person halves; a "
                        "household clique links each member to the next two; symmetrising",

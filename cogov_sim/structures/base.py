@@ -12,6 +12,7 @@ one small file.
 
 from __future__ import annotations
 
+import math
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -70,6 +71,8 @@ class Context(Protocol):
     def residents(self) -> int: ...
     @property
     def departments(self) -> Sequence[Any]: ...
+    @property
+    def category_shares(self) -> Sequence[float]: ...
     def add_station(self, kind: str, label: str, label_zh: str, servers: int,
                     mean_days: float, *, field_work: bool = True, liftable: bool = False,
                     seconded: float = 0.0, intake: bool = False) -> Any: ...
@@ -83,6 +86,23 @@ class Context(Protocol):
 def exp(rnd: random.Random, mean: float) -> float:
     """An exponential delay with the given mean; a zero mean is no delay."""
     return rnd.expovariate(1.0 / mean) if mean > 0 else 0.0
+
+
+OPERATORS_SOURCE = "Beijing 12345: about 1,700 operators for 21.8 M residents (issue 22)"
+CALLS_PER_DAY_SOURCE = "Beijing 12345: 80-100 calls a day per operator (issue 22)"
+CALLS_PER_ISSUE_SOURCE = ("Panjin 12345: 74.97% of calls answered directly at the hotline "
+                          "(issue 22), so about 4 calls a work order")
+
+
+def intake_capacity(p: dict[str, Any], residents: float, share: float = 1.0) -> float:
+    """Issues a day that `share` of a structure's intake operators take in (its rows
+    `operators_per_10000`, `calls_per_operator_day`, `calls_per_issue`; this community's share
+    of a city's operators): the one formula behind every door; inf when intake takes no time
+    (`calls_per_issue` 0)."""
+    if p["calls_per_issue"] <= 0:
+        return math.inf
+    return (share * p["operators_per_10000"] * residents / 10_000
+            * p["calls_per_operator_day"] / p["calls_per_issue"])
 
 
 class Structure(ABC):

@@ -9,7 +9,17 @@ from typing import ClassVar
 import mesa
 
 from cogov_sim.rows import P, Param
-from cogov_sim.structures.base import Context, IssueInfo, Route, Structure, exp
+from cogov_sim.structures.base import (
+    CALLS_PER_DAY_SOURCE,
+    CALLS_PER_ISSUE_SOURCE,
+    OPERATORS_SOURCE,
+    Context,
+    IssueInfo,
+    Route,
+    Structure,
+    exp,
+    intake_capacity,
+)
 
 
 class DispatchCentre(mesa.Agent):
@@ -36,17 +46,16 @@ class Committee(Structure):
         P("committee.operators_per_10000", "float", 0.78, "operator",
           "Hotline operators per 10,000 residents taking in and classifying issues at the "
           "centre (one door)", "每万居民的热线接线员（中心接件、分类派单）", low=0.0001, high=100.0,
-          source="Beijing 12345: about 1,700 operators for 21.8 M residents (issue 22)"),
+          source=OPERATORS_SOURCE),
         P("committee.calls_per_operator_day", "float", 90.0, "call/day",
           "Calls an operator takes a day", "每名接线员每日接听量", low=1.0, high=10_000.0,
-          source="Beijing 12345: 80-100 calls a day per operator (issue 22)"),
+          source=CALLS_PER_DAY_SOURCE),
         P("committee.calls_per_issue", "float", 4.0, "call",
           "Calls the centre takes per issue it dispatches (most calls are answered directly; "
           "repeat calls); 0: intake "
           "takes no time", "中心每派出一件工单所接听的电话数（多数电话直接答复；重复来电）",
           low=0.0, high=100.0, degenerate=0.0,
-          source="Panjin 12345: 74.97% of calls answered directly at the hotline (issue 22), "
-                 "so about 4 calls a work order"),
+          source=CALLS_PER_ISSUE_SOURCE),
         P("committee.rush_loss", "float", 0.1, "1/day of backlog",
           "How fast classification accuracy falls as the centre falls behind: accuracy x "
           "exp(-rush_loss x backlog in days of the centre's work)",
@@ -72,10 +81,7 @@ class Committee(Structure):
 
     def attach(self, ctx: Context) -> None:
         self.agent = ctx.add_agent(DispatchCentre)
-        p = self.p
-        self.capacity = (p["operators_per_10000"] * ctx.residents / 10_000
-                         * p["calls_per_operator_day"] / p["calls_per_issue"]
-                         if p["calls_per_issue"] > 0 else math.inf)
+        self.capacity = intake_capacity(self.p, ctx.residents)
         """Issues a day the centre can take in and classify (this community's share)."""
         self.centre = (ctx.add_station("dispatch centre", "dispatch centre", "指挥调度中心", 1,
                                        1.0 / self.capacity, field_work=False, intake=True)
