@@ -35,10 +35,10 @@ if [ ! -x .venv/bin/python ] || ! ok .venv/bin/python; then
 fi
 
 stamp=.venv/.cogov-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "setup: installing cogov-sim and its dependencies into .venv"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
     echo "$want" > "$stamp"
 fi
