@@ -26,7 +26,7 @@ from cogov_sim.sensitivity.analyse import (
     indices_table,
     plain_summary,
 )
-from cogov_sim.sensitivity.discovery import CAVEAT
+from cogov_sim.sensitivity.discovery import CAVEAT, RESAMPLES
 from cogov_sim.sensitivity.plots import plot_results
 from cogov_sim.sensitivity.sweep import Sweep, load_sweep
 
@@ -200,7 +200,8 @@ def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, 
     figures = plot_results(sweep, results, sens)
     text = plain_summary(sweep, results)
     if sweep.contrast:
-        say("looking for where the second scenario does not help (PRIM boxes)")
+        say("looking for where the second scenario does not help (PRIM boxes, each pruned "
+            f"with {RESAMPLES} PRIM reruns: a minute or two)")
     found = discover(sweep, X, runs, sens)
     fit_s = time.perf_counter() - t_fit
     wall = time.perf_counter() - wall0
@@ -234,9 +235,12 @@ def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, 
                "the variance the emulator put into noise is attributed to no parameter."]
     if found:
         md += ["", "## When does the committee not help? (PRIM boxes)", "", found, "",
-               "Boxes in `boxes.csv` (one row per restricted parameter; coverage = share of the "
-               "no-advantage design points inside the box, density = share of the box's points "
-               f"that are such points). {CAVEAT}"]
+               "Boxes in `boxes.csv` (one row per kept parameter of each pruned box: its limits, "
+               "`qp_low`/`qp_high` its quasi-p-values in the pruned box, `reproduced` the share "
+               "of reruns restricting it; coverage = share of the described design points "
+               "inside the box, density = share of the box's points that are such points, "
+               "`points` how many; `prim_dials` how many dials PRIM's own box restricted, "
+               f"`dropped` which were dropped and why). {CAVEAT}"]
     md += ["", "## Indices", "", markdown(table), "",
            *(f"![{f.stem}]({f.name})" for f in figures if f.suffix == ".png"), "",
            "## Provenance", "",
