@@ -38,8 +38,10 @@ PHASES = ("setup", "residents", "issues", "collect")
 
 def department_staff(p: dict[str, Any]) -> int:
     """Departments' staff serving this community: staff per 10,000 residents times its
-    residents, rounded, so a district is staffed like a community (ODD 7.5)."""
-    return round(p["departments.staff_per_10000"] * p["community.residents"] / 10_000)
+    residents, rounded, so a district is staffed like a community; at least one per department
+    (a department present in a community has someone on it), under every structure (ODD 7.5)."""
+    return max(round(p["departments.staff_per_10000"] * p["community.residents"] / 10_000),
+               p["issues.categories"])
 
 
 class CoGovModel(IssuePipeline, IssueArrivals, LeanEvents, mesa.Model):

@@ -207,9 +207,9 @@ CORE: list[Param] = [
     P("departments.staff_per_10000", "float", 24.0, "server",
       "Departments' staff working this community's issues, per 10,000 residents (issue-handling "
       "teams, all departments), so a district is staffed like a community: rounded to whole "
-      "staff; with no pooled team each department keeps at least one",
+      "staff, at least one per department",
       "每万居民的各职能部门办事力量（办理组数，合计），大小社区按同一人均配置：取整；"
-      "无综合队伍时每个部门至少一人", low=0.01, high=10_000.0,
+      "每个部门至少一人", low=0.01, high=10_000.0,
       source="assumption (12 issue-handling teams for a 5,000-resident community)"),
     P("departments.solve_share", "float", 0.7266, "probability",
       "Chance a department's handling really solves its part before any rating of departments; "

@@ -48,7 +48,7 @@ def test_a_contrast_sweep_reports_where_the_committee_does_not_help(tmp_path: Pa
     f = tmp_path / "adv.toml"
     f.write_text(
         'name = "adv"\ncontrast = ["fragmented", "committee"]\nreplications = 1\nseed = 2\n'
-        'days = 90\noutputs = ["resolution_mean_days"]\n[set]\n"community.residents" = 1000\n'
+        'days = 120\noutputs = ["resolution_rmst_days"]\n[set]\n"community.residents" = 3000\n'
         '[sweep]\nmethod = "sobol"\nn = 32\n[parameters]\n"issues.rate" = [0.1, 0.5]\n'
         '"committee:committee.dispatch_days" = [0.1, 40.0]\n', encoding="utf-8")
     assert main(["sweep", str(f), "--out", str(tmp_path / "o"), "--workers", "2"]) == 0

@@ -273,12 +273,13 @@ def test_sanshe_participation_comes_from_projects_engaging_residents() -> None:
 
 
 def test_departments_cannot_silently_lose_all_staff() -> None:
-    # 12 staff for 16 departments and no pooled team: each department keeps one (ODD 7.5)
+    # 12 staff for 16 departments: at least one each, under every structure (ODD 7.5)
     m = CoGovModel(load("fragmented", {"issues.categories": 16}), rng=1)
     assert [d.servers for d in m.departments] == [1] * 16
-    # a pooled team serves departments with no staff of their own: none are added
+    # the same 16 under the committee, 5 of them pooled: the pooled team serves departments
+    # with no staff of their own
     m = CoGovModel(load("committee", {"issues.categories": 16}), rng=1)
-    assert m.service.pool.servers == 4 and sum(d.servers for d in m.departments) == 8
+    assert m.service.pool.servers == 5 and sum(d.servers for d in m.departments) == 11
     assert min(d.servers for d in m.departments) == 0
 
 
