@@ -187,8 +187,10 @@ def series_metrics(daily: pd.DataFrame, warmup: float = 0.0) -> dict[str, float]
 
 
 def station_metrics(stations: pd.DataFrame) -> dict[str, float]:
-    """Utilisation of departments (overall, most and least loaded) and of the pooled team."""
+    """Utilisation of departments (overall, most and least loaded), of the pooled team and of
+    the doors that take issues in (the one door's centre, 九龙治水's departments' doors)."""
     dep = stations[stations["kind"] == "department"]
+    intake = stations[stations["intake"]] if "intake" in stations else stations.iloc[:0]
     with np.errstate(invalid="ignore", divide="ignore"):
         util = dep["busy_area"] / dep["server_area"]
     pool = stations[stations["kind"] == "pooled team"]
@@ -199,6 +201,8 @@ def station_metrics(stations: pd.DataFrame) -> dict[str, float]:
         "utilisation_min_department": float(util.min()) if util.notna().any() else np.nan,
         "utilisation_pool": float(pool["busy_area"].sum() / pool["server_area"].sum())
         if len(pool) and pool["server_area"].sum() > 0 else np.nan,
+        "utilisation_intake": float(intake["busy_area"].sum() / intake["server_area"].sum())
+        if len(intake) and intake["server_area"].sum() > 0 else np.nan,
     }
 
 

@@ -113,7 +113,7 @@ def run(scenario: Scenario | str | Path = DEFAULT_SCENARIO, seed: int = 1, days:
     daily.insert(0, "time", np.arange(len(daily), dtype=float))
     stations = pd.DataFrame([
         {"name": getattr(st, "label", type(st).__name__), "name_zh": getattr(st, "label_zh", ""),
-         "kind": st.kind, "servers": st.servers, "served": st.served,
+         "kind": st.kind, "intake": st.intake, "servers": st.servers, "served": st.served,
          "busy_area": st.busy_area, "server_area": st.server_area}
         for st in model.stations()
     ])

@@ -63,20 +63,20 @@ def text(c: Curve, verdicts: dict[str, Verdict]) -> str:
     out = []
     for m in c.metrics:
         t = c.table[c.table["metric"] == m].sort_values("value")
-        rows = [[f"{v:g}", _f(ua, "u"), _f(ub, "u"), _ci(r, "a", m), _ci(r, "b", m),
-                 _ci(r, "diff", m, sign=True), _f(oa, "u"), _f(ob, "u")]
-                for (_, r), v, ua, ub, oa, ob in zip(t.iterrows(), t["value"], t["a_util"],
-                                                     t["b_util"], t["a_open"], t["b_open"],
-                                                     strict=True)]
-        head = [c.over, f"util {a}", f"util {b}", a, b, f"{b} - {a} [95% CI]", f"open {a}",
-                f"open {b}"]
+        rows = [[f"{r['value']:g}", _f(r["a_util"], "u"), _f(r["b_util"], "u"),
+                 _f(r["a_intake_util"], "u"), _f(r["b_intake_util"], "u"), _ci(r, "a", m),
+                 _ci(r, "b", m), _ci(r, "diff", m, sign=True), _f(r["a_open"], "u"),
+                 _f(r["b_open"], "u")] for _, r in t.iterrows()]
+        head = [c.over, f"util {a}", f"util {b}", f"door {a}", f"door {b}", a, b,
+                f"{b} - {a} [95% CI]", f"open {a}", f"open {b}"]
         w = [max(len(x[i]) for x in [head, *rows]) for i in range(len(head))]
         out.append(f"{LABELS.get(m, m).strip()}: mean [95% CI]")
         out += ["  ".join(x.rjust(w[i]) for i, x in enumerate(line)) for line in [head, *rows]]
         out += [verdicts[m].sentence, ""]
     out.append(f"{c.replications} replications per point (master seed {c.seed}, the same seeds "
                f"at every point and in both arms: differences paired by seed); util = "
-               "departments' utilisation (busy / staffed), open = share of issues still open at "
+               "departments' utilisation (busy / staffed), door = the intake doors' (one door's centre, "
+               "or each department's own door), open = share of issues still open at "
                f"the run's end; {c.a.params['run.days']} days.")
     return "\n".join(out)
 

@@ -25,7 +25,7 @@ METRICS = ("resolution_rmst_days", "cif_abandoned_90d", "solved_rate", "particip
 """The default metrics: the censoring-aware headline first."""
 
 LOAD = {"utilisation_departments": "util", "utilisation_pool": "pool_util",
-        "resolution_censored_share": "open"}
+        "utilisation_intake": "intake_util", "resolution_censored_share": "open"}
 """What each arm's load looks like at a point (mean over replications): summary key -> column
 stem in the table (`a_util`, `b_util`, ...)."""
 

@@ -39,6 +39,9 @@ def draw(table: pd.DataFrame, metric: str, a: str, b: str, over: str, unit: str,
         if t[f"{arm}_pool_util"].notna().any():
             low.plot(x, t[f"{arm}_pool_util"], "s--", color=colour, alpha=0.7,
                      label=f"{name}: pooled team")
+        if f"{arm}_intake_util" in t and t[f"{arm}_intake_util"].notna().any():
+            low.plot(x, t[f"{arm}_intake_util"], "^:", color=colour, alpha=0.9,
+                     label=f"{name}: intake (door)")
     low.axhline(1, color="0.4", lw=0.8, ls=":")
     low.set_ylim(0, 1.05)
     low.set_ylabel("utilisation (busy / staffed)", fontsize=9)
