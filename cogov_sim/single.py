@@ -98,6 +98,22 @@ def check_ledger(model: CoGovModel, issues: pd.DataFrame) -> bool:
     )
 
 
+def stations_frame(model: CoGovModel, now: float | None = None) -> pd.DataFrame:
+    """The stations table: one row per station with its busy and staffed server-days, counted
+    up to `now` (a live model between events) or to its last event."""
+    rows = []
+    for st in model.stations():
+        lag = max(now - st._t, 0.0) if now is not None else 0.0
+        rows.append({"name": getattr(st, "label", type(st).__name__),
+                     "name_zh": getattr(st, "label_zh", ""), "kind": st.kind,
+                     "intake": st.intake, "servers": st.servers, "served": st.served,
+                     "busy_area": st.busy_area + st.busy * lag,
+                     "server_area": st.server_area + st.servers * lag})
+    frame = pd.DataFrame(rows)
+    frame["kind"] = frame["kind"].astype("category")
+    return frame
+
+
 def run(scenario: Scenario | str | Path = DEFAULT_SCENARIO, seed: int = 1, days: int | None = None,
         overrides: dict[str, Any] | None = None, keep_model: bool = False) -> RunResult:
     """Run one scenario for one seed and return its summary and tables."""
@@ -111,13 +127,7 @@ def run(scenario: Scenario | str | Path = DEFAULT_SCENARIO, seed: int = 1, days:
     issues = model.ledger.frame()
     daily = pd.DataFrame(model.series)
     daily.insert(0, "time", np.arange(len(daily), dtype=float))
-    stations = pd.DataFrame([
-        {"name": getattr(st, "label", type(st).__name__), "name_zh": getattr(st, "label_zh", ""),
-         "kind": st.kind, "intake": st.intake, "servers": st.servers, "served": st.served,
-         "busy_area": st.busy_area, "server_area": st.server_area}
-        for st in model.stations()
-    ])
-    stations["kind"] = stations["kind"].astype("category")
+    stations = stations_frame(model)
     residents = pd.DataFrame({
         "neighbourhood": model.net.neighbourhood, "rural": model.net.rural,
         "party": model.net.party, "member": model.pop.member >= 0,

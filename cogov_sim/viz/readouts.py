@@ -20,6 +20,7 @@ import pandas as pd
 
 from cogov_sim import metrics, survival
 from cogov_sim.issues import Discoverer
+from cogov_sim.single import stations_frame
 
 if TYPE_CHECKING:
     from cogov_sim.model import CoGovModel
@@ -80,14 +81,7 @@ def snapshot_tables(model: CoGovModel) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
         L.cols.update(saved)
     daily = pd.DataFrame({k: v[: day + 1] for k, v in model.series.items()})
     daily.insert(0, "time", np.arange(len(daily), dtype=float))
-    stations = pd.DataFrame([
-        {"name": getattr(st, "label", type(st).__name__), "name_zh": getattr(st, "label_zh", ""),
-         "kind": st.kind, "servers": st.servers, "served": st.served,
-         "busy_area": st.busy_area + st.busy * max(now - st._t, 0.0),
-         "server_area": st.server_area + st.servers * max(now - st._t, 0.0)}
-        for st in model.stations()
-    ])
-    stations["kind"] = stations["kind"].astype("category")
+    stations = stations_frame(model, now)
     net, pop = model.net, model.pop
     residents = pd.DataFrame({
         "neighbourhood": net.neighbourhood, "rural": net.rural, "party": net.party,
