@@ -161,6 +161,12 @@ def by_name() -> dict[str, Pattern]:
     return {p.name: p for p in PATTERNS}
 
 
+def targets(patterns: tuple[Pattern, ...] = PATTERNS) -> tuple[Pattern, ...]:
+    """The calibration targets: emergent patterns with weight > 0 (the rest are held out or
+    inputs, and no calibration may look at them)."""
+    return tuple(p for p in patterns if p.weight > 0 and p.kind == "emergent")
+
+
 def scenarios(patterns: tuple[Pattern, ...] = PATTERNS) -> list[str]:
     """The scenarios the patterns need, in first-use order."""
     return list(dict.fromkeys(p.scenario for p in patterns))
