@@ -185,6 +185,7 @@ EXTENSIONS = (
     "cogov_sim.explain",  # explain
     "cogov_sim.catalogue",  # structures, check
     "cogov_sim.curve.cli",  # curve
+    "cogov_sim.inference.cli",  # infer
 )
 
 

@@ -57,6 +57,9 @@ class Experiment:
     sample: Sample | None = None
     source: str = ""
     text: str = ""
+    independent: bool = False
+    """Every design point gets its own seeds (no common random numbers across points): for
+    ABC, where one shared seed would condition the posterior on a single draw of the noise."""
 
     @property
     def sha256(self) -> str:

@@ -23,6 +23,8 @@ from . import models
 from .experiment import Experiment, Sample
 
 SEED_SCHEME = "SeedSequence(master, spawn_key=(replication,)).generate_state(1, uint32)[0]"
+SEED_SCHEME_INDEPENDENT = ("SeedSequence(master, spawn_key=(point x replications + replication,))"
+                           ".generate_state(1, uint32)[0]")
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,13 @@ class Plan:
     points: tuple[dict[str, Any], ...]
     seeds: tuple[int, ...]
     hash: str
+    independent: bool = False
 
     def seed_tree(self, master: int) -> dict[str, Any]:
         """The seeds as the manifest records them."""
+        if self.independent:
+            return {"master": master, "scheme": SEED_SCHEME_INDEPENDENT,
+                    "runs": {str(i): s for i, s in enumerate(self.seeds)}}
         return {"master": master, "scheme": SEED_SCHEME,
                 "replications": {str(r): s for r, s in enumerate(self.seeds)}}
 
@@ -99,12 +105,17 @@ def expand(exp: Experiment) -> Plan:
         for sc in exp.scenarios.values():
             if sc is not None:
                 sc.with_overrides(models.for_scenario(pt, sc.name), source=exp.source)
-    seeds = replication_seeds(exp.seed, exp.replications)
-    wp, wr = len(str(len(points) - 1)), max(3, len(str(exp.replications - 1)))
+    R = exp.replications
+    seeds = replication_seeds(exp.seed, len(points) * R if exp.independent else R)
+
+    def seed(p: int, r: int) -> int:
+        return seeds[p * R + r] if exp.independent else seeds[r]
+
+    wp, wr = len(str(len(points) - 1)), max(3, len(str(R - 1)))
     runs = tuple(
-        Run(f"{name}.p{p:0{wp}d}.r{r:0{wr}d}", name, p, r, seed,
+        Run(f"{name}.p{p:0{wp}d}.r{r:0{wr}d}", name, p, r, seed(p, r),
             dict(pt) if cogov else {**exp.fixed, **pt})
-        for r, seed in enumerate(seeds) for name in exp.scenarios for p, pt in enumerate(points)
+        for r in range(R) for name in exp.scenarios for p, pt in enumerate(points)
     )
     varied = tuple(dict.fromkeys(k for pt in points for k in pt))
     ident = {
@@ -116,4 +127,4 @@ def expand(exp: Experiment) -> Plan:
         "runs": [[r.run_id, r.seed, r.overrides] for r in runs],
     }
     digest = hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()
-    return Plan(runs, varied, tuple(points), tuple(seeds), digest)
+    return Plan(runs, varied, tuple(points), tuple(seeds), digest, exp.independent)

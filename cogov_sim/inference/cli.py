@@ -1,0 +1,123 @@
+"""`cogov infer`: history matching, then ABC, to a posterior folder; `--estimate` first."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from cogov_sim.batch import evaluate, executors
+from cogov_sim.batch.cli import add_worker_options, output_folder
+from cogov_sim.batch.progress import load_average
+from cogov_sim.cli import git_commit
+
+INFER = "experiments/infer.toml"  # ./experiments first, else the shipped file
+
+
+def say(message: str) -> None:
+    print(f"cogov infer: {message}", file=sys.stderr, flush=True)
+
+
+def hms(s: float) -> str:
+    s = int(round(s))
+    return f"{s // 3600}h {s % 3600 // 60:02d}m {s % 60:02d}s" if s >= 3600 else \
+        f"{s // 60}m {s % 60:02d}s"
+
+
+def estimate(spec, executor: executors.Executor) -> dict[str, float]:
+    """A pilot of the pattern runs at points spread over the prior box, in every scenario,
+    through the same executor (one warm-up run per worker first); the planned runs at that
+    pace, plus the emulators' fitting measured on a stand-in of the waves' size."""
+    from . import history, pipeline
+
+    b = pipeline.box(spec)
+    workers = executor.workers
+    take = max(4 * workers, 8)
+    U = history.qmc.LatinHypercube(len(b.keys), rng=np.random.default_rng(spec.seed)).random(take)
+    pts = b.points(b.scale(U))
+    scs = list(spec.scenarios.values())
+    t0 = time.perf_counter()
+    evaluate(pipeline.MODEL, pts[:workers], seed=spec.seed, scenario=scs[0], executor=executor,
+             chunk=1)
+    warm = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for sc in scs:
+        evaluate(pipeline.MODEL, pts, seed=spec.seed, scenario=sc, executor=executor, chunk=1)
+    rate = take * len(scs) / (time.perf_counter() - t0)
+    runs = spec.runs()
+    fit = fit_seconds(spec) if spec.waves else 0.0
+    total_runs = sum(runs.values())
+    return {"runs": runs, "total_runs": total_runs, "runs_per_s": rate, "fit_s": fit,
+            "startup_s": warm, "seconds": total_runs / rate + fit + warm}
+
+
+def fit_seconds(spec) -> float:
+    """One target's emulator fitted and used on a stand-in of a wave's size, times the
+    targets and the waves."""
+    from . import history
+
+    d = len(spec.keys)
+    rng = np.random.default_rng(spec.seed)
+    U = rng.random((spec.points, d))
+    y = np.sin(3 * U @ rng.normal(size=d) / np.sqrt(d)) + rng.normal(0, 0.3, len(U))
+    t0 = time.perf_counter()
+    em = history.fit_target(spec.targets[0], U, y, spec.seed)
+    fit = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if em is not None:
+        em.implausibility(rng.random((history.CANDIDATES, d)))
+    use = time.perf_counter() - t0
+    n = len(spec.targets)
+    # each wave: fit every target; sample the region: a few rounds of candidates through
+    # every earlier wave's emulators; ABC's proposals checked the same way
+    return spec.waves * n * fit + (spec.waves * (spec.waves + 1) / 2 * 2 + spec.generations) * n * use
+
+
+def cmd_infer(a: argparse.Namespace) -> int:
+    from .pipeline import infer
+    from .spec import load_spec
+
+    spec = load_spec(a.file)
+    out = output_folder(a.out, spec.name, spec.source)
+    ex = executors.make(a.workers, a.scheduler)
+    try:
+        if a.estimate:
+            e = estimate(spec, ex)
+            r = e["runs"]
+            print(f"{spec.name}: {len(spec.keys)} parameters, {len(spec.targets)} targets in "
+                  f"{len(spec.scenarios)} scenarios -> {e['total_runs']:,} runs (history "
+                  f"matching {r['history']:,}, ABC {r['abc']:,}, headline {r['headline']:,}). "
+                  f"Pilot on {ex.label} ({ex.workers} workers): {e['runs_per_s'] * 60:.0f} "
+                  f"runs/min; emulators {hms(e['fit_s'])}. Estimated time on this machine: "
+                  f"{hms(e['seconds'])} (load average now {load_average()}; other work on "
+                  "the machine slows it).")
+            return 0
+        t0 = time.perf_counter()
+        rec = infer(spec, out, ex, git=git_commit(), say=say)
+    finally:
+        ex.close()
+    print(f"{spec.name}: {rec['runs']:,} runs ({rec['ran_now']:,} now) in "
+          f"{hms(time.perf_counter() - t0)}; {len(rec['summary'])} parameters, posterior of "
+          f"{rec['abc']['particles']} particles (ESS {rec['abc']['ess']:.0f}, "
+          f"ε {rec['abc']['epsilon']:.3f}):")
+    for row in rec["summary"]:
+        print(f"  {row['parameter']}: {row['median']:.4g} [{row['q05']:.4g}, {row['q95']:.4g}] "
+              f"(prior [{row['prior_low']:g}, {row['prior_high']:g}]; the 90% interval spans "
+              f"{row['width_share']:.0%} of it)")
+    print(f"results: {out}/ (posterior.csv, posterior.json, stages/)")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `infer` to the `cogov` command."""
+    p = sub.add_parser("infer", help="history matching + ABC: a posterior of the parameters "
+                       "the headline rests on")
+    p.add_argument("file", nargs="?", default=INFER,
+                   help="inference file (default: experiments/infer.toml)")
+    add_worker_options(p)
+    p.add_argument("--out", metavar="DIR", help="results folder (default: results/NAME)")
+    p.add_argument("--estimate", action="store_true",
+                   help="run a short pilot and print how long the whole pipeline would take")
+    p.set_defaults(func=cmd_infer)
