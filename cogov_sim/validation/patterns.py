@@ -265,6 +265,10 @@ PATTERNS: tuple[Pattern, ...] = (
 )
 
 
+if len({p.name for p in PATTERNS}) != len(PATTERNS):
+    raise ValueError("validation patterns: a name is declared twice")
+
+
 def by_name() -> dict[str, Pattern]:
     """The patterns keyed by name."""
     return {p.name: p for p in PATTERNS}
