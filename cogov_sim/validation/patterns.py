@@ -37,7 +37,8 @@ NYC_SUMMARY = ("NYC 311 Service Requests 2004-2016 (24.54 M requests), R summary
                "1st quartile 0.1, median 2.9, mean 9.0, 3rd quartile 10.0 (datatellsme.com, 'Back "
                "to basics: what's the summary stuff', February 2017; the raw data, with some "
                "mistyped dates; found in the stored-page search, not re-run here). The 85.7% "
-               "within 7 days in `NYC` is from another cohort (764,584 requests), so it and the "
+               "within 7 days in `NYC` matches another cohort (764,584 requests, a public analysis "
+               "project), so it and the "
                "3rd quartile are not one distribution's")
 BEIJING_LATER = ("Beijing 12345 annual report 2020 (first annual 接诉即办 report, Beijing News "
                   "2021-01-08, bjnews.com.cn/detail/161007287415103.html): 11.0394 M requests in "
