@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,9 @@ import pytest
 
 from cogov_sim import api, cli
 from cogov_sim.scenario import load
-from cogov_sim.validation import measures
+from cogov_sim.validation import measures, runs
 from cogov_sim.validation import patterns as pat
-from cogov_sim.validation.report import pattern_table
+from cogov_sim.validation.report import counts, pattern_table, summary
 from cogov_sim.validation.runs import measure_run, simulate, switch_month
 
 
@@ -119,6 +120,79 @@ def test_reported_flatters_the_truth_only_through_informal_closure(pressure: flo
     assert (said & ~solved).any() == (pressure > 0)
 
 
+def test_quartile_ratios_to_the_median() -> None:
+    x = np.array([1.0, 2.0, 4.0, 8.0, 10.0, np.nan])  # median 4, q1 2, q3 8 (linear quantiles)
+    assert measures.quantile_median_ratio(x, 0.25) == pytest.approx(0.5)
+    assert measures.quantile_median_ratio(x, 0.75) == pytest.approx(2.0)
+    assert math.isnan(measures.quantile_median_ratio(np.array([0.0, 0.0]), 0.25))
+
+
+def test_reports_per_day_by_report_time_and_after_over_before() -> None:
+    # reported on days 40, 50, 70 (residents), 61 (grid), 195 and 199 (residents); one never known
+    issues = ledger([(39, 40, "resolved", 44), (49, 50, "resolved", 70), (60, 61, "resolved", 62),
+                     (69, 70, "open", np.nan), (190, 195, "resolved", 196),
+                     (198, 199, "open", np.nan), (199, np.nan, "open", np.nan)])
+    issues.loc[2, "discovered_by"] = "grid"
+    issues.loc[6, "discovered_by"] = "none"
+    assert measures.reports_per_day(issues, 30, 90) == pytest.approx(3 / 60)
+    assert measures.reports_per_day(issues, 180, 200) == pytest.approx(2 / 20)
+    assert math.isnan(measures.reports_per_day(issues, 50, 50))
+    # switch in month 3 (day 90), warm-up 30, 200 days, last 180 days: [20, 200) -> overlaps
+    assert math.isnan(runs._after_before(issues, 3, 30.0, 200.0))
+    # 300 days: before [30, 90): 3 in 60 days; after [120, 300): 2 in 180 days
+    assert runs._after_before(issues, 3, 30.0, 300.0) == pytest.approx((2 / 180) / (3 / 60))
+    assert math.isnan(runs._after_before(issues, None, 30.0, 300.0))
+
+
+def test_late_slope_of_a_monthly_series() -> None:
+    s = pd.Series([0.5, 0.5, 0.6, 0.62, 0.64, 0.66], index=range(6))
+    assert measures.slope_from(s, 2) == pytest.approx(0.02)
+    assert measures.slope_from(s, 0) > 0
+    assert math.isnan(measures.slope_from(s, 5))
+
+
+def test_share_found_by_grid_among_discovered() -> None:
+    issues = ledger([(40, 41, "resolved", 44), (50, 51, "resolved", 70), (60, 61, "resolved", 62),
+                     (70, np.nan, "open", np.nan), (10, 11, "resolved", 12)])
+    issues["discovered_by"] = ["grid", "resident", "grid", "none", "grid"]
+    # after day 30: three discovered, two by the grid (the undiscovered one is not counted)
+    assert measures.share_found_by(issues, "grid", 30) == pytest.approx(2 / 3)
+    assert measures.share_found_by(issues, "resident", 30) == pytest.approx(1 / 3)
+
+
+def test_closed_within_counts_late_and_unclosed_against_and_drops_censored() -> None:
+    issues = ledger([(39, 40, "resolved", 50),    # 10 days: in time
+                     (49, 50, "resolved", 70),    # 20 days: late
+                     (59, 60, "abandoned", 65),   # abandoned: against
+                     (69, 70, "open", np.nan),    # open: against
+                     (88, 90, "resolved", 91),    # reported after end - 14 = 86: dropped
+                     (10, 11, "resolved", 12)])   # before the warm-up: dropped
+    assert measures.closed_within(issues, 14, end=100, warmup=30) == pytest.approx(1 / 4)
+    assert math.isnan(measures.closed_within(issues.iloc[4:5], 14, end=100, warmup=30))
+
+
+def test_whistle_measures_only_count_whistled_issues() -> None:
+    """On a hand-made ledger through `measure_run`: the whistle's mean and its complex share
+    look only at issues the whistle routed; other measures are NaN where they do not apply."""
+    issues = ledger([(39, 40, "resolved", 43),    # whistled, 1 department, 3 days
+                     (49, 50, "resolved", 55),    # whistled, 2 departments, 5 days
+                     (59, 60, "resolved", 80),    # whistled, 2 departments, 20 days
+                     (69, 70, "resolved", 71)])   # a council's, not whistled
+    issues["structure"] = pd.Categorical(["whistle", "whistle", "whistle", "none"])
+    issues["n_departments"] = [1, 2, 2, 1]
+    daily = pd.DataFrame(index=range(101))
+    summary = {k: 0.0 for k in (*runs.SUMMARY_KEYS, "self_orgs_final")}
+    params = {"run.warmup_days": 30, "community.residents": 100, "residents.satisfied_days": 7,
+              "grid.residents_per_worker": 740}
+    m = runs.measure_run(issues, daily, summary, params, None)
+    assert m["whistle_mean_days"] == pytest.approx((3 + 5 + 20) / 3)
+    assert m["whistle_complex_within_14d"] == pytest.approx(1 / 2)
+    assert math.isnan(m["reports_after_before"]) and math.isnan(m["ramp_late_slope"])
+    issues["structure"] = pd.Categorical(["committee"] * 4)
+    m = runs.measure_run(issues, daily, summary, params, None)
+    assert math.isnan(m["whistle_mean_days"]) and math.isnan(m["whistle_complex_within_14d"])
+
+
 # --- patterns --------------------------------------------------------------------------------
 
 def test_patterns_declared_once_with_sources_and_known_measures() -> None:
@@ -136,6 +210,42 @@ def test_patterns_declared_once_with_sources_and_known_measures() -> None:
     assert switch_month(sc) == 6 and switch_month(load("committee")) is None
 
 
+def test_roles_are_consistent_and_targets_exclude_the_rest() -> None:
+    """Every pattern has a role; only calibration targets weigh in the calibration distance
+    (held-out and input patterns have weight 0), `targets()` is exactly the calibration role,
+    the calibration file fits only targets, and a bad declaration is refused."""
+    roles = {p.name: p.role for p in pat.PATTERNS}
+    assert set(roles.values()) == set(pat.ROLES)
+    for p in pat.PATTERNS:
+        assert pat.consistency(p) == "", p.name
+        assert (p.weight > 0) == (p.role == "calibration"), p.name
+        assert (p.kind == "input") == (p.role == "input"), p.name
+    targets = pat.targets()
+    assert targets == tuple(p for p in pat.PATTERNS if p.role == "calibration")
+    held = pat.of_role("held-out")
+    assert not set(targets) & set(held) and len(targets) + len(held) + len(
+        pat.of_role("input")) == len(pat.PATTERNS)
+    new = {"nyc_q1", "nyc_q3", "beijing_volume_rise", "beijing_still_rising",
+           "lianyungang_grid_share", "yangzhou_whistle_mean", "yangzhou_whistle_complex"}
+    assert new <= {p.name for p in held}
+    assert {"chengdu_satisfaction", "beijing_gradual"} <= {p.name for p in held}
+    assert roles["pidu_grid"] == "input"
+    from cogov_sim.validation.calibrate import load_calibration
+    fitted = {n for b in load_calibration(str(ROOT / "experiments/calibrate.toml")).blocks
+              for n in (p.name for p in b.patterns)}
+    assert fitted <= {p.name for p in targets}
+    # a held-out pattern cannot move the distance, however far off it is
+    means = {p.name: (p.low + min(p.high, p.low + 1)) / 2 for p in pat.PATTERNS}
+    d = pat.distance(means)
+    assert pat.distance({**means, **{p.name: 1e6 for p in held}}) == d
+    with pytest.raises(ValueError, match="weight 0"):
+        pat.Pattern("h", "h", 1.0, 0.5, 1.5, "u", "committee", "m", "s", "n", role="held-out")
+    with pytest.raises(ValueError, match="weight > 0"):
+        pat.Pattern("c", "c", 1.0, 0.5, 1.5, "u", "committee", "m", "s", "n", weight=0.0)
+    with pytest.raises(ValueError, match="role 'fitted'"):
+        pat.Pattern("r", "r", 1.0, 0.5, 1.5, "u", "committee", "m", "s", "n", role="fitted")
+
+
 def test_holds_miss_and_distance() -> None:
     p = pat.Pattern("x", "x", 1.0, 0.5, 1.5, "u", "committee", "m", "src", "note", scale=0.25)
     assert p.holds(1.5) and not p.holds(1.6) and not p.holds(math.nan)
@@ -150,7 +260,8 @@ def test_holds_miss_and_distance() -> None:
     assert pat.distance({"x": 1.25, "y": 3.0}, (p, q)) == pytest.approx(c * math.sqrt(1 / 2))
     # any miss outweighs sitting on a band's edge
     assert pat.distance({"x": 1.51, "y": 3.0}, (p, q)) > pat.distance({"x": 1.5, "y": 3.0}, (p, q))
-    zero = pat.Pattern("z", "z", 1.0, 0.5, 1.5, "u", "committee", "m", "s", "n", weight=0.0)
+    zero = pat.Pattern("z", "z", 1.0, 0.5, 1.5, "u", "committee", "m", "s", "n", weight=0.0,
+                       role="held-out")
     assert pat.distance({"x": 1.0, "z": 99.0}, (p, zero)) == 0.0
     assert pat.distance({"x": math.nan}, (p,)) == pytest.approx(10.0)
 
@@ -167,6 +278,17 @@ def test_pattern_table_means_cis_and_verdicts() -> None:
     assert t.loc["x", "n"] == 4
     # a twin is shown beside, never judged: y misses though its twin m sits in the band
     assert t.loc["y", "twin_mean"] == pytest.approx(1.0) and math.isnan(t.loc["x", "twin_mean"])
+    h = pat.Pattern("h", "h", 1.0, 0.5, 1.5, "u", "committee", "k", "src", "note", weight=0.0,
+                    role="held-out")
+    i = pat.Pattern("i", "i", 1.0, 0.5, 1.5, "u", "committee", "m", "src", "note", weight=0.0,
+                    role="input")
+    t = pattern_table(runs, (p, q, h, i))
+    assert list(t["role"]) == ["calibration", "calibration", "held-out", "input"]
+    assert counts(t) == {"calibration": {"hold": 1, "of": 2, "misses": ["y"]},
+                         "held-out": {"hold": 0, "of": 1, "misses": ["h"]},
+                         "input": {"hold": 1, "of": 1, "misses": []}}
+    assert summary(t) == ("Calibration targets: 1 of 2 hold; Held out: 0 of 1 hold (misses: h); "
+                          "Inputs: 1 of 1 hold")
 
 
 # --- the calibrated defaults stay near the patterns ---------------------------------------------
@@ -197,7 +319,7 @@ KNOWN_MISSES = {
 
 
 def guarded() -> set[str]:
-    return {p.name for p in pat.PATTERNS if p.weight > 0 or p.kind == "input"}
+    return {p.name for p in pat.PATTERNS if p.role in ("calibration", "input")}
 
 
 def test_defaults_reproduce_the_patterns() -> None:
@@ -216,14 +338,29 @@ def test_defaults_reproduce_the_patterns() -> None:
 def test_cogov_validate_writes_every_pattern(tmp_path: Path, capsys) -> None:
     out = tmp_path / "val"
     assert cli.main(["validate", "--replications", "2", "--workers", "1", "--out", str(out)]) == 0
-    assert "patterns hold" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "patterns hold" in printed
+    n_cal, n_held = len(pat.targets()), len(pat.of_role("held-out"))
+    assert re.search(rf"Calibration targets: \d+ of {n_cal} hold; Held out: \d+ of {n_held} "
+                     r"hold( \(misses: [a-z0-9_, ]+\))?; Inputs: \d+ of 1 hold", printed), printed
     md = (out / "validation.md").read_text(encoding="utf-8")
     for p in pat.PATTERNS:
         assert p.title in md, p.name
     assert "What does not fit" in md and "reform_ramp.png" in md
+    assert "### Calibration targets" in md and "### Held out" in md and "### Inputs" in md
+    # each pattern's row sits under its own group's heading
+    for p in pat.PATTERNS:
+        head = {"calibration": "### Calibration targets", "held-out": "### Held out",
+                "input": "### Inputs"}[p.role]
+        section = md.split(head, 1)[1].split("###", 1)[0]
+        assert f"| {p.title} |" in section, p.name
     assert (out / "reform_ramp.png").stat().st_size > 1000
     table = pd.read_csv(out / "validation.csv")
     assert list(table["pattern"]) == [p.name for p in pat.PATTERNS]
+    assert list(table["role"]) == [p.role for p in pat.PATTERNS]
+    rec = json.loads((out / "validation.json").read_text(encoding="utf-8"))
+    assert rec["counts"]["calibration"]["of"] == n_cal and rec["counts"]["held-out"]["of"] == n_held
+    assert rec["summary"] in printed and rec["summary"] in md
     assert (pd.read_parquet(out / "validation.parquet")["n"] == 2).all()
 
 
@@ -271,6 +408,8 @@ def test_cogov_calibrate_small(tmp_path: Path, capsys) -> None:
      "did you mean 'chengdu_reply'"),
     ('[[block]]\npatterns = ["beijing_rise"]\n[block.ranges]\n"issues.rate" = [0.2, 0.3]\n',
      "needs scenario 'reform'"),
+    ('[[block]]\npatterns = ["nyc_q1"]\n[block.ranges]\n"issues.rate" = [0.2, 0.3]\n',
+     "is held-out (patterns.py): no calibration may fit it"),
     ('seeds = 3\n', "did you mean 'seed'"),
     ('[start]\n"issues.rat" = 0.3\n[[block]]\npatterns = ["chengdu_reply"]\n[block.ranges]\n'
      '"issues.rate" = [0.2, 0.3]\n', "did you mean 'issues.rate'"),

@@ -154,6 +154,11 @@ def _block(b: Any, i: int, src: str, scenarios: dict[str, Scenario]) -> Block:
         if n not in known:
             raise InputError(src, f"unknown pattern {show(n)}{did_you_mean(str(n), known)}; "
                              f"patterns: {', '.join(known)}", key=f"{where}.patterns")
+        if known[n].role != "calibration":
+            raise InputError(src, f"pattern '{n}' is {known[n].role} (patterns.py): no "
+                             "calibration may fit it; calibration targets: "
+                             f"{', '.join(t.name for t in pat.targets())}",
+                             key=f"{where}.patterns")
         if known[n].scenario not in scenarios:
             raise InputError(src, f"pattern '{n}' needs scenario '{known[n].scenario}': add it "
                              "to scenarios", key=f"{where}.patterns")

@@ -36,7 +36,7 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
 
 
 def cmd_validate(a: argparse.Namespace) -> int:
-    from .report import validate
+    from .report import summary, validate
 
     ex = executors.make(a.workers, a.scheduler)
     try:
@@ -44,7 +44,8 @@ def cmd_validate(a: argparse.Namespace) -> int:
     finally:
         ex.close()
     held = int(table["holds"].sum())
-    print(f"{held} of {len(table)} patterns hold; report: {out / 'validation.md'}")
+    print(f"{held} of {len(table)} patterns hold. {summary(table)}; report: "
+          f"{out / 'validation.md'}")
     return 0
 
 

@@ -117,3 +117,53 @@ def ramp_stats(series: pd.Series, switch_month: int, before: int = 3,
         "months_to_90": float(reached[0]) if len(reached) else math.nan,
         "after9": float(nine.iloc[-1]) if len(nine) else math.nan,
     }
+
+
+def quantile_median_ratio(x: np.ndarray, q: float) -> float:
+    """The `q` quantile over the median: a shape that does not depend on the level."""
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) == 0:
+        return math.nan
+    med = float(np.median(x))
+    return float(np.quantile(x, q)) / med if med > 0 else math.nan
+
+
+def reports_per_day(issues: pd.DataFrame, start: float, end: float) -> float:
+    """Issues residents or affected neighbours reported per day in [start, end), by report time
+    (``t_known``), so that issues occurring near the end are not lost to censoring."""
+    if end <= start:
+        return math.nan
+    by = issues["discovered_by"].astype(str).isin(["resident", "neighbour"])
+    t = issues["t_known"]
+    return float((by & (t >= start) & (t < end)).sum()) / (end - start)
+
+
+def slope_from(series: pd.Series, first_month: int) -> float:
+    """Least-squares slope per month of a monthly series from `first_month` on (NaN with fewer
+    than two months)."""
+    s = series.sort_index()
+    s = s[(s.index >= first_month) & s.notna()]
+    if len(s) < 2:
+        return math.nan
+    return float(np.polyfit(s.index.to_numpy(dtype=float), s.to_numpy(dtype=float), 1)[0])
+
+
+def share_found_by(issues: pd.DataFrame, who: str, warmup: float = 0.0) -> float:
+    """Share of discovered issues occurring after the warm-up that `who` found (a
+    ``discovered_by`` value: 'grid', 'resident', ...)."""
+    found = issues.loc[issues["t_occur"] >= warmup, "discovered_by"].astype(str)
+    found = found[found != "none"]
+    return float((found == who).mean()) if len(found) else math.nan
+
+
+def closed_within(issues: pd.DataFrame, days: float, end: float, warmup: float = 0.0) -> float:
+    """Share of issues reported in [warmup, end - days) that were closed (resolved) within
+    `days` of the report; abandoned or still open ones count against. Issues reported later are
+    left out: the run ended before their time was up."""
+    t = issues["t_known"]
+    df = issues[(t >= warmup) & (t < end - days)]
+    if len(df) == 0:
+        return math.nan
+    ok = (df["status"].astype(str) == "resolved") & (df["t_closed"] - df["t_known"] <= days)
+    return float(ok.mean())

@@ -1,8 +1,11 @@
 """`cogov validate`: run the validation experiment, hold every pattern to its band, and write
-validation.md, the table (Parquet and CSV), the per-run rows and the reform-ramp figure."""
+validation.md, the table (Parquet and CSV), the counts by role (JSON), the per-run rows and the
+reform-ramp figure. Calibration targets and held-out patterns are counted apart: only the
+held-out ones test the model out of sample."""
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,9 +45,34 @@ def pattern_table(runs: pd.DataFrame,
             "twin": p.twin, "twin_mean": (float(runs.loc[mine, p.twin].mean()) if p.twin
                                           else math.nan),
             "holds": p.holds(m), "clear_miss": hi < p.low or lo > p.high,
-            "calibrated": p.weight > 0, "kind": p.kind, "source": p.source, "note": p.note,
+            "role": p.role, "calibrated": p.role == "calibration", "kind": p.kind,
+            "source": p.source, "note": p.note,
         })
     return pd.DataFrame(rows)
+
+
+GROUPS = {"calibration": "Calibration targets", "held-out": "Held out", "input": "Inputs"}
+
+
+def counts(table: pd.DataFrame) -> dict[str, dict]:
+    """Per role: how many patterns hold, out of how many, and which miss."""
+    out = {}
+    for role in GROUPS:
+        mine = table[table["role"] == role]
+        out[role] = {"hold": int(mine["holds"].sum()), "of": len(mine),
+                     "misses": [str(n) for n in mine.loc[~mine["holds"], "pattern"]]}
+    return out
+
+
+def summary(table: pd.DataFrame) -> str:
+    """The counts in one line: calibration targets, held out (with misses), inputs."""
+    c = counts(table)
+    parts = []
+    for role, label in GROUPS.items():
+        n = c[role]
+        miss = f" (misses: {', '.join(n['misses'])})" if role == "held-out" and n["misses"] else ""
+        parts.append(f"{label}: {n['hold']} of {n['of']} hold{miss}")
+    return "; ".join(parts)
 
 
 def monthly_bands(runs: pd.DataFrame, scenario: str) -> pd.DataFrame:
@@ -102,16 +130,22 @@ def markdown(table: pd.DataFrame, meta: dict[str, str], bands: pd.DataFrame) -> 
         f"{meta['replications']} replications per scenario (seed {meta['seed']}), cogov-sim "
         f"{meta['version']}. One parameter set: {meta['set']}. A pattern **holds** when the "
         "simulated mean lies in its band; *clear miss* means even the 95% CI lies outside; "
-        "*not calibrated* patterns are reported but were not fitted (docs/validation.md).",
+        "*calibration targets* were fitted by the calibration; *held-out* patterns were never "
+        "fitted to anything (out of sample); *inputs* hold by construction (docs/validation.md).",
         "",
-        "| pattern | scenario | target | band | simulated mean [95% CI] | holds |",
-        "|---|---|---|---|---|---|",
+        f"**{summary(table)}.**",
     ]
-    for r in table.itertuples():
-        verdict = "yes" if r.holds else ("**no** (clear miss)" if r.clear_miss else "**no**")
-        tag = "" if r.calibrated else (" (input)" if r.kind == "input" else " (not calibrated)")
-        lines.append(f"| {r.title}{tag} | {r.scenario} | {_f(r.target)} {r.unit} | {r.criterion} "
-                     f"| {_f(r.mean)} [{_f(r.ci_low)}, {_f(r.ci_high)}] | {verdict} |")
+    for role, label in GROUPS.items():
+        mine = table[table["role"] == role]
+        if len(mine) == 0:
+            continue
+        lines += ["", f"### {label}", "",
+                  "| pattern | scenario | target | band | simulated mean [95% CI] | holds |",
+                  "|---|---|---|---|---|---|"]
+        for r in mine.itertuples():
+            verdict = "yes" if r.holds else ("**no** (clear miss)" if r.clear_miss else "**no**")
+            lines.append(f"| {r.title} | {r.scenario} | {_f(r.target)} {r.unit} | {r.criterion} "
+                         f"| {_f(r.mean)} [{_f(r.ci_low)}, {_f(r.ci_high)}] | {verdict} |")
     lines += ["", f"![reform ramp]({FIGURE}.png)", "",
               "Monthly resolution rate under `reform` (mean and 95% band over replications): "
               + ", ".join(f"m{int(m)} {v:.3f}" for m, v in zip(bands["month"], bands["mean"],
@@ -119,7 +153,8 @@ def markdown(table: pd.DataFrame, meta: dict[str, str], bands: pd.DataFrame) -> 
               "", "## Patterns: sources and what the model measures", ""]
     for r in table.itertuples():
         twin = f" Beside it, `{r.twin}`: {_f(r.twin_mean)}." if r.twin else ""
-        lines += [f"- **{r.title}** (`{r.pattern}`, measure `{r.measure}` under `{r.scenario}`). "
+        lines += [f"- **{r.title}** (`{r.pattern}`, {r.role}, measure `{r.measure}` under "
+                  f"`{r.scenario}`). "
                   f"{r.note}{twin} *Source:* {r.source}"]
     misses = table[~table["holds"]]
     lines += ["", "## What does not fit", ""]
@@ -127,7 +162,7 @@ def markdown(table: pd.DataFrame, meta: dict[str, str], bands: pd.DataFrame) -> 
         lines.append("Every pattern holds.")
     for r in misses.itertuples():
         twin = f" (`{r.twin}`: {_f(r.twin_mean)})" if r.twin else ""
-        lines.append(f"- **{r.title}**: simulated {_f(r.mean)} [{_f(r.ci_low)}, {_f(r.ci_high)}]"
+        lines.append(f"- **{r.title}** ({r.role}): simulated {_f(r.mean)} [{_f(r.ci_low)}, {_f(r.ci_high)}]"
                      f"{twin} vs band {r.criterion}. "
                      f"{WHY.get(r.pattern, 'See docs/validation.md.')}")
     return "\n".join(lines) + "\n"
@@ -157,6 +192,31 @@ WHY = {
                 "tail than one lognormal family of field work gives.",
     "nyc_within7": "Same cause as the skew: the share within 7 days and the mean/median ratio "
                    "pull field work in opposite directions.",
+    "nyc_q1": "The model's median closing time is NYC's (about 2.9 days) but its first quartile "
+              "is about a day: every issue is taken in, routed and worked on by staff (medians "
+              "about 0.45 and 0.85 days under the committee), while 311 closes many requests "
+              "at once (referrals, duplicates), which the model has no counterpart for.",
+    "nyc_q3": "The model's third quartile is about 6 days against NYC's 10: its body is "
+              "narrower than NYC's mix of agencies; the calibrated 85.7% within 7 days (another "
+              "cohort) keeps it there.",
+    "beijing_volume_rise": "Issues occur at the same rate throughout; after the switch the "
+                           "committee's integrated grid finds a larger share of them first "
+                           "(about 0.21 -> 0.32 of discovered issues in four runs), so residents "
+                           "report fewer. Beijing's rise also came from merged hotlines and new "
+                           "channels, which the model lacks.",
+    "lianyungang_grid_share": "Under the committee grid workers find about 0.27 of discovered "
+                              "issues, with Pidu's density (grid.residents_per_worker, an input) "
+                              "and an assumed discovery time (grid.discovery_days); "
+                              "Lianyungang's collectors patrol streets full time for "
+                              "city-management cases.",
+    "yangzhou_whistle_mean": "The median (about 3.7 days in two runs) lies in Yangzhou's range; "
+                             "the mean is pulled to 9 by the 5-7% of whistled issues that take "
+                             "more than 30 days (field work: 7% of parts, ~77 days, calibrated "
+                             "to Chengdu and NYC). Yangzhou's figure is for items a pilot street "
+                             "chose to whistle for, in its first months.",
+    "yangzhou_whistle_complex": "A multi-department issue closes when its last part does; "
+                                "with 7% of parts in field work of ~77 days, about one "
+                                "two-department issue in seven waits for weeks.",
 }
 
 
@@ -187,4 +247,7 @@ def validate(file: str | Path, out: Path | None, executor: Executor | None = Non
                                                               exp.fixed.items())
                     if exp.fixed else "the table's defaults")}
     (out / "validation.md").write_text(markdown(table, meta, bands), encoding="utf-8")
+    (out / "validation.json").write_text(json.dumps(
+        {**meta, "summary": summary(table), "counts": counts(table)}, indent=2,
+        ensure_ascii=False) + "\n", encoding="utf-8")
     return out, table

@@ -33,6 +33,31 @@ def switch_month(scenario: Scenario) -> int | None:
     return None
 
 
+LATE_DAYS = 180.0
+"""The window at the end of a reform run compared with the months before the switch."""
+LATE_FROM = 6
+"""Months after the switch from which the late slope of the resolution rate is taken."""
+COMPLEX_DAYS = 14.0
+"""10 working days in calendar days: the deadline for complex summoned issues (吹哨报到)."""
+
+
+def _mean(x: Any) -> float:
+    x = [v for v in x if not math.isnan(v)]
+    return float(sum(x) / len(x)) if x else math.nan
+
+
+def _after_before(issues: pd.DataFrame, switch: int | None, warm: float, days: float) -> float:
+    """Reports per day in the run's last LATE_DAYS over those between the warm-up and the
+    switch (NaN without a switch, or when the windows overlap or the first is empty)."""
+    if switch is None:
+        return math.nan
+    at = switch * measures.MONTH_DAYS
+    if not warm < at <= days - LATE_DAYS:
+        return math.nan
+    before = measures.reports_per_day(issues, warm, at)
+    return measures.reports_per_day(issues, days - LATE_DAYS, days) / before if before > 0 else math.nan
+
+
 def measure_run(issues: pd.DataFrame, daily: pd.DataFrame, summary: dict[str, float],
                 params: dict[str, Any], switch: int | None) -> dict[str, float]:
     """Every pattern measure of one run (see `patterns.PATTERNS` for what each stands for)."""
@@ -54,10 +79,20 @@ def measure_run(issues: pd.DataFrame, daily: pd.DataFrame, summary: dict[str, fl
         for suffix, books in (("", False), ("_reported", True)):  # true, then as the books say
             out[name + suffix] = (measures.satisfied_share(issues, sat, *windows[name], books)
                                   if name in windows else math.nan)
+    whistled = issues[issues["structure"].astype(str) == "whistle"]
+    complex_ = whistled[whistled["n_departments"] >= 2]
     out.update({
         "reports_per_capita": measures.reports_per_capita(issues, n, days, warm),
         "response_mean_median_ratio": measures.mean_median_ratio(resp),
         "response_within_7d": measures.share_within(resp, 7.0),
+        "response_q1_median_ratio": measures.quantile_median_ratio(resp, 0.25),
+        "response_q3_median_ratio": measures.quantile_median_ratio(resp, 0.75),
+        "reports_after_before": _after_before(issues, switch, warm, days),
+        "ramp_late_slope": (measures.slope_from(monthly, switch + LATE_FROM)
+                            if switch is not None else math.nan),
+        "found_by_grid_share": measures.share_found_by(issues, "grid", warm),
+        "whistle_mean_days": _mean(measures.response_days(whistled, warm)),
+        "whistle_complex_within_14d": measures.closed_within(complex_, COMPLEX_DAYS, days, warm),
         "self_orgs_per_1000": float(summary["self_orgs_final"]) / n * 1000.0,
         "residents_per_grid_worker": n / math.ceil(n / params["grid.residents_per_worker"]),
         **{f"ramp_{k}": float(v) for k, v in ramp.items() if k != "months_to_90"},
