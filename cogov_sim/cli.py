@@ -163,6 +163,7 @@ def compare_posterior(a: argparse.Namespace, scs: list[Scenario], overrides: dic
         raise InputError("--set", f"{', '.join(fixed)} is calibrated by the posterior "
                          f"{a.posterior}: each draw sets it; drop --set {fixed[0]}", key=fixed[0])
     reps = a.replications or headline.DEFAULT_REPLICATIONS
+    headline.check(scs, p, a.draws, reps, a.seed)  # before any worker starts
     executor = make(a.workers, a.scheduler)
     progress = Progress(0, bar=True) if sys.stderr.isatty() else None
     try:

@@ -206,6 +206,25 @@ def plan(scs: Sequence[Scenario], draws: Sequence[Draw], replications: int,
     return runs
 
 
+def check(scs: Sequence[Scenario], posterior: post.Posterior, draws: int | None,
+          replications: int, seed: int) -> list[Draw]:
+    """The draws, once the settings and every draw's values in every arm are found valid
+    (before any executor starts or any run)."""
+    if len(scs) < 2:
+        raise InputError("--posterior", "compares at least two scenarios (the first is the "
+                         "baseline); give two or more", key="scenarios")
+    if replications < 2:
+        raise InputError("--replications", f"value {replications} is not allowed with "
+                         "--posterior; allowed: 2 or more (the run-to-run variance within a "
+                         "draw needs two runs)")
+    chosen = choose_draws(posterior, draws, seed)
+    csv = str(posterior.folder / post.CSV)
+    for d in chosen:
+        for sc in scs:
+            sc.with_overrides(arm_values(sc, d.values), source=f"{csv} (particle {d.particle})")
+    return chosen
+
+
 def run(scenarios: Sequence[Scenario], posterior: post.Posterior, draws: int | None = None,
         replications: int = DEFAULT_REPLICATIONS, seed: int = 1, executor: Any = None,
         progress: Any = None, metric_names: tuple[str, ...] = metrics.KEY_METRICS) -> Headline:
@@ -216,18 +235,7 @@ def run(scenarios: Sequence[Scenario], posterior: post.Posterior, draws: int | N
     from cogov_sim.batch.runner import _execute
 
     scs = list(scenarios)
-    if len(scs) < 2:
-        raise InputError("--posterior", "compares at least two scenarios (the first is the "
-                         "baseline); give two or more", key="scenarios")
-    if replications < 2:
-        raise InputError("--replications", f"value {replications} is not allowed with "
-                         "--posterior; allowed: 2 or more (the run-to-run variance within a "
-                         "draw needs two runs)")
-    chosen = choose_draws(posterior, draws, seed)
-    csv = str(posterior.folder / post.CSV)
-    for d in chosen:  # every draw valid in every arm before any run
-        for sc in scs:
-            sc.with_overrides(arm_values(sc, d.values), source=f"{csv} (particle {d.particle})")
+    chosen = check(scs, posterior, draws, replications, seed)
     runs = plan(scs, chosen, replications, seed)
     exp = Experiment("headline", "", "cogov", {sc.name: sc for sc in scs}, replications, seed,
                      {}, ("summary",))
