@@ -229,7 +229,7 @@ def posterior_headline_text(table: pd.DataFrame, prov: dict[str, Any], replicati
                      if k in ("git", "seed", "cogov_sim"))
     parts = sorted({d["particle"] for d in draws})
     lines += ["", f"posterior: {prov['folder']} (posterior.csv sha256 {prov['csv_sha256'][:12]}"
-              f"{', made at ' + made if made else ''}); {prov['particles']} particles, "
-              f"{len(parts)} distinct in the draws",
+              f"{', made at ' + made if made else ''}); draws: {prov['sampling']}; "
+              f"{len(parts)} distinct particles used",
               f"parameters set per arm: {where}"]
     return "\n".join(lines)

@@ -160,6 +160,7 @@ def test_json_and_out(capsys, tmp_path):
                                                                    "committee.rush_loss"]
     assert [set(d) for d in prov["draws"]] == [{"draw", "particle", "weight", "seed", "values"}] * 2
     assert prov["applies_to"]["committee.rush_loss"] == ["committee"]
+    assert prov["sampling"].startswith("2 draws by weight (systematic resampling")
     rows = {(r["scenario"], r["metric"]): r for r in doc["table"]}
     top = rows[("committee", RMST)]
     for k in ("defaults_diff", "defaults_ci_low", "defaults_ci_high", "posterior_diff",

@@ -93,9 +93,8 @@ def load(folder: str | Path) -> post.Posterior:
 def choose_draws(p: post.Posterior, n: int | None, seed: int) -> list[Draw]:
     """`n` draws by weight, or every particle once (with its weight) when the posterior has
     no more than `n` particles or `n` is None and it has fewer than DEFAULT_DRAWS."""
-    count = len(p.particles)
     want = DEFAULT_DRAWS if n is None else n
-    every = count <= want
+    every = every_particle(p, n)
     rows = p.rows(None if every else want, seed)
     w = p.particles["weight"].to_numpy(float)
     weights = w[rows] / w[rows].sum() if every else np.full(len(rows), 1 / len(rows))
@@ -103,6 +102,19 @@ def choose_draws(p: post.Posterior, n: int | None, seed: int) -> list[Draw]:
     values = p.draws(None if every else want, seed)
     return [Draw(k, int(ids[i]), float(weights[k]), draw_seed(seed, k), values[k])
             for k, i in enumerate(rows)]
+
+
+def every_particle(p: post.Posterior, n: int | None) -> bool:
+    """Whether `choose_draws` takes every particle once (no more particles than draws asked)."""
+    return len(p.particles) <= (DEFAULT_DRAWS if n is None else n)
+
+
+def sampling(p: post.Posterior, n: int | None, seed: int) -> str:
+    """How the draws were chosen, in words (for the provenance)."""
+    if every_particle(p, n):
+        return f"every particle once, each weighted by its weight ({len(p.particles)} particles)"
+    return (f"{n or DEFAULT_DRAWS} draws by weight (systematic resampling, seed {seed}) from "
+            f"{len(p.particles)} particles, equally weighted")
 
 
 def draw_seed(seed: int, k: int) -> int:
@@ -155,6 +167,7 @@ class Headline:
     seed: int
     replications: int
     coverage: dict[str, list[str]]
+    sampling: str
 
     def provenance(self) -> dict[str, Any]:
         """Where the posterior came from (its posterior.json's git, seed, code version), the
@@ -166,6 +179,7 @@ class Headline:
             "csv_sha256": hashlib.sha256((folder / post.CSV).read_bytes()).hexdigest(),
             "made": {k: meta[k] for k in MADE if k in meta},
             "particles": len(self.posterior.particles),
+            "sampling": self.sampling,
             "parameters": self.posterior.parameters,
             "base": self.scenarios[0].name,
             "applies_to": self.coverage,
@@ -264,7 +278,7 @@ def run(scenarios: Sequence[Scenario], posterior: post.Posterior, draws: int | N
     df = df.reset_index(drop=True)
     table = headline_table(df, [sc.name for sc in scs], metric_names, seed)
     return Headline(df, table, scs, chosen, posterior, seed, replications,
-                    coverage(scs, posterior.parameters))
+                    coverage(scs, posterior.parameters), sampling(posterior, draws, seed))
 
 
 def paired(runs: pd.DataFrame, base: str, arm: str, metric: str) -> tuple[np.ndarray, np.ndarray]:
