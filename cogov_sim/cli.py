@@ -102,6 +102,8 @@ def write_run(out: Path, res: api.RunResult, prov: dict[str, Any]) -> None:
 
 
 def cmd_compare(a: argparse.Namespace) -> int:
+    if a.draws is not None and a.posterior is None:
+        raise InputError("--draws", "applies with --posterior DIR only (draws from a posterior)")
     overrides = set_values(a.set)
     scs = [load(name, overrides or None) for name in a.scenarios]  # validate all first
     api.check_distinct(a.scenarios, scs)
@@ -111,6 +113,9 @@ def cmd_compare(a: argparse.Namespace) -> int:
         warn_late_changes(s)
     if a.out:
         output_folder(a.out)
+    if a.posterior is not None:
+        return compare_posterior(a, scs, overrides)
+    a.replications = a.replications or 10
     total = len(scs) * a.replications
     done = [0]
 
@@ -142,6 +147,52 @@ def cmd_compare(a: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         cmp.runs.to_parquet(out / "runs.parquet", index=False)
         cmp.table.reset_index().to_parquet(out / "comparison.parquet", index=False)
+    return 0
+
+
+def compare_posterior(a: argparse.Namespace, scs: list[Scenario], overrides: dict[str, Any]) -> int:
+    """`cogov compare A B --posterior DIR`: the difference over posterior draws and at the
+    scenarios' own values, both intervals side by side."""
+    from cogov_sim.batch.executors import make
+    from cogov_sim.batch.progress import Progress
+    from cogov_sim.inference import headline
+
+    p = headline.load(a.posterior)
+    fixed = [k for k in overrides if k in p.parameters]
+    if fixed:
+        raise InputError("--set", f"{', '.join(fixed)} is calibrated by the posterior "
+                         f"{a.posterior}: each draw sets it; drop --set {fixed[0]}", key=fixed[0])
+    reps = a.replications or headline.DEFAULT_REPLICATIONS
+    headline.check(scs, p, a.draws, reps, a.seed)  # before any worker starts
+    executor = make(a.workers, a.scheduler)
+    progress = Progress(0, bar=True) if sys.stderr.isatty() else None
+    try:
+        h = headline.run(scs, p, draws=a.draws, replications=reps, seed=a.seed,
+                         executor=executor, progress=progress)
+    finally:
+        executor.close()
+        if progress is not None:
+            progress.close()
+    git = git_commit()
+    # printed before anything is written: if writing fails, the results are still on screen
+    if a.json:
+        print(json.dumps(json_safe({**h.to_dict(), "cogov_sim": api.__version__, "git": git})),
+              flush=True)
+    else:
+        print(render.posterior_headline_text(h.table, h.provenance(), reps, a.seed))
+        print(f"\ncogov-sim {api.__version__}, git {git or 'n/a'}; scenarios: " +
+              ", ".join(f"{s.name} ({s.source}, hash {s.hash})" for s in scs), flush=True)
+    if a.out:
+        from cogov_sim.batch.store import write_text
+
+        out = Path(a.out)
+        out.mkdir(parents=True, exist_ok=True)
+        h.runs.to_parquet(out / "runs.parquet", index=False)
+        h.table.reset_index().to_parquet(out / "headline.parquet", index=False)
+        write_text(out / "headline.json", json.dumps(json_safe(
+            {**h.to_dict(), "cogov_sim": api.__version__, "git": git}), indent=2))
+        if not a.json:
+            print(f"\nwrote runs.parquet, headline.parquet and headline.json to {a.out}/")
     return 0
 
 
@@ -220,12 +271,18 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="replicated runs of several scenarios, with 95%% CIs")
     c.add_argument("scenarios", nargs="+")
-    c.add_argument("--replications", "-r", type=int_at_least("--replications", 1), default=10)
+    c.add_argument("--replications", "-r", type=int_at_least("--replications", 1),
+                   help="per scenario (default 10); with --posterior, per draw (default 5)")
     c.add_argument("--seed", type=int_at_least("--seed", 0), default=1)
     c.add_argument("--days", type=int_at_least("--days", 1))
     c.add_argument("--set", action="append", metavar="KEY=VALUE")
     c.add_argument("--json", action="store_true")
     c.add_argument("--out", metavar="DIR", help="write per-run rows and the table (Parquet)")
+    c.add_argument("--posterior", metavar="DIR",
+                   help="also run over draws from this posterior folder (`cogov infer`): the "
+                        "difference with parameter uncertainty (docs/posterior-headline.md)")
+    c.add_argument("--draws", type=int_at_least("--draws", 1),
+                   help="posterior draws (default 40; every particle once if fewer)")
     add_worker_options(c)
     c.set_defaults(func=cmd_compare)
 

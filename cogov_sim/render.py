@@ -183,3 +183,53 @@ def params_markdown(rows: list[Param]) -> str:
                    f"{'yes' if p.live else ''} | {deg} | {p.en}.{src} | {p.zh} |")
     return "\n".join(out) + "\n"
 
+
+
+def posterior_headline_text(table: pd.DataFrame, prov: dict[str, Any], replications: int,
+                            seed: int) -> str:
+    """Each scenario's difference from the first, one line per metric: at the scenarios' own
+    values with its run-to-run CI, beside the posterior's interval, the CI of its mean, and the
+    share of the variance that is between draws (`cogov compare --posterior`)."""
+    draws = prov["draws"]
+    label_w = max(len(LABELS.get(m, m)) for m in table.index.get_level_values(1))
+
+    def iv(lo: float, hi: float) -> str:
+        return f"[{_f(lo)}, {_f(hi)}]"
+
+    lines = [
+        f"Δ = scenario - '{prov['base']}', paired by seed. At the scenarios' own values: "
+        f"{replications} replications (as `cogov compare -r {replications} --seed {seed}`); over "
+        f"the posterior: {len(draws)} draws x {replications} replications, each draw's values in "
+        "every arm that reads them.",
+        "Columns: Δ at own values [95% CI, run to run only] | Δ over the posterior [95% interval "
+        "of the draws' mean Δ: parameters and runs] [95% CI of the posterior mean, bootstrap over "
+        "draws] | share of the variance of Δ between draws (parameters) rather than within "
+        "(run to run)",
+    ]
+    for arm in dict.fromkeys(table.index.get_level_values(0)):
+        lines += ["", f"{arm} - {prov['base']}"]
+        for m, r in table.loc[arm].iterrows():
+            share = "-" if pd.isna(r["share_between"]) else f"{100 * r['share_between']:.0f}%"
+            lines.append(
+                f"{LABELS.get(m, m):<{label_w}}  {_f(r['defaults_diff']):>7} "
+                f"{iv(r['defaults_ci_low'], r['defaults_ci_high']):<18} | "
+                f"{_f(r['posterior_diff']):>7} {iv(r['interval_low'], r['interval_high']):<18} "
+                f"{iv(r['ci_low'], r['ci_high']):<18} | {share:>4}")
+    arms = [prov["base"], *dict.fromkeys(table.index.get_level_values(0))]
+
+    def applies(k: str, used: list[str]) -> str:
+        rest = [a for a in arms if a not in used]
+        if not rest:
+            return f"{k} -> every arm"
+        return (f"{k} -> {', '.join(used) or 'no arm'}"
+                f" (not read by {', '.join(rest)}: left at its own value there)")
+
+    where = "; ".join(applies(k, v) for k, v in prov["applies_to"].items())
+    made = ", ".join(f"{k} {v}" for k, v in prov["made"].items()
+                     if k in ("git", "seed", "cogov_sim"))
+    parts = sorted({d["particle"] for d in draws})
+    lines += ["", f"posterior: {prov['folder']} (posterior.csv sha256 {prov['csv_sha256'][:12]}"
+              f"{', made at ' + made if made else ''}); draws: {prov['sampling']}; "
+              f"{len(parts)} distinct particles used",
+              f"parameters set per arm: {where}"]
+    return "\n".join(lines)

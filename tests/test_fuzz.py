@@ -191,7 +191,7 @@ FLAG_VALUES = st.one_of(
 COMMANDS = {
     "run": (["run", "no-such-scenario"], ["--seed", "--days"]),
     "compare": (["compare", "no-such-scenario"], ["--seed", "--days", "--replications", "-r",
-                                                  "--workers"]),
+                                                  "--workers", "--draws"]),
     "batch": (["batch", "no-such-experiment.toml"], ["--workers", "--chunk"]),
     "sweep": (["sweep", "no-such-sweep.toml"], ["--workers"]),
     "viz": (["viz", "no-such-scenario"], ["--port"]),

@@ -30,18 +30,21 @@ class Posterior:
     def parameters(self) -> list[str]:
         return list(self.meta["parameters"])
 
+    def rows(self, n: int | None, seed: int) -> np.ndarray:
+        """The table's row numbers that `draws` picks (to record which particles were used)."""
+        p = self.particles
+        if n is None:
+            return np.arange(len(p))
+        w = p["weight"].to_numpy(float)
+        u = (np.random.default_rng(seed).random() + np.arange(n)) / n
+        return np.minimum(np.searchsorted(np.cumsum(w / w.sum()), u), len(p) - 1)
+
     def draws(self, n: int | None, seed: int) -> list[dict[str, float]]:
         """`n` parameter sets drawn by weight (systematic resampling: each particle appears
         in proportion to its weight, with little extra noise), or every particle once when
         `n` is None."""
         p = self.particles
-        if n is None:
-            rows = np.arange(len(p))
-        else:
-            w = p["weight"].to_numpy(float)
-            u = (np.random.default_rng(seed).random() + np.arange(n)) / n
-            rows = np.minimum(np.searchsorted(np.cumsum(w / w.sum()), u), len(p) - 1)
-        return [{k: float(p[k].iloc[i]) for k in self.parameters} for i in rows]
+        return [{k: float(p[k].iloc[i]) for k in self.parameters} for i in self.rows(n, seed)]
 
 
 def write(folder: Path, particles: pd.DataFrame, meta: dict[str, Any]) -> None:
