@@ -183,14 +183,7 @@ def compare_posterior(a: argparse.Namespace, scs: list[Scenario], overrides: dic
         print(f"\ncogov-sim {api.__version__}, git {git or 'n/a'}; scenarios: " +
               ", ".join(f"{s.name} ({s.source}, hash {s.hash})" for s in scs), flush=True)
     if a.out:
-        from cogov_sim.batch.store import write_text
-
-        out = Path(a.out)
-        out.mkdir(parents=True, exist_ok=True)
-        h.runs.to_parquet(out / "runs.parquet", index=False)
-        h.table.reset_index().to_parquet(out / "headline.parquet", index=False)
-        write_text(out / "headline.json", json.dumps(json_safe(
-            {**h.to_dict(), "cogov_sim": api.__version__, "git": git}), indent=2))
+        headline.write(Path(a.out), h, git)
         if not a.json:
             print(f"\nwrote runs.parquet, headline.parquet and headline.json to {a.out}/")
     return 0

@@ -106,7 +106,18 @@ def cmd_infer(a: argparse.Namespace) -> int:
         print(f"  {row['parameter']}: {row['median']:.4g} [{row['q05']:.4g}, {row['q95']:.4g}] "
               f"(prior [{row['prior_low']:g}, {row['prior_high']:g}]; the 90% interval spans "
               f"{row['width_share']:.0%} of it)")
-    print(f"results: {out}/ (posterior.csv, posterior.json, stages/)")
+    c = rec["predictive"]
+    for role, label in (("calibration", "calibration targets"), ("held-out", "held out")):
+        miss = f" (misses: {', '.join(c[role]['misses'])})" if c[role]["misses"] else ""
+        print(f"posterior predictive, {label}: {c[role]['hold']} of {c[role]['of']} hold{miss}")
+    h = rec["headline"]
+    for pair, r in h["differences"].items():
+        print(f"headline, {pair} ({h['metric']}): at the table's values {r['defaults_diff']:+.1f} "
+              f"[{r['defaults_ci_low']:+.1f}, {r['defaults_ci_high']:+.1f}] (run to run only); "
+              f"over the posterior {r['posterior_diff']:+.1f}, 95% interval "
+              f"[{r['interval_low']:+.1f}, {r['interval_high']:+.1f}] (parameters and runs; "
+              f"{r['share_between']:.0%} of the variance between draws)")
+    print(f"results: {out}/ (posterior.csv, posterior.json, predictive.csv, headline/, stages/)")
     return 0
 
 

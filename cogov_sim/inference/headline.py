@@ -365,3 +365,28 @@ def headline_table(runs: pd.DataFrame, order: list[str], metric_names: Sequence[
 def _wmean(x: np.ndarray, w: np.ndarray) -> float:
     ok = ~np.isnan(x)
     return float(w[ok] @ x[ok] / w[ok].sum()) if ok.any() else math.nan
+
+
+def write(out: Path, h: Headline, git: str | None) -> None:
+    """The headline's files: every run, the table, and the JSON form with provenance."""
+    from cogov_sim import __version__
+    from cogov_sim.batch.store import write_text
+    from cogov_sim.flags import json_safe
+
+    out.mkdir(parents=True, exist_ok=True)
+    h.runs.to_parquet(out / "runs.parquet", index=False)
+    h.table.reset_index().to_parquet(out / "headline.parquet", index=False)
+    write_text(out / "headline.json", json.dumps(json_safe(
+        {**h.to_dict(), "cogov_sim": __version__, "git": git}), indent=2))
+
+
+def brief(h: Headline, metric: str = "resolution_rmst_days") -> dict[str, Any]:
+    """The headline metric's two intervals, for a posterior's record and the README."""
+    rows = {}
+    for arm in dict.fromkeys(h.table.index.get_level_values(0)):
+        r = h.table.loc[(arm, metric)]
+        rows[f"{arm} - {h.scenarios[0].name}"] = {k: float(r[k]) for k in (
+            "defaults_diff", "defaults_ci_low", "defaults_ci_high", "posterior_diff",
+            "interval_low", "interval_high", "ci_low", "ci_high", "share_between")}
+    return {"metric": metric, "draws": len(h.draws), "replications": h.replications,
+            "seed": h.seed, "differences": rows}

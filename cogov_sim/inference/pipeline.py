@@ -11,6 +11,7 @@ unfinished one where it stopped.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,17 +21,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cogov_sim import __version__
 from cogov_sim.batch import Experiment, read_runs, run_batch
 from cogov_sim.batch.executors import Executor
 from cogov_sim.batch.progress import Progress
+from cogov_sim.scenario import find, load
 from cogov_sim.validation import patterns as pat
 
-from . import abc, history, posterior
+from . import abc, headline, history, posterior, predictive
 from .spec import Spec
 
 MODEL = "cogov_sim.validation.runs:pattern_run"
 ABC_STAGE = 100
 """Stage numbers of ABC generations start here (seeds differ from the waves')."""
+CHECK_STAGE = 900
 
 
 def box(spec: Spec) -> history.Box:
@@ -46,8 +50,8 @@ def stage_seed(master: int, stage: int) -> int:
 
 def target_values(runs: pd.DataFrame, targets: tuple[pat.Pattern, ...], points: int
                   ) -> pd.DataFrame:
-    """One row per point, one column per target: the pattern's measure in its scenario's run
-    (NaN where the run failed)."""
+    """One row per point, one column per target: the pattern's measure in its scenario's run,
+    averaged over replications (NaN where every run failed)."""
     out = pd.DataFrame(index=pd.RangeIndex(points, name="point"))
     ok = runs[runs["status"] == "ok"]
     for p in targets:
@@ -65,17 +69,16 @@ class Stages:
         self.interval = interval
         self.runs = 0
         self.ran = 0
-        self.seconds = 0.0
 
-    def __call__(self, stage: str, number: int, points: list[dict[str, float]]) -> pd.DataFrame:
-        """The targets' values at `points` (one run per scenario each)."""
+    def run(self, stage: str, number: int, points: list[dict[str, float]],
+            scenarios: dict[str, Any], replications: int = 1) -> pd.DataFrame:
+        """Every run of a stage (each point, scenario and replication with its own seed)."""
         exp = Experiment(f"{self.spec.name}-{stage}", f"{self.spec.description} ({stage})",
-                         MODEL, dict(self.spec.scenarios), 1, stage_seed(self.spec.seed, number),
+                         MODEL, dict(scenarios), replications, stage_seed(self.spec.seed, number),
                          {}, ("summary",), points=tuple(points), source=self.spec.source,
                          text=self.spec.text, independent=True)
-        n = len(points) * len(self.spec.scenarios)
+        n = len(points) * len(scenarios) * replications
         progress = Progress(n, interval=self.interval)
-        t0 = time.perf_counter()
         try:
             res = run_batch(exp, self.out / "stages" / stage, self.executor, git=self.git,
                             progress=progress)
@@ -83,11 +86,14 @@ class Stages:
             progress.close()
         self.runs += n
         self.ran += res.ok + res.failed
-        if res.ok + res.failed:
-            self.seconds += time.perf_counter() - t0
-        runs = res.runs if res.runs is not None else read_runs(self.out / "stages" / stage)
         if res.failed:
-            self.say(f"{stage}: {res.failed} of {n} runs failed (their targets count as missing)")
+            self.say(f"{stage}: {res.failed} of {n} runs failed (their measures count as missing)")
+        runs = res.runs if res.runs is not None else read_runs(self.out / "stages" / stage)
+        return runs[runs["status"] == "ok"]
+
+    def __call__(self, stage: str, number: int, points: list[dict[str, float]]) -> pd.DataFrame:
+        """The targets' values at `points` (one run per scenario each)."""
+        runs = self.run(stage, number, points, self.spec.scenarios)
         return target_values(runs, self.spec.targets, len(points))
 
 
@@ -98,6 +104,9 @@ def infer(spec: Spec, out: Path, executor: Executor, git: str | None = None,
     b = box(spec)
     d = len(b.keys)
     stages = Stages(spec, out, executor, git, say)
+    out.mkdir(parents=True, exist_ok=True)
+    before = json.loads((out / posterior.META).read_text()) if (out / posterior.META).exists() \
+        else {}
     number = iter(range(1, 10_000))
 
     def simulate(stage: str, points: list[dict[str, float]]) -> pd.DataFrame:
@@ -124,7 +133,7 @@ def infer(spec: Spec, out: Path, executor: Executor, git: str | None = None,
     table = abc.summary(last.U, last.weights, b.keys, b.low, b.high)
     wall = time.perf_counter() - t0
     meta = {
-        "name": spec.name, "description": spec.description,
+        "name": spec.name, "description": spec.description, "cogov_sim": __version__,
         "file": spec.source, "file_sha256": hashlib.sha256(spec.text.encode()).hexdigest(),
         "git": git, "seed": spec.seed,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -139,8 +148,37 @@ def infer(spec: Spec, out: Path, executor: Executor, git: str | None = None,
                 "proposals": spec.proposals, "ess": last.ess, "epsilon": last.epsilon},
         "summary": table.to_dict("records"),
         "runs": stages.runs, "ran_now": stages.ran,
-        "timing": {"history_s": round(t_hm, 1), "total_s": round(wall, 1),
-                   "runs_s": round(stages.seconds, 1)},
+        "timing": {"history_s": round(t_hm, 1), "abc_s": round(wall - t_hm, 1)},
     }
+    posterior.write(out, particles, meta)
+    t1 = time.perf_counter()
+    post = posterior.read(out)
+    check = predictive.check(post, stages, spec.check_draws, spec.check_replications,
+                             stage_seed(spec.seed, CHECK_STAGE))
+    check.to_csv(out / predictive.CSV, index=False, float_format="%.6g")
+    meta["predictive"] = predictive.counts(check)
+    say("posterior predictive: " + predictive.summary(check))
+    t2 = time.perf_counter()
+    key = {"posterior_sha256": hashlib.sha256((out / posterior.CSV).read_bytes()).hexdigest(),
+           "arms": list(spec.arms), "draws": spec.draws, "replications": spec.replications,
+           "seed": spec.seed}
+    n_head = (spec.draws + 1) * spec.replications * len(spec.arms)
+    if before.get("headline", {}).get("key") == key and (out / "headline" / "headline.json").exists():
+        meta["headline"] = before["headline"]
+        say("headline over the posterior: already in headline/ for this posterior")
+    else:
+        say(f"headline over the posterior: {spec.arms[1]} - {spec.arms[0]}, {spec.draws} draws x "
+            f"{spec.replications} replications, and as many at the scenarios' own values")
+        h = headline.run([load(find(a, relative_to=Path(spec.source).parent)) for a in spec.arms],
+                         post, draws=spec.draws, replications=spec.replications, seed=spec.seed,
+                         executor=executor, progress=Progress(0, interval=10.0))
+        headline.write(out / "headline", h, git)
+        stages.ran += len(h.runs)
+        meta["headline"] = {**headline.brief(h), "key": key}
+    t3 = time.perf_counter()
+    meta["runs"] = stages.runs + n_head
+    meta["ran_now"] = stages.ran
+    meta["timing"].update(check_s=round(t2 - t1, 1), headline_s=round(t3 - t2, 1),
+                          total_s=round(t3 - t0, 1))
     posterior.write(out, particles, meta)
     return meta

@@ -14,9 +14,11 @@ from cogov_sim.params import table
 from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
 from cogov_sim.validation import patterns as pat
 
-KEYS = ("name", "description", "seed", "targets", "parameters", "history", "abc", "headline")
+KEYS = ("name", "description", "seed", "targets", "parameters", "history", "abc", "check",
+        "headline")
 HISTORY = {"waves": 3, "points": 240, "cut": 3.0, "rank": 2}
 ABC = {"particles": 100, "proposals": 300, "generations": 4}
+CHECK = {"draws": 30, "replications": 2}
 HEADLINE = {"arms": ["fragmented", "committee"], "draws": 50, "replications": 6}
 
 
@@ -49,6 +51,8 @@ class Spec:
     arms: tuple[str, ...]
     draws: int
     replications: int
+    check_draws: int = 30
+    check_replications: int = 2
     source: str = ""
     text: str = ""
 
@@ -61,7 +65,13 @@ class Spec:
         s = len(self.scenarios)
         return {"history": self.waves * self.points * s,
                 "abc": self.generations * self.proposals * s,
+                "check": self.check_draws * self.check_replications * len(check_scenarios()),
                 "headline": (self.draws + 1) * self.replications * len(self.arms)}
+
+
+def check_scenarios() -> list[str]:
+    """The scenarios of the posterior predictive check (every pattern but the inputs)."""
+    return pat.scenarios(tuple(p for p in pat.PATTERNS if p.role != "input"))
 
 
 def _number(doc: dict[str, Any], key: str, src: str, where: str, default: float, low: float,
@@ -147,6 +157,7 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
     h = _section(doc, "history", HISTORY, src)
     a = _section(doc, "abc", ABC, src)
     hl = _section(doc, "headline", HEADLINE, src)
+    ck = _section(doc, "check", CHECK, src)
     arms = hl["arms"]
     if not isinstance(arms, list) or len(arms) != 2 or not all(isinstance(x, str) for x in arms):
         raise InputError(src, f"value {show(arms)} is not allowed; allowed: two scenario names "
@@ -166,7 +177,9 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
                 min(_number(h, "rank", src, "history", 2, 1, True), len(targets)),
                 particles, proposals, _number(a, "generations", src, "abc", 4, 1, True),
                 tuple(arms), _number(hl, "draws", src, "headline", 50, 1, True),
-                _number(hl, "replications", src, "headline", 6, 1, True), src, text)
+                _number(hl, "replications", src, "headline", 6, 2, True),
+                _number(ck, "draws", src, "check", 30, 1, True),
+                _number(ck, "replications", src, "check", 2, 1, True), src, text)
 
 
 def load_spec(path: str | Path) -> Spec:
