@@ -104,7 +104,7 @@ def test_recovers_known_parameters_from_synthetic_targets(tmp_path):
                                      "departments.solve_share": Prior(0.5, 0.9, "test")},
                 targets, {"fragmented": sc}, waves=1, points=40, cut=3.0, rank=1,
                 particles=25, proposals=60, generations=3, arms=("fragmented", "committee"),
-                draws=1, replications=1)
+                draws=0, replications=2, check_draws=0)
     ex = executors.make(2)
     try:
         rec = pipeline.infer(spec, tmp_path, ex, say=lambda s: None)
@@ -120,6 +120,59 @@ def test_recovers_known_parameters_from_synthetic_targets(tmp_path):
     assert post.parameters == list(truth)
     assert abs(post.particles["weight"].sum() - 1) < 1e-9
     pd.testing.assert_frame_equal(post.particles, pd.read_csv(tmp_path / "posterior.csv"))
+
+
+SMALL = """name = "small"
+seed = 3
+targets = ["chengdu_requests", "nyc_within7"]
+[set]
+"community.residents" = 600
+[parameters."issues.rate"]
+range = [0.15, 0.6]
+source = "test"
+[history]
+waves = 1
+points = 12
+[abc]
+particles = 10
+proposals = 12
+generations = 2
+[check]
+draws = 2
+replications = 1
+[headline]
+draws = 2
+replications = 2
+"""
+
+
+def test_cli_pipeline_writes_everything_and_resumes(tmp_path):
+    """The whole pipeline through the command line on a small community: posterior, the
+    predictive check of every pattern (held out apart), the headline with both intervals;
+    run again, nothing runs; `--show` prints it back."""
+    f = tmp_path / "small.toml"
+    f.write_text(SMALL)
+    out = tmp_path / "post"
+    cmd = [sys.executable, "-m", "cogov_sim.cli", "infer", str(f), "--out", str(out),
+           "--workers", "2"]
+    first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "posterior predictive, held out:" in first.stdout
+    assert "(run to run only); over the posterior" in first.stdout
+    post = posterior.read(out)
+    assert post.meta["set"] == {"community.residents": 600}
+    pred = pd.read_csv(out / "predictive.csv")
+    assert set(pred["role"]) == {"calibration", "held-out"}
+    assert set(pred["pattern"]) == {p.name for p in pat.PATTERNS if p.role != "input"}
+    assert (out / "headline" / "headline.json").exists()
+    runs = pd.read_parquet(out / "headline" / "runs.parquet")
+    assert set(runs["scenario"]) == {"fragmented", "committee"} and len(runs) == 12
+    again = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert again.returncode == 0 and "(0 now)" in again.stdout
+    shown = subprocess.run([sys.executable, "-m", "cogov_sim.cli", "infer", "--show", str(out)],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert shown.returncode == 0
+    assert shown.stdout.strip() == first.stdout.split("\n", 1)[1].rsplit("\nresults:", 1)[0].strip()
 
 
 def test_shipped_file_is_valid():

@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 
+from cogov_sim import shipped
 from cogov_sim.batch import evaluate, executors
 from cogov_sim.batch.cli import add_worker_options, output_folder
 from cogov_sim.batch.progress import load_average
@@ -75,10 +76,46 @@ def fit_seconds(spec) -> float:
     return spec.waves * n * fit + (spec.waves * (spec.waves + 1) / 2 * 2 + spec.generations) * n * use
 
 
+def show(rec: dict) -> str:
+    """A finished posterior in words: each parameter's posterior beside its prior, the
+    posterior predictive counts, the headline with both intervals."""
+    a = rec["abc"]
+    lines = [f"posterior of {a['particles']} particles (ESS {a['ess']:.0f}, ε {a['epsilon']:.3f}), "
+             f"from {rec['runs']:,} runs; git {rec.get('git') or 'n/a'}, seed {rec['seed']}, "
+             f"file {rec['file']}:"]
+    for row in rec["summary"]:
+        lines.append(f"  {row['parameter']}: {row['median']:.4g} [{row['q05']:.4g}, "
+                     f"{row['q95']:.4g}] (prior [{row['prior_low']:g}, {row['prior_high']:g}]; "
+                     f"the 90% interval spans {row['width_share']:.0%} of it)")
+    c = rec.get("predictive", {})
+    for role, label in (("calibration", "calibration targets"), ("held-out", "held out")):
+        if role not in c:
+            continue
+        miss = f" (misses: {', '.join(c[role]['misses'])})" if c[role]["misses"] else ""
+        lines.append(f"posterior predictive, {label}: {c[role]['hold']} of {c[role]['of']} "
+                     f"hold{miss}")
+    h = rec.get("headline", {})
+    for pair, r in h.get("differences", {}).items():
+        lines.append(
+            f"headline, {pair} ({h['metric']}, {h['draws']} draws x {h['replications']} "
+            f"replications): at the table's values {r['defaults_diff']:+.1f} "
+            f"[{r['defaults_ci_low']:+.1f}, {r['defaults_ci_high']:+.1f}] (run to run only); "
+            f"over the posterior {r['posterior_diff']:+.1f}, 95% interval "
+            f"[{r['interval_low']:+.1f}, {r['interval_high']:+.1f}] (parameters and runs; "
+            f"{r['share_between']:.0%} of the variance between draws)")
+    return "\n".join(lines)
+
+
 def cmd_infer(a: argparse.Namespace) -> int:
     from .pipeline import infer
     from .spec import load_spec
 
+    if a.show:
+        from .posterior import read
+
+        post = read(shipped.locate(a.show, "results"))
+        print(show(post.meta))
+        return 0
     spec = load_spec(a.file)
     out = output_folder(a.out, spec.name, spec.source)
     ex = executors.make(a.workers, a.scheduler)
@@ -88,7 +125,8 @@ def cmd_infer(a: argparse.Namespace) -> int:
             r = e["runs"]
             print(f"{spec.name}: {len(spec.keys)} parameters, {len(spec.targets)} targets in "
                   f"{len(spec.scenarios)} scenarios -> {e['total_runs']:,} runs (history "
-                  f"matching {r['history']:,}, ABC {r['abc']:,}, headline {r['headline']:,}). "
+                  f"matching {r['history']:,}, ABC {r['abc']:,}, predictive check {r['check']:,}, "
+                  f"headline {r['headline']:,}). "
                   f"Pilot on {ex.label} ({ex.workers} workers): {e['runs_per_s'] * 60:.0f} "
                   f"runs/min; emulators {hms(e['fit_s'])}. Estimated time on this machine: "
                   f"{hms(e['seconds'])} (load average now {load_average()}; other work on "
@@ -99,24 +137,8 @@ def cmd_infer(a: argparse.Namespace) -> int:
     finally:
         ex.close()
     print(f"{spec.name}: {rec['runs']:,} runs ({rec['ran_now']:,} now) in "
-          f"{hms(time.perf_counter() - t0)}; {len(rec['summary'])} parameters, posterior of "
-          f"{rec['abc']['particles']} particles (ESS {rec['abc']['ess']:.0f}, "
-          f"ε {rec['abc']['epsilon']:.3f}):")
-    for row in rec["summary"]:
-        print(f"  {row['parameter']}: {row['median']:.4g} [{row['q05']:.4g}, {row['q95']:.4g}] "
-              f"(prior [{row['prior_low']:g}, {row['prior_high']:g}]; the 90% interval spans "
-              f"{row['width_share']:.0%} of it)")
-    c = rec["predictive"]
-    for role, label in (("calibration", "calibration targets"), ("held-out", "held out")):
-        miss = f" (misses: {', '.join(c[role]['misses'])})" if c[role]["misses"] else ""
-        print(f"posterior predictive, {label}: {c[role]['hold']} of {c[role]['of']} hold{miss}")
-    h = rec["headline"]
-    for pair, r in h["differences"].items():
-        print(f"headline, {pair} ({h['metric']}): at the table's values {r['defaults_diff']:+.1f} "
-              f"[{r['defaults_ci_low']:+.1f}, {r['defaults_ci_high']:+.1f}] (run to run only); "
-              f"over the posterior {r['posterior_diff']:+.1f}, 95% interval "
-              f"[{r['interval_low']:+.1f}, {r['interval_high']:+.1f}] (parameters and runs; "
-              f"{r['share_between']:.0%} of the variance between draws)")
+          f"{hms(time.perf_counter() - t0)}.")
+    print(show(rec))
     print(f"results: {out}/ (posterior.csv, posterior.json, predictive.csv, headline/, stages/)")
     return 0
 
@@ -131,4 +153,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="results folder (default: results/NAME)")
     p.add_argument("--estimate", action="store_true",
                    help="run a short pilot and print how long the whole pipeline would take")
+    p.add_argument("--show", metavar="DIR", help="print a finished posterior folder (runs "
+                   "nothing), e.g. the shipped results/posterior")
     p.set_defaults(func=cmd_infer)

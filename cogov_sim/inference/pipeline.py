@@ -25,7 +25,6 @@ from cogov_sim import __version__
 from cogov_sim.batch import Experiment, read_runs, run_batch
 from cogov_sim.batch.executors import Executor
 from cogov_sim.batch.progress import Progress
-from cogov_sim.scenario import find, load
 from cogov_sim.validation import patterns as pat
 
 from . import abc, headline, history, posterior, predictive
@@ -142,6 +141,7 @@ def infer(spec: Spec, out: Path, executor: Executor, git: str | None = None,
         "targets": {p.name: {"band": [p.low, p.high], "scale": p.scale, "scenario": p.scenario,
                              "measure": p.measure} for p in spec.targets},
         "scenarios": {n: {"file": sc.source, "hash": sc.hash} for n, sc in spec.scenarios.items()},
+        "set": spec.fixed,
         "history": {"waves": hm_log, "cut": spec.cut, "rank": spec.rank,
                     "region": share},
         "abc": {"generations": abc_log, "particles": spec.particles,
@@ -153,25 +153,29 @@ def infer(spec: Spec, out: Path, executor: Executor, git: str | None = None,
     posterior.write(out, particles, meta)
     t1 = time.perf_counter()
     post = posterior.read(out)
-    check = predictive.check(post, stages, spec.check_draws, spec.check_replications,
-                             stage_seed(spec.seed, CHECK_STAGE))
-    check.to_csv(out / predictive.CSV, index=False, float_format="%.6g")
-    meta["predictive"] = predictive.counts(check)
-    say("posterior predictive: " + predictive.summary(check))
+    if spec.check_draws:
+        check = predictive.check(post, stages, spec.check_draws, spec.check_replications,
+                                 stage_seed(spec.seed, CHECK_STAGE), spec.scenario)
+        check.to_csv(out / predictive.CSV, index=False, float_format="%.6g")
+        meta["predictive"] = predictive.counts(check)
+        say("posterior predictive: " + predictive.summary(check))
     t2 = time.perf_counter()
     key = {"posterior_sha256": hashlib.sha256((out / posterior.CSV).read_bytes()).hexdigest(),
            "arms": list(spec.arms), "draws": spec.draws, "replications": spec.replications,
-           "seed": spec.seed}
-    n_head = (spec.draws + 1) * spec.replications * len(spec.arms)
-    if before.get("headline", {}).get("key") == key and (out / "headline" / "headline.json").exists():
+           "seed": spec.seed, "set": spec.fixed}
+    n_head = spec.runs()["headline"]
+    if not spec.draws:
+        pass
+    elif before.get("headline", {}).get("key") == key and (out / "headline" / "headline.json"
+                                                          ).exists():
         meta["headline"] = before["headline"]
         say("headline over the posterior: already in headline/ for this posterior")
     else:
         say(f"headline over the posterior: {spec.arms[1]} - {spec.arms[0]}, {spec.draws} draws x "
             f"{spec.replications} replications, and as many at the scenarios' own values")
-        h = headline.run([load(find(a, relative_to=Path(spec.source).parent)) for a in spec.arms],
-                         post, draws=spec.draws, replications=spec.replications, seed=spec.seed,
-                         executor=executor, progress=Progress(0, interval=10.0))
+        h = headline.run([spec.scenario(a) for a in spec.arms], post, draws=spec.draws,
+                         replications=spec.replications, seed=spec.seed, executor=executor,
+                         progress=Progress(0, interval=10.0))
         headline.write(out / "headline", h, git)
         stages.ran += len(h.runs)
         meta["headline"] = {**headline.brief(h), "key": key}

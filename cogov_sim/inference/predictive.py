@@ -9,12 +9,13 @@ beside, so a near miss and a miss everywhere read differently.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cogov_sim.scenario import load
+from cogov_sim.scenario import Scenario, load
 from cogov_sim.validation import patterns as pat
 
 from .posterior import Posterior
@@ -29,12 +30,14 @@ def checked() -> tuple[pat.Pattern, ...]:
 
 
 def check(post: Posterior, stages: Any, draws: int, replications: int, seed: int,
+          scenario: Callable[[str], Scenario] = load,
           patterns: tuple[pat.Pattern, ...] | None = None) -> pd.DataFrame:
-    """Run each pattern's scenario at `draws` posterior draws x `replications` (through
-    `stages`, resumable) and hold each pattern to its band; one row per pattern."""
+    """Run each pattern's scenario (`scenario(name)`) at `draws` posterior draws x
+    `replications` (through `stages`, resumable) and hold each pattern to its band; one row
+    per pattern."""
     ps = patterns or checked()
     values = post.draws(draws, seed)
-    scs = {n: load(n) for n in pat.scenarios(ps)}
+    scs = {n: scenario(n) for n in pat.scenarios(ps)}
     runs = stages.run("predictive", 900, values, scs, replications)
     rows = []
     for p in ps:

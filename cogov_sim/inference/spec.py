@@ -4,7 +4,7 @@ arms. Every problem is one `InputError` naming the file and the key."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,8 @@ from cogov_sim.params import table
 from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
 from cogov_sim.validation import patterns as pat
 
-KEYS = ("name", "description", "seed", "targets", "parameters", "history", "abc", "check",
-        "headline")
+KEYS = ("name", "description", "seed", "targets", "parameters", "set", "history", "abc",
+        "check", "headline")
 HISTORY = {"waves": 3, "points": 240, "cut": 3.0, "rank": 2}
 ABC = {"particles": 100, "proposals": 300, "generations": 4}
 CHECK = {"draws": 30, "replications": 2}
@@ -53,8 +53,15 @@ class Spec:
     replications: int
     check_draws: int = 30
     check_replications: int = 2
+    fixed: dict[str, Any] = field(default_factory=dict)
+    """Values set in every scenario the pipeline runs (``[set]``), e.g. a smaller community."""
     source: str = ""
     text: str = ""
+
+    def scenario(self, name: str) -> Scenario:
+        """A scenario by name (next to the file first), with ``[set]`` applied."""
+        sc = load(find(name, relative_to=Path(self.source).parent if self.source else None))
+        return sc.with_overrides(self.fixed, source=self.source) if self.fixed else sc
 
     @property
     def keys(self) -> list[str]:
@@ -66,7 +73,18 @@ class Spec:
         return {"history": self.waves * self.points * s,
                 "abc": self.generations * self.proposals * s,
                 "check": self.check_draws * self.check_replications * len(check_scenarios()),
-                "headline": (self.draws + 1) * self.replications * len(self.arms)}
+                "headline": (self.draws + 1) * self.replications * len(self.arms) if self.draws
+                else 0}
+
+
+def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[prefix + k] = v
+    return out
 
 
 def check_scenarios() -> list[str]:
@@ -153,7 +171,18 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
                              key=k)
     priors = _priors(doc.get("parameters"), src)
     targets = _targets(doc.get("targets"), src)
-    scenarios = {n: load(find(n, relative_to=base)) for n in pat.scenarios(targets)}
+    raw = doc.get("set", {})
+    if not isinstance(raw, dict):
+        raise InputError(src, "must be a table of parameter values", key="set")
+    fixed = {k: validate_value(k, v, src) for k, v in _flat(raw).items()}
+    clash = [k for k in fixed if k in priors]
+    if clash:
+        raise InputError(src, "is calibrated ([parameters]) and cannot also be set",
+                         key=f"set.{clash[0]}")
+    scenarios = {}
+    for n in pat.scenarios(targets):
+        sc = load(find(n, relative_to=base))
+        scenarios[n] = sc.with_overrides(fixed, source=src) if fixed else sc
     h = _section(doc, "history", HISTORY, src)
     a = _section(doc, "abc", ABC, src)
     hl = _section(doc, "headline", HEADLINE, src)
@@ -176,10 +205,10 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
                 _number(h, "cut", src, "history", 3.0, 0.5, False),
                 min(_number(h, "rank", src, "history", 2, 1, True), len(targets)),
                 particles, proposals, _number(a, "generations", src, "abc", 4, 1, True),
-                tuple(arms), _number(hl, "draws", src, "headline", 50, 1, True),
+                tuple(arms), _number(hl, "draws", src, "headline", 50, 0, True),
                 _number(hl, "replications", src, "headline", 6, 2, True),
-                _number(ck, "draws", src, "check", 30, 1, True),
-                _number(ck, "replications", src, "check", 2, 1, True), src, text)
+                _number(ck, "draws", src, "check", 30, 0, True),
+                _number(ck, "replications", src, "check", 2, 1, True), fixed, src, text)
 
 
 def load_spec(path: str | Path) -> Spec:
