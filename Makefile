@@ -1,5 +1,6 @@
 # The two commands a fresh clone needs (see README.md):
-#   make run    set everything up, then the headline comparison (fragmented / committee / whistle)
+#   make run    set everything up, then the headline comparison (fragmented / committee / whistle),
+#               where the gain comes from, and the headline over the calibrated posterior (stored)
 #   make test   set everything up, then every test
 .PHONY: setup browser run test lint docs
 
@@ -13,6 +14,8 @@ run: setup
 	.venv/bin/cogov compare fragmented committee whistle
 	@echo
 	.venv/bin/cogov explain fragmented committee --from results/explain-fragmented-committee/explain.json --top 3
+	@echo
+	.venv/bin/cogov infer --show results/posterior
 
 test: setup browser
 	.venv/bin/python -m pytest

@@ -5,6 +5,7 @@ targets made by the model itself, resume, and bad input."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -173,6 +174,23 @@ def test_cli_pipeline_writes_everything_and_resumes(tmp_path):
                            capture_output=True, text=True, cwd=ROOT)
     assert shown.returncode == 0
     assert shown.stdout.strip() == first.stdout.split("\n", 1)[1].rsplit("\nresults:", 1)[0].strip()
+
+
+def test_shipped_posterior_is_current_and_complete():
+    """The committed posterior was made from the shipped file and scenarios as they are now,
+    and carries the predictive counts and the headline with both intervals."""
+    from cogov_sim.inference.cli import stale
+
+    for folder in (ROOT / "results/posterior", ROOT / "cogov_sim/data/results/posterior"):
+        post = posterior.read(folder)
+        assert stale(post.meta) == []
+        assert post.meta["file_sha256"] == hashlib.sha256(load_spec("infer").text.encode()
+                                                          ).hexdigest()
+        assert set(post.meta["predictive"]) == {"calibration", "held-out"}
+        d = next(iter(post.meta["headline"]["differences"].values()))
+        assert d["interval_low"] <= d["posterior_diff"] <= d["interval_high"]
+    assert posterior.read(ROOT / "results/posterior").meta == \
+        posterior.read(ROOT / "cogov_sim/data/results/posterior").meta
 
 
 def test_shipped_file_is_valid():

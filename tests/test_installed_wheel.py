@@ -126,6 +126,8 @@ def test_scenarios_run_compare_explain(user):
     ex = user("cogov", "explain", "fragmented", "committee", "--from",
               "results/explain-fragmented-committee/explain.json", "--top", "3")
     assert "structure" in ex.stdout and ex.stderr == ""  # the shipped scenarios match its hashes
+    shown = user("cogov", "infer", "--show", "results/posterior").stdout  # the shipped posterior
+    assert "posterior predictive, held out:" in shown and "over the posterior" in shown
 
 
 def test_batch_of_a_shipped_experiment_and_init(user):

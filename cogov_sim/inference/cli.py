@@ -13,6 +13,7 @@ from cogov_sim.batch import evaluate, executors
 from cogov_sim.batch.cli import add_worker_options, output_folder
 from cogov_sim.batch.progress import load_average
 from cogov_sim.cli import git_commit
+from cogov_sim.errors import InputError
 
 INFER = "experiments/infer.toml"  # ./experiments first, else the shipped file
 
@@ -106,6 +107,22 @@ def show(rec: dict) -> str:
     return "\n".join(lines)
 
 
+def stale(meta: dict) -> list[str]:
+    """Why a stored posterior no longer matches the scenarios it was made from, if it does not."""
+    from cogov_sim.scenario import load
+
+    out = []
+    for name, rec in meta.get("scenarios", {}).items():
+        try:
+            now = load(name).hash
+        except InputError:
+            out.append(f"scenario '{name}' is gone")
+            continue
+        if now != rec.get("hash"):
+            out.append(f"scenario '{name}' changed since (hash {rec.get('hash')} then, {now} now)")
+    return out
+
+
 def cmd_infer(a: argparse.Namespace) -> int:
     from .pipeline import infer
     from .spec import load_spec
@@ -115,6 +132,8 @@ def cmd_infer(a: argparse.Namespace) -> int:
 
         post = read(shipped.locate(a.show, "results"))
         print(show(post.meta))
+        for w in stale(post.meta):
+            print(f"cogov: warning: {a.show}: {w}; run `cogov infer` again", file=sys.stderr)
         return 0
     spec = load_spec(a.file)
     out = output_folder(a.out, spec.name, spec.source)

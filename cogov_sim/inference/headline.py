@@ -61,9 +61,11 @@ class Draw:
 def load(folder: str | Path) -> post.Posterior:
     """A posterior folder read and checked: a file that cannot be parsed, a value that is not a
     finite number, or weights that are negative or sum to zero are clear input errors."""
-    f = Path(folder)
+    from cogov_sim import shipped
+
+    f = shipped.locate(folder, "results")  # the shipped results/posterior from any folder
     if not f.is_dir():
-        raise InputError(str(f), "is not a folder; give a posterior folder (posterior.csv + "
+        raise InputError(str(folder), "is not a folder; give a posterior folder (posterior.csv + "
                          "posterior.json, made by `cogov infer`)", key="--posterior")
     try:
         p = post.read(f)
