@@ -5,8 +5,8 @@
 Loads the design and the design-point means from the folder (nothing is run or written), then
 for each output fits the emulator (`analyze`: fit, indices with bootstrap refits,
 cross-validation) and the half-design refit, and prints held-out Q², coverage, the noise share
-and the seconds taken, with the load average before and after; finally `fit_seconds` (what
-`cogov sweep --estimate` would predict) beside the measured total.
+and the seconds taken (wall and CPU), with the load average before and after; with --estimate,
+`fit_seconds` (what `cogov sweep --estimate` would predict) beside the measured total.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def main() -> int:
     sweep = load_sweep(a.folder / "experiment.toml")
     X, runs, em = sweep.design(), read_runs(a.folder), Emulator()
     print(f"load average before: {os.getloadavg()}", flush=True)
-    total = 0.0
+    total, cpu0 = 0.0, time.process_time()
     for output in a.output or sweep.outputs:
         Y = replicate_values(sweep, runs, output).mean(axis=1).to_numpy()
         t0 = time.perf_counter()
@@ -49,7 +49,9 @@ def main() -> int:
               f"; analyze {t1 - t0:.1f} s, half refit {t2 - t1:.1f} s; top ST: "
               + ", ".join(f"{k} {v:.2f}±{c:.2f}" for k, v, c in
                           zip(top.index, top["ST"], top["ST_conf"], strict=True)), flush=True)
-    print(f"total {total:.1f} s; load average after: {os.getloadavg()}", flush=True)
+    print(f"total {total:.1f} s wall, {time.process_time() - cpu0:.1f} s CPU (one BLAS thread: "
+          f"about the wall time on an idle core); load average after: {os.getloadavg()}",
+          flush=True)
     if a.estimate:
         t0 = time.perf_counter()
         guess = em.fit_seconds(sweep.problem, X, len(a.output or sweep.outputs), sweep.seed)
