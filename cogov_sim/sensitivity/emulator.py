@@ -75,9 +75,10 @@ class Fit:
     y: np.ndarray  # the means it was conditioned on
 
     def noise_share(self) -> float:
-        """Share of the design-point means' variance the emulator puts down to noise."""
-        n = self.mean.noise() * float(np.mean(self.r))
-        return n / (n + self.mean.signal())
+        """Share of the design-point means' variance the emulator puts down to noise (its
+        noise variance averaged over the design, over the means' variance)."""
+        n = self.mean.noise() * float(np.mean(self.r)) * self.mean.y_scale ** 2
+        return min(n / float(np.var(self.y)), 1.0)
 
 
 def _log_residuals(first: gp.Hyper, U: np.ndarray, Y: np.ndarray) -> np.ndarray:
