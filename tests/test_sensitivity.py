@@ -319,3 +319,23 @@ def test_emulator_recovers_noisy_ishigami_within_ci_at_a_small_budget(tmp_path: 
     assert not r.impossible
     # convergence: the emulator refitted on the first 128 points gives the same indices
     assert 0 <= r.half_change < 0.05, r.half_change
+
+
+def test_reanalyse_runs_nothing_and_rewrites_the_report(tmp_path: Path, capsys) -> None:
+    """`--reanalyse` analyses the runs a folder holds (a committed folder keeps runs.parquet
+    but not the journal a resumed sweep skips from): no run, the report written again; a
+    folder of another experiment is refused with one message and exit 2."""
+    f = _write(tmp_path, ISHIGAMI.format(model="ishigami", method="sobol", n=16))
+    out = tmp_path / "o"
+    assert main(["sweep", str(f), "--out", str(out), "--workers", "1"]) == 0
+    report = out / "sensitivity" / "report.md"
+    report.unlink()
+    mtime = (out / "runs.parquet").stat().st_mtime_ns
+    capsys.readouterr()
+    assert main(["sweep", str(f), "--out", str(out), "--reanalyse"]) == 0
+    err = capsys.readouterr().err
+    assert "analysing the 80 runs stored" in err and "cogov batch:" not in err, err
+    assert report.exists() and (out / "runs.parquet").stat().st_mtime_ns == mtime
+    g = _write(tmp_path, ISHIGAMI.format(model="ishigami", method="sobol", n=32), "other.toml")
+    assert main(["sweep", str(g), "--out", str(out), "--reanalyse"]) == 2
+    assert "holds the runs of another experiment" in capsys.readouterr().err

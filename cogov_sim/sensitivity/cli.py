@@ -154,9 +154,23 @@ def runs_seconds(manifest: dict) -> float:
     return total
 
 
-def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, wall0: float,
-           load0: str) -> int:
-    X = sweep.design()
+def stored_runs(sweep: Sweep, out: Path) -> pd.DataFrame:
+    """The runs a finished sweep folder holds, for `--reanalyse`: refused when the folder
+    holds another experiment's runs."""
+    path = out / "manifest.json"
+    if not path.exists():
+        raise InputError(str(out), "is not a sweep's folder (no manifest.json); allowed: a "
+                         "folder a finished `cogov sweep` wrote")
+    held = json.loads(path.read_text())["experiment"].get("text")
+    if held != sweep.text:
+        raise InputError(str(out), f"holds the runs of another experiment than {sweep.source} "
+                         "(its experiment.toml differs); allowed: the folder this sweep wrote")
+    return read_runs(out)
+
+
+def _run(a: argparse.Namespace, sweep: Sweep, X: np.ndarray, out: Path, store: Store | None
+         ) -> tuple[pd.DataFrame, str, int] | None:
+    """Run (or resume) the sweep's runs, or with --estimate print the estimate (None)."""
     executor = executors.make(a.workers, a.scheduler)
     try:
         if a.estimate:
@@ -172,7 +186,7 @@ def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, 
                   f"{_hms(e['low_s'])} and {_hms(e['high_s'])} at the paces of the pilot's two "
                   f"halves (load average now {load_average()}; other work on the machine "
                   "slows it).")
-            return 0
+            return None
         exp = sweep.experiment(X)
         progress = Progress(sweep.runs(), interval=a.interval)
         try:
@@ -186,8 +200,25 @@ def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, 
         say(f"{res.skipped} of {res.planned} runs were already stored in {out}/ (an earlier "
             f"session); ran {res.ok + res.failed} now")
     runs = res.runs if res.runs is not None else read_runs(out)
+    return runs, executor.label, executor.workers
+
+
+def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, wall0: float,
+           load0: str) -> int:
+    X = sweep.design()
+    if a.reanalyse:
+        runs, label, workers = stored_runs(sweep, out), "no runs (--reanalyse)", 0
+        say(f"analysing the {len(runs)} runs stored in {out}/ again (none run)")
+    else:
+        ran = _run(a, sweep, X, out, store)
+        if ran is None:
+            return 0
+        runs, label, workers = ran
     t_fit = time.perf_counter()
+    load_fit = load_average()
     results = analyse(sweep, X, runs, say)
+    indices_s = time.perf_counter() - t_fit  # what --estimate's fitting estimates
+    load_fit += f" -> {load_average()}"
     sens = out / "sensitivity"
     sens.mkdir(parents=True, exist_ok=True)
     table = indices_table(results)
@@ -208,9 +239,10 @@ def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, 
     manifest = json.loads((out / "manifest.json").read_text())
     runs_s = runs_seconds(manifest)
     timing = {"wall_s": round(wall, 1), "runs_s": round(runs_s, 1),
-              "analysis_s": round(fit_s, 1), "load_start": load0, "load_end": load_average(),
+              "analysis_s": round(fit_s, 1), "indices_s": round(indices_s, 1),
+              "load_indices": load_fit, "load_start": load0, "load_end": load_average(),
               "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-              "workers": executor.workers, "runs": sweep.runs()}
+              "workers": workers, "runs": sweep.runs()}
     (sens / "timing.json").write_text(json.dumps(timing, indent=1) + "\n", encoding="utf-8")
     scen = manifest.get("scenarios", {})
     md = [f"# Sensitivity: {sweep.name}", "", sweep.description, "", "## In plain words", "", text,
@@ -252,10 +284,13 @@ def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, 
            f"seed {sweep.seed}, {sweep.runs()} runs",
            f"- git: {manifest.get('git')}; software: " + ", ".join(
                f"{k} {v}" for k, v in manifest.get("software", {}).items()),
+           *([f"- analysed again with `--reanalyse` (no runs) at git {git_commit()}"]
+             if a.reanalyse else []),
            f"- wall time: {_hms(wall)} this session ({_hms(runs_s)} of runs over "
           f"{len([s for s in manifest.get('sessions', []) if s.get('runs')])} session(s), "
-          f"{_hms(fit_s)} analysis) on "
-           f"{executor.label} with {executor.workers} workers, {manifest['machine'].get('cpus')} "
+          f"{_hms(fit_s)} analysis, {_hms(indices_s)} of it the indices and their checks, load "
+          f"{load_fit}) on "
+           f"{label} with {workers} workers, {manifest['machine'].get('cpus')} "
            f"CPUs; load average (1, 5, 15 min) {load0} at the start and {timing['load_end']} at "
            f"the end (`timing.json`), finished {timing['finished']}",
            f"- results: `{out}` (runs, manifest.json, plan.parquet)"]
@@ -275,4 +310,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_executor_options(s)
     s.add_argument("--estimate", action="store_true",
                    help="run a short pilot and print how long the sweep would take")
+    s.add_argument("--reanalyse", action="store_true",
+                   help="run nothing: analyse the runs stored in --out again (after a change "
+                        "to the analysis; a committed folder keeps runs.parquet, not the "
+                        "journal a resumed sweep skips from)")
     s.set_defaults(func=cmd_sweep)

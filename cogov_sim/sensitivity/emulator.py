@@ -1,19 +1,32 @@
-"""Sobol' indices of a stochastic model through a Gaussian-process emulator.
+"""Sobol' indices of a stochastic model through a heteroscedastic Gaussian-process emulator.
 
 The model is run on a space-filling design (scrambled Sobol' points) with replications; a
-Gaussian process with one length scale per parameter and a white-noise term (the run-to-run
-noise left in the replicate means) is fitted to the design-point means; Sobol' indices of the
-emulator's mean are computed with SALib on a large Saltelli sample (Oakley & O'Hagan 2004,
-JRSS B 66:751; Marrel et al. 2009, RESS 94:742). Their uncertainty combines refits on
-bootstrap resamples of the design (how far the emulator's data pin the indices) with SALib's
-own estimator error. The emulator is validated by K-fold cross-validation: the predictivity
-coefficient Q² and the share of held-out means inside the 95% predictive interval.
+Gaussian process (squared exponential, one length scale per parameter) is fitted to the design-point
+means, and Sobol' indices of the emulator's mean are computed with SALib on a large Saltelli
+sample (Oakley & O'Hagan 2004, JRSS B 66:751; Marrel et al. 2009, RESS 94:742).
+
+Run-to-run noise is not the same everywhere: near a tipping point a run can end either way,
+while far from it runs agree. The noise is emulated beside the mean, as in joint mean and
+dispersion modelling (Marrel et al. 2012, Statistics and Computing 22:833) and stochastic
+kriging (Ankenman, Nelson & Staum 2010, Operations Research 58:371): a first, homoscedastic fit
+gives each point's expected squared residual; a second Gaussian process smooths their logs
+into a noise pattern over the design ("most likely heteroscedastic GP", Kersting et al. 2007,
+ICML); the mean's process is refitted with that pattern on its diagonal, so it follows the
+quiet regions closely and averages over the noisy ones.
+
+Hyperparameters are fitted on a random subsample of the design (at most `SUBSAMPLE` points,
+several optimiser starts), then the emulator is conditioned on every point. The uncertainty
+of the indices combines refits on bootstrap resamples of the design (hyperparameters kept: a
+Cholesky each; all resamples predicted in one pass) with SALib's own estimator error. The
+emulator is validated by K-fold cross-validation with the hyperparameters kept and the noise
+pattern re-estimated from the training folds: the predictivity coefficient Q² and the share of
+held-out means inside the 95% predictive interval. Progress is printed on stderr.
 """
 
 from __future__ import annotations
 
+import sys
 import time
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,24 +36,25 @@ from SALib.sample import sobol as sobol_sa
 from scipy.stats import qmc
 from threadpoolctl import threadpool_limits
 
+from cogov_sim.sensitivity import gp
+
 EMULATOR_N = 2048
 """Base size of the Saltelli sample evaluated on the emulator (runs nothing)."""
 BOOTSTRAPS = 20
 FOLDS = 5
+SUBSAMPLE = 512
+"""Design points the hyperparameters are fitted on (the emulator then uses every point): on
+sweep-advantage, 512 of 1,024 validated as well as all of them at a fifth of the time."""
+STARTS = 2  # optimiser starts for the mean's hyperparameters (the noise's: one)
+HARDER = 1.4
+"""How much longer a real output's fit takes than the stand-in's that `fit_seconds` times: the
+optimisers needed 1.2-1.7x the stand-in's likelihood evaluations on sweep-advantage's outputs
+(533, 459, 636 against 377), and the timings follow the evaluations."""
 
 
-def _gp(d: int, seed: int, start=None, fixed: bool = False):
-    from sklearn.gaussian_process import GaussianProcessRegressor
-    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
-
-    if start is not None:  # a refit: hyperparameters kept, or re-optimised from an earlier fit's
-        return GaussianProcessRegressor(start, normalize_y=True, n_restarts_optimizer=0,
-                                        optimizer=None if fixed else "fmin_l_bfgs_b",
-                                        random_state=seed)
-    kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(d, 0.3), (1e-2, 1e2))
-              + WhiteKernel(1e-2, (1e-8, 1e1)))
-    return GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=1,
-                                    random_state=seed)
+def say(message: str) -> None:
+    """One progress line on stderr: an emulator's analysis of one output takes a while."""
+    print(f"  emulator: {message}", file=sys.stderr, flush=True)
 
 
 def _unit(problem: dict, X: np.ndarray) -> np.ndarray:
@@ -48,49 +62,123 @@ def _unit(problem: dict, X: np.ndarray) -> np.ndarray:
     return (X - b[:, 0]) / (b[:, 1] - b[:, 0])
 
 
-def fit(problem: dict, X: np.ndarray, Y: np.ndarray, seed: int, start=None, fixed: bool = False):
-    """The Gaussian process fitted to design-point means (inputs scaled to [0, 1]): from
-    scratch (two optimiser starts), or, given `start` (a fitted kernel), re-optimised from
-    there -- the cross-validation folds, so each costs a few optimiser steps rather than a
-    full search -- or, with `fixed`, kept as they are (the bootstrap refits)."""
-    gp = _gp(problem["num_vars"], seed, start, fixed)
-    with warnings.catch_warnings(), threadpool_limits(1):  # one BLAS thread: on a busy
-        # laptop (the sweep's own workers, other work) threaded BLAS oversubscribes the
-        # cores and a fit takes several times longer
-        warnings.simplefilter("ignore")  # convergence chatter at the kernel bounds
-        gp.fit(_unit(problem, X), Y)
-    return gp
+@dataclass
+class Fit:
+    """A fitted emulator: the mean's and the noise's hyperparameters, the relative noise
+    pattern at the design points, and the mean conditioned on every point."""
+
+    mean: gp.Hyper
+    first: gp.Hyper  # the homoscedastic fit the residuals come from
+    noise: gp.Hyper
+    r: np.ndarray
+    model: gp.Conditioned
+    y: np.ndarray  # the means it was conditioned on
+
+    def noise_share(self) -> float:
+        """Share of the design-point means' variance the emulator puts down to noise (its
+        noise variance averaged over the design, over the means' variance)."""
+        n = self.mean.noise() * float(np.mean(self.r)) * self.mean.y_scale ** 2
+        return min(n / float(np.var(self.y)), 1.0)
 
 
-def validate(problem: dict, X: np.ndarray, Y: np.ndarray, seed: int, start=None
+def _log_residuals(first: gp.Hyper, U: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Log of each point's expected squared residual under the homoscedastic fit (squared
+    error plus the mean's posterior variance)."""
+    m, v = gp.condition(first, U, Y).predict(U)
+    return np.log((Y - m) ** 2 + v + 1e-12 * first.y_scale ** 2)
+
+
+def _pattern(noise: gp.Hyper, U: np.ndarray, z: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The relative noise at the rows of `at` (mean 1 over U): the log residuals z at U
+    smoothed by the noise's process."""
+    g = gp.condition(noise, U, z).mean(np.vstack([U, at]))
+    return np.exp(g[len(U):] - np.log(np.mean(np.exp(g[: len(U)]))))
+
+
+def _subsample(n: int, seed: int) -> np.ndarray:
+    return np.sort(np.random.default_rng(seed).permutation(n)[:SUBSAMPLE])
+
+
+def fit(problem: dict, X: np.ndarray, Y: np.ndarray, seed: int, quiet: bool = False) -> Fit:
+    """The heteroscedastic emulator of the means Y at X (inputs scaled to [0, 1])."""
+    tell = (lambda _m: None) if quiet else say
+    U = _unit(problem, X)
+    sub = _subsample(len(Y), seed)
+    with threadpool_limits(1):  # one BLAS thread: on a busy machine (the sweep's workers,
+        # other work) threaded BLAS oversubscribes the cores and runs slower, not faster
+        t0 = time.perf_counter()
+        tell(f"fitting the mean's hyperparameters on {len(sub)} of {len(Y)} points "
+             f"({STARTS} starts)")
+        first = gp.optimise(U[sub], Y[sub], seed, starts=STARTS)
+        tell("fitting the noise pattern (log squared residuals)")
+        z = _log_residuals(first, U, Y)
+        noise = gp.optimise(U[sub], z[sub], seed + 1, starts=1)
+        r = _pattern(noise, U, z, U)
+        tell("refitting the mean with the noise pattern")
+        mean = gp.optimise(U[sub], Y[sub], seed, r=r[sub], start=first)
+        model = gp.condition(mean, U, Y, r)
+        tell(f"fitted in {time.perf_counter() - t0:.0f} s")
+    return Fit(mean, first, noise, r, model, Y)
+
+
+def validate(problem: dict, X: np.ndarray, Y: np.ndarray, f: Fit, seed: int
              ) -> dict[str, float]:
-    """K-fold cross-validation: Q² (1 - held-out squared error / variance) and the share of
-    held-out means inside the 95% predictive interval (noise included). Each fold's emulator
-    is fitted to the other folds only (hyperparameters re-optimised, from `start` if given)."""
-    rng = np.random.default_rng(seed)
-    fold = rng.permutation(len(Y)) % FOLDS
-    pred, sd = np.empty(len(Y)), np.empty(len(Y))
-    for k in range(FOLDS):
-        test = fold == k
-        gp = fit(problem, X[~test], Y[~test], seed, start)
-        with threadpool_limits(1):
-            pred[test], sd[test] = gp.predict(_unit(problem, X[test]), return_std=True)
+    """K-fold cross-validation with the hyperparameters kept: Q² (1 - held-out squared error
+    / variance) and the share of held-out means inside the 95% predictive interval (the
+    noise the pattern predicts there included). Each fold's noise pattern and mean are
+    conditioned on the other folds only."""
+    U = _unit(problem, X)
+    fold = np.random.default_rng(seed).permutation(len(Y)) % FOLDS
+    pred, var = np.empty(len(Y)), np.empty(len(Y))
+    with threadpool_limits(1):
+        for k in range(FOLDS):
+            test = fold == k
+            r = _pattern(f.noise, U[~test], _log_residuals(f.first, U[~test], Y[~test]), U)
+            c = gp.condition(f.mean, U[~test], Y[~test], r[~test])
+            pred[test], var[test] = c.predict(U[test])
+            var[test] += f.mean.noise() * r[test] * f.mean.y_scale ** 2
     q2 = 1.0 - float(np.mean((Y - pred) ** 2) / np.var(Y))
-    inside = float(np.mean(np.abs(Y - pred) <= 1.96 * sd))
+    inside = float(np.mean(np.abs(Y - pred) <= 1.96 * np.sqrt(var)))
     return {"q2": q2, "coverage": inside}
 
 
-def indices(problem: dict, gp, seed: int, resamples: int = 200) -> pd.DataFrame:
-    """S1 and ST of the emulator's mean, with SALib's bootstrap half-widths (`resamples`
-    of them; a bootstrap refit needs only the values, so it asks for few)."""
-    Z = sobol_sa.sample(problem, EMULATOR_N, calc_second_order=False, seed=seed)
-    with threadpool_limits(1):
-        yz = gp.predict(_unit(problem, Z))
+def _saltelli(problem: dict, seed: int) -> np.ndarray:
+    return _unit(problem, sobol_sa.sample(problem, EMULATOR_N, calc_second_order=False,
+                                          seed=seed))
+
+
+def _sobol(problem: dict, yz: np.ndarray, seed: int, resamples: int) -> pd.DataFrame:
     res = sobol_an.analyze(problem, yz, calc_second_order=False, num_resamples=resamples,
                            seed=seed)
     return pd.DataFrame({c: np.asarray(res[c], dtype=float)
                          for c in ("S1", "S1_conf", "ST", "ST_conf")},
                         index=pd.Index(problem["names"], name="parameter"))
+
+
+def indices(problem: dict, f: Fit, seed: int, boots: int = 0) -> pd.DataFrame:
+    """S1 and ST of the emulator's mean with SALib's bootstrap half-widths; with `boots`,
+    widened by the spread of the indices over that many emulators conditioned on bootstrap
+    resamples of the design (hyperparameters and noise pattern kept)."""
+    Z = _saltelli(problem, seed)
+    U, Y = f.model.X, f.y
+    rng = np.random.default_rng(seed)
+    alphas, centres = [f.model.alpha], [f.model.centre]
+    with threadpool_limits(1):
+        for _ in range(boots):
+            # hyperparameters kept: re-optimised on a resample with ~37% duplicated points
+            # the likelihood can collapse onto a flat, all-noise emulator whose indices are 0/0
+            rows = rng.integers(0, len(Y), len(Y))
+            c = gp.condition(f.mean, U[rows], Y[rows], f.r[rows])
+            alphas.append(np.bincount(rows, weights=c.alpha, minlength=len(Y)))
+            centres.append(c.centre)
+        yz = gp.predict_many(f.mean, U, np.column_stack(alphas), Z, np.asarray(centres))
+    df = _sobol(problem, yz[:, 0], seed, 200)
+    if boots:
+        runs = [_sobol(problem, yz[:, b], seed + b, 2) for b in range(1, boots + 1)]
+        for c in ("S1", "ST"):
+            spread = np.std([bt[c].to_numpy() for bt in runs], axis=0, ddof=1)
+            df[f"{c}_conf"] = np.sqrt((1.96 * spread) ** 2 + df[f"{c}_conf"].to_numpy() ** 2)
+    return df
 
 
 @dataclass(frozen=True)
@@ -108,24 +196,14 @@ class Emulator:
         return b[:, 0] + u * (b[:, 1] - b[:, 0])
 
     def analyze(self, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int) -> pd.DataFrame:
-        gp = fit(problem, X, Y, seed)
-        df = indices(problem, gp, seed)
-        rng = np.random.default_rng(seed)
-        boots = []
-        for b in range(BOOTSTRAPS):
-            # hyperparameters kept: re-optimised on a resample with ~37% duplicated points
-            # the likelihood can collapse onto a flat, all-noise emulator whose indices are
-            # 0/0 (seen on sweep-advantage: CI half-widths of 10^6)
-            rows = rng.integers(0, len(Y), len(Y))
-            boots.append(indices(problem, fit(problem, X[rows], Y[rows], seed + b, gp.kernel_,
-                                              fixed=True), seed + b, resamples=2))
-        for c in ("S1", "ST"):
-            spread = np.std([bt[c].to_numpy() for bt in boots], axis=0, ddof=1)
-            df[f"{c}_conf"] = np.sqrt((1.96 * spread) ** 2 + df[f"{c}_conf"].to_numpy() ** 2)
-        k = gp.kernel_  # ConstantKernel * RBF + WhiteKernel, on y scaled to unit variance
-        noise = float(k.k2.noise_level / (k.k1.k1.constant_value + k.k2.noise_level))
-        df.attrs["emulator"] = {**validate(problem, X, Y, seed, gp.kernel_), "points": int(len(Y)),
-                                "noise": noise, "kernel": str(gp.kernel_)}
+        f = fit(problem, X, Y, seed)
+        say(f"Sobol' indices on {EMULATOR_N * (problem['num_vars'] + 2):,} emulator points, "
+            f"with {BOOTSTRAPS} bootstrap refits")
+        df = indices(problem, f, seed, BOOTSTRAPS)
+        say(f"{FOLDS}-fold cross-validation")
+        df.attrs["emulator"] = {**validate(problem, X, Y, f, seed), "points": int(len(Y)),
+                                "noise": f.noise_share(), "kernel": describe(problem, f)}
+        say(f"held-out Q² {df.attrs['emulator']['q2']:.2f}")
         return df
 
     def point(self, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int) -> pd.DataFrame:
@@ -133,7 +211,8 @@ class Emulator:
         the convergence check refits on the first half of the design with this, and compares
         with the full design's fit (`analyze`'s S1 and ST) on the same Saltelli sample of the
         emulator (same seed)."""
-        return indices(problem, fit(problem, X, Y, seed), seed, resamples=2)
+        say(f"refitting from scratch on the first {len(Y)} points (convergence check)")
+        return indices(problem, fit(problem, X, Y, seed), seed)
 
     def half(self, problem: dict, X: np.ndarray, n: int) -> np.ndarray:
         return np.arange(n // 2)  # the first half of a scrambled Sobol' sequence is balanced
@@ -142,36 +221,27 @@ class Emulator:
         return n
 
     def fit_seconds(self, problem: dict, X: np.ndarray, outputs: int, seed: int) -> float:
-        """Time the analysis will take after the runs, measured on this machine on a stand-in
-        output (a smooth function of the design plus noise): one emulator fitted from scratch
-        on the full design and one on half of it, one cross-validation refit, one bootstrap
-        refit, one evaluation of the indices with and one without SALib's CIs; scaled to what
-        `analyze` and the convergence check do per output (a fit from scratch, FOLDS CV
-        refits, BOOTSTRAPS bootstrap refits, a half-design fit from scratch, one evaluation
-        with CIs, BOOTSTRAPS + 1 without)."""
+        """Time the analysis will take after the runs, measured on this machine: `analyze`
+        and the half-design refit (`point`) done once on a stand-in output (a smooth function
+        of the design plus noise whose level varies over the design), times the outputs, times
+        HARDER (real outputs take the optimiser more steps than a smooth stand-in)."""
         u = _unit(problem, X)
         rng = np.random.default_rng(seed)
         w = rng.normal(size=u.shape[1])
-        y = np.sin(3 * u @ w / np.sqrt(len(w))) + u[:, 0] * u[:, -1] + rng.normal(0, 0.3, len(u))
+        smooth = np.sin(3 * u @ w / np.sqrt(len(w))) + u[:, 0] * u[:, -1]
+        y = smooth + rng.normal(0, 1, len(u)) * (0.1 + 0.5 * u[:, 0])
         t0 = time.perf_counter()
-        gp = fit(problem, X, y, seed)
-        full = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        fit(problem, X[: len(X) // 2], y[: len(X) // 2], seed)
-        half = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        keep = rng.permutation(len(y))[: len(y) * (FOLDS - 1) // FOLDS]
-        fit(problem, X[keep], y[keep], seed, gp.kernel_)
-        refit = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        rows = rng.integers(0, len(y), len(y))
-        fit(problem, X[rows], y[rows], seed, gp.kernel_, fixed=True)
-        boot = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        indices(problem, gp, seed)
-        ind = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        indices(problem, gp, seed, resamples=2)
-        quick = time.perf_counter() - t0
-        return outputs * (full + half + FOLDS * refit + BOOTSTRAPS * boot + ind
-                          + (BOOTSTRAPS + 1) * quick)
+        self.analyze(problem, X, y, seed)
+        half = self.half(problem, X, len(X))
+        self.point(problem, X[half], y[half], seed)
+        return HARDER * outputs * (time.perf_counter() - t0)
+
+
+def describe(problem: dict, f: Fit) -> str:
+    """The fitted hyperparameters in words: signal and noise variances (standardised output)
+    and the five shortest length scales (the inputs the mean moves fastest along)."""
+    ls = np.exp(f.mean.log_len)
+    order = np.argsort(ls)[:5]
+    return (f"squared exponential, signal {f.mean.signal():.3g}, noise {f.mean.noise():.3g} x pattern "
+            f"[{f.r.min():.2g}, {f.r.max():.2g}]; shortest length scales: "
+            + ", ".join(f"{problem['names'][i]} {ls[i]:.2g}" for i in order))
