@@ -262,7 +262,7 @@ def _load_chain(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Chan
     if "name" in doc and not isinstance(doc["name"], str):
         raise InputError(src, f"value {show(doc['name'])} has the wrong type; allowed: a string",
                          key="name")
-    own = {k: validate_value(k, v, src) for k, v in _flatten(
+    own = {k: validate_value(k, v, src) for k, v in flatten(
         {k: v for k, v in doc.items() if k not in META_KEYS}).items()}
     if "change" in doc:
         changes = [_parse_change(c, src) for c in _as_list(doc["change"], src)]
@@ -283,7 +283,7 @@ def _parse_change(entry: dict[str, Any], src: str) -> Change:
         raise InputError(src, f"value {show(day)} is not allowed; expected an integer >= 1",
                          key="change.day")
     values = {}
-    for k, v in _flatten({k: v for k, v in entry.items() if k != "day"}).items():
+    for k, v in flatten({k: v for k, v in entry.items() if k != "day"}).items():
         v = validate_value(k, v, src)
         if not table()[k].live:
             live = [n for n, p in table().items() if p.live]
@@ -293,12 +293,13 @@ def _parse_change(entry: dict[str, Any], src: str) -> Change:
     return Change(day, values)
 
 
-def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested TOML tables as dotted keys: {"a": {"b": 1}} -> {"a.b": 1}."""
     out: dict[str, Any] = {}
     for k, v in d.items():
         name = f"{prefix}{k}"
         if isinstance(v, dict):
-            out.update(_flatten(v, name + "."))
+            out.update(flatten(v, name + "."))
         else:
             out[name] = v
     return out

@@ -17,8 +17,7 @@ from typing import Any
 
 from cogov_sim import shipped
 from cogov_sim.errors import MAX_SEED, MOST_RUNS, InputError, did_you_mean, safe_name, show
-from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
-from cogov_sim.scenario import _flatten as flatten
+from cogov_sim.scenario import Scenario, find, flatten, load, read_toml, validate_value
 
 from . import models
 

@@ -157,7 +157,7 @@ def infer(spec: Spec, out: Path, executor: Executor, git: str | None = None,
         check = predictive.check(post, stages, spec.check_draws, spec.check_replications,
                                  stage_seed(spec.seed, CHECK_STAGE), spec.scenario)
         check.to_csv(out / predictive.CSV, index=False, float_format="%.6g")
-        meta["predictive"] = predictive.counts(check)
+        meta["predictive"] = predictive.counts(check, predictive.GROUPS)
         say("posterior predictive: " + predictive.summary(check))
     t2 = time.perf_counter()
     key = {"posterior_sha256": hashlib.sha256((out / posterior.CSV).read_bytes()).hexdigest(),

@@ -17,6 +17,7 @@ import pandas as pd
 
 from cogov_sim.scenario import Scenario, load
 from cogov_sim.validation import patterns as pat
+from cogov_sim.validation.report import counts
 
 from .posterior import Posterior
 
@@ -55,19 +56,9 @@ def check(post: Posterior, stages: Any, draws: int, replications: int, seed: int
     return pd.DataFrame(rows)
 
 
-def counts(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Per group: how many patterns hold, out of how many, which miss."""
-    out = {}
-    for role in GROUPS:
-        mine = table[table["role"] == role]
-        out[role] = {"hold": int(mine["holds"].sum()), "of": len(mine),
-                     "misses": [str(n) for n in mine.loc[~mine["holds"], "pattern"]]}
-    return out
-
-
 def summary(table: pd.DataFrame) -> str:
     """The counts in one line."""
-    c = counts(table)
+    c = counts(table, GROUPS)
     return "; ".join(f"{'calibration targets' if r == 'calibration' else 'held out'}: "
                      f"{c[r]['hold']} of {c[r]['of']} hold"
                      + (f" (misses: {', '.join(c[r]['misses'])})" if c[r]["misses"] else "")

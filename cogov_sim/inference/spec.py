@@ -11,7 +11,7 @@ from typing import Any
 from cogov_sim import shipped
 from cogov_sim.errors import InputError, did_you_mean, show
 from cogov_sim.params import table
-from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
+from cogov_sim.scenario import Scenario, find, flatten, load, read_toml, validate_value
 from cogov_sim.validation import patterns as pat
 
 KEYS = ("name", "description", "seed", "targets", "parameters", "set", "history", "abc",
@@ -75,16 +75,6 @@ class Spec:
                 "check": self.check_draws * self.check_replications * len(check_scenarios()),
                 "headline": (self.draws + 1) * self.replications * len(self.arms) if self.draws
                 else 0}
-
-
-def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[prefix + k] = v
-    return out
 
 
 def check_scenarios() -> list[str]:
@@ -174,7 +164,7 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
     raw = doc.get("set", {})
     if not isinstance(raw, dict):
         raise InputError(src, "must be a table of parameter values", key="set")
-    fixed = {k: validate_value(k, v, src) for k, v in _flat(raw).items()}
+    fixed = {k: validate_value(k, v, src) for k, v in flatten(raw).items()}
     clash = [k for k in fixed if k in priors]
     if clash:
         raise InputError(src, "is calibrated ([parameters]) and cannot also be set",

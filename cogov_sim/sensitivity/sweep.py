@@ -30,8 +30,7 @@ from cogov_sim.batch.experiment import (
 )
 from cogov_sim.errors import InputError, did_you_mean, safe_name, show
 from cogov_sim.params import table
-from cogov_sim.scenario import Scenario, check_box, find, load, read_toml, validate_value
-from cogov_sim.scenario import _flatten as flatten
+from cogov_sim.scenario import Scenario, check_box, find, flatten, load, read_toml, validate_value
 from cogov_sim.sensitivity.methods import METHODS, Method, make
 
 KEYS = ("name", "description", "model", "scenario", "contrast", "days", "replications",

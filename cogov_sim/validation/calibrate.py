@@ -46,7 +46,7 @@ from cogov_sim import shipped
 from cogov_sim.batch.executors import Executor
 from cogov_sim.errors import InputError, did_you_mean, show
 from cogov_sim.params import table
-from cogov_sim.scenario import Scenario, find, load, read_toml, validate_value
+from cogov_sim.scenario import Scenario, find, flatten, load, read_toml, validate_value
 from cogov_sim.stats import mean_ci
 
 from . import patterns as pat
@@ -105,23 +105,13 @@ def _int(doc: dict[str, Any], key: str, src: str, default: int, where: str = "",
     return v
 
 
-def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[prefix + k] = v
-    return out
-
-
 def _ranges(raw: Any, src: str, where: str) -> dict[str, tuple[float, float]]:
     if not isinstance(raw, dict) or not raw:
         raise InputError(src, "missing or empty: give each calibrated parameter [low, high]",
                          key=where)
     tab = table()
     out: dict[str, tuple[float, float]] = {}
-    for k, v in _flat(raw).items():
+    for k, v in flatten(raw).items():
         key = f"{where}.{k}"
         if k not in tab:
             raise InputError(src, f"unknown parameter{did_you_mean(k, tab)}", key=key)
@@ -167,7 +157,7 @@ def _block(b: Any, i: int, src: str, scenarios: dict[str, Scenario]) -> Block:
     raw_choices = b.get("choices", {})
     if not isinstance(raw_choices, dict):
         raise InputError(src, "must be a table", key=f"{where}.choices")
-    for k, v in _flat(raw_choices).items():
+    for k, v in flatten(raw_choices).items():
         if not isinstance(v, list) or not v:
             raise InputError(src, f"value {show(v)} is not allowed; allowed: a list of values",
                              key=f"{where}.choices.{k}")
@@ -222,7 +212,7 @@ def _start(raw: Any, src: str, fitted: set[str]) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise InputError(src, "must be a table of parameter = value", key="start")
     out = {}
-    for k, v in _flat(raw).items():
+    for k, v in flatten(raw).items():
         if k not in fitted:
             raise InputError(src, f"is not fitted by any block{did_you_mean(k, fitted)}; "
                              f"allowed: {', '.join(sorted(fitted))}", key=f"start.{k}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,10 +55,10 @@ def pattern_table(runs: pd.DataFrame,
 GROUPS = {"calibration": "Calibration targets", "held-out": "Held out", "input": "Inputs"}
 
 
-def counts(table: pd.DataFrame) -> dict[str, dict]:
+def counts(table: pd.DataFrame, roles: Iterable[str] = GROUPS) -> dict[str, dict]:
     """Per role: how many patterns hold, out of how many, and which miss."""
     out = {}
-    for role in GROUPS:
+    for role in roles:
         mine = table[table["role"] == role]
         out[role] = {"hold": int(mine["holds"].sum()), "of": len(mine),
                      "misses": [str(n) for n in mine.loc[~mine["holds"], "pattern"]]}
