@@ -74,3 +74,10 @@ def load_average() -> str:
         return ", ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:  # not on every platform
         return "unknown"
+
+
+def hms(s: float) -> str:
+    """A duration for people: "4m 05s", or "1h 02m 03s" past an hour."""
+    s = int(round(s))
+    return f"{s // 3600}h {s % 3600 // 60:02d}m {s % 60:02d}s" if s >= 3600 else \
+        f"{s // 60}m {s % 60:02d}s"

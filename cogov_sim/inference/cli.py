@@ -11,7 +11,7 @@ import numpy as np
 from cogov_sim import shipped
 from cogov_sim.batch import evaluate, executors
 from cogov_sim.batch.cli import add_worker_options, output_folder
-from cogov_sim.batch.progress import load_average
+from cogov_sim.batch.progress import hms, load_average
 from cogov_sim.cli import git_commit
 from cogov_sim.errors import InputError
 
@@ -20,12 +20,6 @@ INFER = "experiments/infer.toml"  # ./experiments first, else the shipped file
 
 def say(message: str) -> None:
     print(f"cogov infer: {message}", file=sys.stderr, flush=True)
-
-
-def hms(s: float) -> str:
-    s = int(round(s))
-    return f"{s // 3600}h {s % 3600 // 60:02d}m {s % 60:02d}s" if s >= 3600 else \
-        f"{s // 60}m {s % 60:02d}s"
 
 
 def estimate(spec, executor: executors.Executor) -> dict[str, float]:

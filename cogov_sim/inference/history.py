@@ -42,9 +42,6 @@ class Box:
     low: np.ndarray
     high: np.ndarray
 
-    def unit(self, X: np.ndarray) -> np.ndarray:
-        return (X - self.low) / (self.high - self.low)
-
     def scale(self, U: np.ndarray) -> np.ndarray:
         return self.low + U * (self.high - self.low)
 
@@ -90,6 +87,8 @@ def fit_target(pattern: Pattern, U: np.ndarray, y: np.ndarray, seed: int) -> Tar
     ok = np.isfinite(y)
     if ok.sum() < 2 * U.shape[1] + 2:
         return None
+    from sklearn.base import clone
+
     U, y = U[ok], y[ok]
     with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore")
@@ -97,8 +96,6 @@ def fit_target(pattern: Pattern, U: np.ndarray, y: np.ndarray, seed: int) -> Tar
         fold = np.random.default_rng(seed).permutation(len(y)) % 5
         pred = np.empty(len(y))
         for k in range(5):
-            from sklearn.base import clone
-
             g = clone(gp).set_params(kernel=gp.kernel_, optimizer=None)
             g.fit(U[fold != k], y[fold != k])
             pred[fold == k] = g.predict(U[fold == k])

@@ -152,7 +152,7 @@ def infer(spec: Spec, out: Path, executor: Executor, git: str | None = None,
     }
     posterior.write(out, particles, meta)
     t1 = time.perf_counter()
-    post = posterior.read(out)
+    post = posterior.read(out)  # the CSV's values, as `cogov compare --posterior` reads them
     if spec.check_draws:
         check = predictive.check(post, stages, spec.check_draws, spec.check_replications,
                                  stage_seed(spec.seed, CHECK_STAGE), spec.scenario)
@@ -163,14 +163,12 @@ def infer(spec: Spec, out: Path, executor: Executor, git: str | None = None,
     key = {"posterior_sha256": hashlib.sha256((out / posterior.CSV).read_bytes()).hexdigest(),
            "arms": list(spec.arms), "draws": spec.draws, "replications": spec.replications,
            "seed": spec.seed, "set": spec.fixed}
-    n_head = spec.runs()["headline"]
-    if not spec.draws:
-        pass
-    elif before.get("headline", {}).get("key") == key and (out / "headline" / "headline.json"
-                                                          ).exists():
+    cached = (before.get("headline", {}).get("key") == key
+              and (out / "headline" / "headline.json").exists())
+    if spec.draws and cached:
         meta["headline"] = before["headline"]
         say("headline over the posterior: already in headline/ for this posterior")
-    else:
+    elif spec.draws:
         say(f"headline over the posterior: {spec.arms[1]} - {spec.arms[0]}, {spec.draws} draws x "
             f"{spec.replications} replications, and as many at the scenarios' own values")
         h = headline.run([spec.scenario(a) for a in spec.arms], post, draws=spec.draws,
@@ -180,7 +178,7 @@ def infer(spec: Spec, out: Path, executor: Executor, git: str | None = None,
         stages.ran += len(h.runs)
         meta["headline"] = {**headline.brief(h), "key": key}
     t3 = time.perf_counter()
-    meta["runs"] = stages.runs + n_head
+    meta["runs"] = stages.runs + spec.runs()["headline"]
     meta["ran_now"] = stages.ran
     meta["timing"].update(check_s=round(t2 - t1, 1), headline_s=round(t3 - t2, 1),
                           total_s=round(t3 - t0, 1))

@@ -13,6 +13,7 @@ from cogov_sim.errors import InputError, did_you_mean, show
 from cogov_sim.params import table
 from cogov_sim.scenario import Scenario, find, flatten, load, read_toml, validate_value
 from cogov_sim.validation import patterns as pat
+from cogov_sim.validation.calibrate import bounds
 
 KEYS = ("name", "description", "seed", "targets", "parameters", "set", "history", "abc",
         "check", "headline")
@@ -121,18 +122,12 @@ def _priors(raw: Any, src: str) -> dict[str, Prior]:
         if not isinstance(v, dict) or set(v) - {"range", "source"}:
             raise InputError(src, f"value {show(v)} is not allowed; allowed: a table with "
                              "range = [low, high] and source = \"...\"", key=key)
-        r, source = v.get("range"), v.get("source")
-        if not isinstance(r, list) or len(r) != 2:
-            raise InputError(src, f"value {show(r)} is not allowed; allowed: [low, high]",
-                             key=f"{key}.range")
-        lo, hi = (float(validate_value(k, x, src)) for x in r)
-        if not lo < hi:
-            raise InputError(src, f"value {show(r)} is not allowed; allowed: low < high",
-                             key=f"{key}.range")
+        lo, hi = bounds(k, v.get("range"), src, f"{key}.range")
+        source = v.get("source")
         if not isinstance(source, str) or not source.strip():
             raise InputError(src, "missing: say where the range comes from (or \"assumption\")",
                              key=f"{key}.source")
-        out[k] = Prior(lo, hi, source)
+        out[k] = Prior(float(lo), float(hi), source)
     return out
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from cogov_sim.batch import evaluate, executors, read_runs, run_batch
 from cogov_sim.batch.cli import add_executor_options, output_folder, say_set_aside
-from cogov_sim.batch.progress import Progress, load_average
+from cogov_sim.batch.progress import Progress, hms, load_average
 from cogov_sim.batch.store import Store
 from cogov_sim.cli import git_commit
 from cogov_sim.errors import InputError
@@ -120,12 +120,6 @@ def discover(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame, sens: Path) -> str
     return "\n\n".join(texts)
 
 
-def _hms(s: float) -> str:
-    s = int(round(s))
-    return f"{s // 3600}h {s % 3600 // 60:02d}m {s % 60:02d}s" if s >= 3600 else \
-        f"{s // 60}m {s % 60:02d}s"
-
-
 def cmd_sweep(a: argparse.Namespace) -> int:
     wall0, load0 = time.perf_counter(), load_average()
     sweep = load_sweep(a.experiment)
@@ -180,10 +174,10 @@ def _run(a: argparse.Namespace, sweep: Sweep, X: np.ndarray, out: Path, store: S
                   f"scenario(s) -> {e['runs']} runs. Pilot on {executor.label} "
                   f"({executor.workers} workers): {e['runs_per_s'] * 60:.0f} runs/min. "
                   + (f"Emulator fitting (bootstrap refits, cross-validation, half-design "
-                     f"refit; {len(sweep.outputs)} outputs): {_hms(e['fit_s'])}. "
+                     f"refit; {len(sweep.outputs)} outputs): {hms(e['fit_s'])}. "
                      if e["fit_s"] else "")
-                  + f"Estimated time on this machine: {_hms(e['seconds'])}, between "
-                  f"{_hms(e['low_s'])} and {_hms(e['high_s'])} at the paces of the pilot's two "
+                  + f"Estimated time on this machine: {hms(e['seconds'])}, between "
+                  f"{hms(e['low_s'])} and {hms(e['high_s'])} at the paces of the pilot's two "
                   f"halves (load average now {load_average()}; other work on the machine "
                   "slows it).")
             return None
@@ -286,9 +280,9 @@ def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, 
                f"{k} {v}" for k, v in manifest.get("software", {}).items()),
            *([f"- analysed again with `--reanalyse` (no runs) at git {git_commit()}"]
              if a.reanalyse else []),
-           f"- wall time: {_hms(wall)} this session ({_hms(runs_s)} of runs over "
+           f"- wall time: {hms(wall)} this session ({hms(runs_s)} of runs over "
           f"{len([s for s in manifest.get('sessions', []) if s.get('runs')])} session(s), "
-          f"{_hms(fit_s)} analysis, {_hms(indices_s)} of it the indices and their checks, load "
+          f"{hms(fit_s)} analysis, {hms(indices_s)} of it the indices and their checks, load "
           f"{load_fit}) on "
            f"{label} with {workers} workers, {manifest['machine'].get('cpus')} "
            f"CPUs; load average (1, 5, 15 min) {load0} at the start and {timing['load_end']} at "
@@ -298,8 +292,8 @@ def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, 
     if found:
         text += "\n\nWhen does it not help? (PRIM over the design)\n\n" + found + "\n\n" + CAVEAT
     print(text)
-    print(f"\nwrote {sens}/ (indices, convergence, report.md, plots) in {_hms(wall)} "
-          f"({_hms(fit_s)} of it analysis; load average {load0} -> {timing['load_end']})")
+    print(f"\nwrote {sens}/ (indices, convergence, report.md, plots) in {hms(wall)} "
+          f"({hms(fit_s)} of it analysis; load average {load0} -> {timing['load_end']})")
     return 0
 
 

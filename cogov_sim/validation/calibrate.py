@@ -117,13 +117,18 @@ def _ranges(raw: Any, src: str, where: str) -> dict[str, tuple[float, float]]:
             raise InputError(src, f"unknown parameter{did_you_mean(k, tab)}", key=key)
         if tab[k].kind not in ("int", "float"):
             raise InputError(src, "is not numeric: list its values under choices", key=key)
-        if not isinstance(v, list) or len(v) != 2:
-            raise InputError(src, f"value {show(v)} is not allowed; allowed: [low, high]", key=key)
-        lo, hi = (validate_value(k, x, src) for x in v)
-        if not lo < hi:
-            raise InputError(src, f"value {show(v)} is not allowed; allowed: low < high", key=key)
-        out[k] = (lo, hi)
+        out[k] = bounds(k, v, src, key)
     return out
+
+
+def bounds(name: str, value: Any, src: str, key: str) -> tuple[Any, Any]:
+    """A parameter's [low, high], each checked against the table, low < high."""
+    if not isinstance(value, list) or len(value) != 2:
+        raise InputError(src, f"value {show(value)} is not allowed; allowed: [low, high]", key=key)
+    lo, hi = (validate_value(name, x, src) for x in value)
+    if not lo < hi:
+        raise InputError(src, f"value {show(value)} is not allowed; allowed: low < high", key=key)
+    return lo, hi
 
 
 def _block(b: Any, i: int, src: str, scenarios: dict[str, Scenario]) -> Block:
