@@ -36,3 +36,19 @@ def noisy_ishigami(overrides: dict, seed: int, **_: object) -> dict[str, float]:
 
 noisy_ishigami.params = ishigami.params  # type: ignore[attr-defined]
 noisy_ishigami.outputs = ("y",)  # type: ignore[attr-defined]
+
+
+def tipping(overrides: dict, seed: int, **_: object) -> dict[str, float]:
+    """A smooth mean, two outputs; past a = 0.7 a run ends in one of two states (a tipping
+    point's bistability, as the committee's door shows under load): noise sd 1.5 there, 0.05
+    elsewhere, and the mean unchanged by it. The noise differs from point to point under one
+    seed, as a simulation's does: a sweep's common seeds do not make it a smooth offset."""
+    a, b, c = overrides["a"], overrides["b"], overrides["c"]
+    rng = np.random.default_rng([seed, *(int(v * 2**32) for v in (a, b, c))])
+    mean = np.sin(2 * np.pi * b) + a * c
+    jump = 1.5 * (1 if rng.random() < 0.5 else -1) if a > 0.7 else 0.0
+    return {"y": float(mean + jump + rng.normal(0.0, 0.05)), "z": float(b + rng.normal(0.0, 0.05))}
+
+
+tipping.params = {"a": (0.0, 1.0), "b": (0.0, 1.0), "c": (0.0, 1.0)}  # type: ignore[attr-defined]
+tipping.outputs = ("y", "z")  # type: ignore[attr-defined]

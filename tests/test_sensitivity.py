@@ -126,7 +126,8 @@ def test_shipped_sweeps_are_valid() -> None:
     for name, method in (("sweep-advantage", "emulator"), ("sweep-participation", "sobol")):
         s = load_sweep(HERE.parent / "experiments" / f"{name}.toml")
         assert s.method.name == method and len(s.bounds) >= 6
-        assert s.runs() == s.method.runs(len(s.bounds), s.n) * s.replications * len(s.scenarios)
+        first = s.method.runs(len(s.bounds), s.n) * s.replications * len(s.scenarios)
+        assert s.stage_runs()[0] == first and s.runs() == first + s.stage_runs()[1]
     adv = load_sweep(HERE.parent / "experiments" / "sweep-advantage.toml")
     assert adv.contrast == ("fragmented", "committee") and adv.name == "sweep-advantage"
     # the time outputs are censoring-aware (docs/time.md), not the closed-only mean

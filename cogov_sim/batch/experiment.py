@@ -59,6 +59,9 @@ class Experiment:
     independent: bool = False
     """Every design point gets its own seeds (no common random numbers across points): for
     ABC, where one shared seed would condition the posterior on a single draw of the noise."""
+    first: int = 0
+    """Replications below this one ran elsewhere (a sweep's first stage): only `first` to
+    `replications - 1` run here, with the seeds they have in the full design."""
 
     @property
     def sha256(self) -> str:

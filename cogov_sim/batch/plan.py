@@ -115,7 +115,7 @@ def expand(exp: Experiment) -> Plan:
     runs = tuple(
         Run(f"{name}.p{p:0{wp}d}.r{r:0{wr}d}", name, p, r, seed(p, r),
             dict(pt) if cogov else {**exp.fixed, **pt})
-        for r in range(R) for name in exp.scenarios for p, pt in enumerate(points)
+        for r in range(exp.first, R) for name in exp.scenarios for p, pt in enumerate(points)
     )
     varied = tuple(dict.fromkeys(k for pt in points for k in pt))
     ident = {

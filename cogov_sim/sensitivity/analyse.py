@@ -8,14 +8,21 @@ indices from the first half of the design with those from all of it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from cogov_sim.errors import InputError
 from cogov_sim.sensitivity.sweep import Sweep, label_of, metric
+
+if TYPE_CHECKING:
+    from cogov_sim.sensitivity.emulator import Runs
 
 CONVERGED = 0.05  # largest acceptable change of any index between half and full design
 CI_WIDEST = 0.1  # largest acceptable 95% CI half-width of any index
@@ -36,6 +43,9 @@ class OutputResult:
     warnings: list[str] = field(default_factory=list)
     impossible: list[str] = field(default_factory=list)
     """Parameters whose indices cannot be (outside [0, 1], or S1 above ST) beyond their CIs."""
+    replicated: tuple[int, int, float] | None = None
+    """With a second stage: how many points were replicated, to how many runs, and the share
+    of the spread between their single runs that is run-to-run noise."""
 
 
 def replicate_values(sweep: Sweep, runs: pd.DataFrame, output: str) -> pd.DataFrame:
@@ -68,36 +78,71 @@ def replicate_values(sweep: Sweep, runs: pd.DataFrame, output: str) -> pd.DataFr
 def analyse(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame,
             say: Callable[[str], None] | None = None) -> list[OutputResult]:
     """Indices for every output of interest, on replicate means; `say` hears each step (an
-    emulator's analysis of one output takes minutes)."""
-    out = []
-    problem = sweep.problem
-    for i, output in enumerate(sweep.outputs, 1):
-        if say is not None:
-            say(f"analysing output {i} of {len(sweep.outputs)}: {output} ({sweep.method.name}"
-                f" on {len(X)} design points)")
-        reps = replicate_values(sweep, runs, output)
+    emulator's analysis of one output takes minutes, so an emulator's outputs are analysed
+    side by side, one process per core)."""
+    outputs = list(enumerate(sweep.outputs, 1))
+    tables = {o: replicate_values(sweep, runs, o) for _, o in outputs}
+    for o, reps in tables.items():
         if len(reps) != len(X):
             raise InputError(sweep.source, f"the runs cover {len(reps)} of {len(X)} design "
-                             "points; rerun the sweep to finish it")
-        Y = reps.mean(axis=1).to_numpy()
-        within = float(np.nanmean(reps.var(axis=1, ddof=1))) if reps.shape[1] > 1 else np.nan
+                             f"points ({o}); rerun the sweep to finish it")
+    cores = min(len(outputs), os.cpu_count() or 1)
+    if sweep.method.name != "emulator" or cores < 2:
+        return [_one(sweep, X, tables[o], i, say) for i, o in outputs]
+    with ProcessPoolExecutor(cores, mp_context=get_context("spawn")) as pool:
+        jobs = []
+        for i, o in outputs:
+            if say is not None:
+                say(f"analysing output {i} of {len(outputs)}: {o} ({sweep.method.name} on "
+                    f"{len(X)} design points; {cores} outputs at a time, one per core)")
+            jobs.append(pool.submit(_one, sweep, X, tables[o], i, None, o))
+        return [j.result() for j in jobs]
+
+
+def _one(sweep: Sweep, X: np.ndarray, reps: pd.DataFrame, i: int,
+         say: Callable[[str], None] | None, label: str = "") -> OutputResult:
+    """One output's indices and diagnostics, from its points x replications table; `label`
+    names the output in the emulator's progress lines (outputs analysed side by side)."""
+    from cogov_sim.sensitivity.emulator import Runs, speaking_for  # SciPy's QMC, loaded late
+
+    output = sweep.outputs[i - 1]
+    if say is not None:
+        say(f"analysing output {i} of {len(sweep.outputs)}: {output} ({sweep.method.name}"
+            f" on {len(X)} design points)")
+    problem = sweep.problem
+    Y = reps.mean(axis=1).to_numpy()
+    counts = reps.notna().sum(axis=1).to_numpy()
+    within = reps.sub(Y, axis=0).pow(2).sum(axis=1).to_numpy()
+    uneven = bool((counts != counts[0]).any())
+    extra = {"runs": Runs.of(len(Y), counts, within)} if uneven else {}
+    with speaking_for(label):
+        idx = sweep.method.analyze(problem, X, Y, sweep.seed, **extra)
+        half = _half_change(sweep, X, Y, idx, extra.get("runs"))
+    if uneven:  # run-to-run noise where it was measured: at the replicated points only
+        rep = counts > 1
+        within_var = float(np.mean(within[rep] / (counts[rep] - 1)))
+        total = float(np.nanvar(reps.to_numpy()[rep], ddof=1))
+        res = OutputResult(output, idx, np.nan, np.nan, half)
+        res.replicated = (int(rep.sum()), int(counts.max()),
+                          within_var / total if total > 0 else np.nan)
+    else:
+        within_var = float(np.nanmean(reps.var(axis=1, ddof=1))) if reps.shape[1] > 1 else np.nan
         total = float(np.nanvar(reps.to_numpy(), ddof=1))
         var_means = float(np.var(Y, ddof=1))
-        idx = sweep.method.analyze(problem, X, Y, sweep.seed)
         res = OutputResult(output, idx,
-                           within / total if total > 0 else np.nan,
-                           (within / reps.shape[1]) / var_means if var_means > 0 else np.nan,
-                           _half_change(sweep, X, Y, idx))
-        res.impossible = impossible(idx)
-        res.warnings = _warnings(sweep, res)
-        out.append(res)
-    return out
+                           within_var / total if total > 0 else np.nan,
+                           (within_var / reps.shape[1]) / var_means if var_means > 0 else np.nan,
+                           half)
+    res.impossible = impossible(idx)
+    res.warnings = _warnings(sweep, res)
+    return res
 
 
 INDEX_COLUMNS = ("S1", "ST", "delta")
 
 
-def _half_change(sweep: Sweep, X: np.ndarray, Y: np.ndarray, idx: pd.DataFrame) -> float:
+def _half_change(sweep: Sweep, X: np.ndarray, Y: np.ndarray, idx: pd.DataFrame,
+                 runs: Runs | None = None) -> float:
     """Largest change of any index (S1, ST, delta; Morris: mu* relative to the largest) between
     the analysis of the first half of the design and of all of it. An emulator is refitted
     on the first half from scratch (its `point`), and its indices are read on the same
@@ -108,7 +153,8 @@ def _half_change(sweep: Sweep, X: np.ndarray, Y: np.ndarray, idx: pd.DataFrame) 
         return float("nan")
     full = idx
     if hasattr(m, "point"):  # an emulator: refit on the half only, no bootstrap needed
-        half = m.point(sweep.problem, X[rows], Y[rows], sweep.seed)
+        half = m.point(sweep.problem, X[rows], Y[rows], sweep.seed,
+                       **({"runs": runs.take(rows)} if runs is not None else {}))
     else:
         half = m.analyze(sweep.problem, X[rows], Y[rows], sweep.seed)
     if m.main == "mu_star":  # not bounded by 1: compare relative to the largest effect
@@ -205,6 +251,11 @@ def plain_summary(sweep: Sweep, results: list[OutputResult], top: int = 3) -> st
             s += (f" Run-to-run noise is {r.noise_share:.0%} of the spread between single runs; "
                   f"averaging {sweep.replications} replications leaves "
                   f"{r.noise_in_means:.0%} in the design-point means.")
+        if r.replicated:
+            k, upto, share = r.replicated
+            s += (f" A second stage ran the {k} points where a run was noisiest {upto} times "
+                  f"each: there, run-to-run noise is {share:.0%} of the spread between single "
+                  "runs.")
         em = r.indices.attrs.get("emulator")
         if em:
             s += (f" The indices come from a Gaussian-process emulator of the {em['points']} "

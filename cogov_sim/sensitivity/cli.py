@@ -15,7 +15,7 @@ import pandas as pd
 from cogov_sim.batch import evaluate, executors, read_runs, run_batch
 from cogov_sim.batch.cli import add_executor_options, output_folder, say_set_aside
 from cogov_sim.batch.progress import Progress, hms, load_average
-from cogov_sim.batch.store import Store
+from cogov_sim.batch.store import Store, write_text
 from cogov_sim.cli import git_commit
 from cogov_sim.errors import InputError
 from cogov_sim.sensitivity.analyse import (
@@ -149,17 +149,72 @@ def runs_seconds(manifest: dict) -> float:
 
 
 def stored_runs(sweep: Sweep, out: Path) -> pd.DataFrame:
-    """The runs a finished sweep folder holds, for `--reanalyse`: refused when the folder
-    holds another experiment's runs."""
-    path = out / "manifest.json"
-    if not path.exists():
-        raise InputError(str(out), "is not a sweep's folder (no manifest.json); allowed: a "
-                         "folder a finished `cogov sweep` wrote")
-    held = json.loads(path.read_text())["experiment"].get("text")
-    if held != sweep.text:
-        raise InputError(str(out), f"holds the runs of another experiment than {sweep.source} "
-                         "(its experiment.toml differs); allowed: the folder this sweep wrote")
-    return read_runs(out)
+    """The runs a finished sweep folder holds (both stages), for `--reanalyse`: refused when
+    the folder holds another experiment's runs."""
+    folders = [out] + ([out / REPLICATE] if sweep.replicated() else [])
+    for folder in folders:
+        path = folder / "manifest.json"
+        if not path.exists():
+            raise InputError(str(folder), "is not a sweep's folder (no manifest.json); allowed: "
+                             "a folder a finished `cogov sweep` wrote")
+        held = json.loads(path.read_text())["experiment"].get("text")
+        if held != sweep.text:
+            raise InputError(str(folder), "holds the runs of another experiment than "
+                             f"{sweep.source} (its experiment.toml differs); allowed: the folder "
+                             "this sweep wrote")
+    runs = read_runs(out)
+    if not sweep.replicated():
+        return runs
+    return both_stages(runs, read_runs(out / REPLICATE), chosen_points(out))
+
+
+REPLICATE = "replicate"  # the second stage's batch folder, inside the sweep's
+CHOSEN = "replicate.csv"  # its design points (indices into the first stage's) and their
+# noise, beside the first stage's runs: written before the second stage's folder exists
+
+
+def chosen_points(out: Path) -> np.ndarray:
+    """The design points the second stage runs again, as the first stage numbers them."""
+    return pd.read_csv(out / CHOSEN)["point"].to_numpy()
+
+
+def both_stages(first: pd.DataFrame, second: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
+    """One runs table: the second stage's points renumbered as the first stage's."""
+    return pd.concat([first, second.assign(point=chosen[second["point"].to_numpy()])],
+                     ignore_index=True)
+
+
+def _second_stage(a: argparse.Namespace, sweep: Sweep, X: np.ndarray, out: Path,
+                  runs: pd.DataFrame, executor: executors.Executor) -> pd.DataFrame:
+    """Choose the points where a run is noisiest after the first stage (`emulator.noisiest`),
+    run them up to `replicate_to` replications in out/replicate/ (resumable: the choice is
+    stored in out/replicate.csv before any run), and return both stages' runs."""
+    from cogov_sim.sensitivity.analyse import replicate_values
+    from cogov_sim.sensitivity.emulator import noisiest
+
+    folder = out / REPLICATE
+    if (out / CHOSEN).exists():
+        chosen = chosen_points(out)
+        say(f"second stage: the {len(chosen)} points chosen earlier ({out / CHOSEN})")
+    else:
+        Ys = [replicate_values(sweep, runs, o).mean(axis=1).to_numpy() for o in sweep.outputs]
+        chosen, R = noisiest(sweep.problem, X, Ys, sweep.replicate_share, sweep.seed)
+        table = pd.DataFrame({"point": chosen, **{f"noise:{o}": R[chosen, i]
+                                                  for i, o in enumerate(sweep.outputs)}})
+        write_text(out / CHOSEN, table.to_csv(index=False))
+    say(f"second stage: {len(chosen)} noisiest points to {sweep.replicate_to} replications "
+        f"({sweep.stage_runs()[1]} runs) in {folder}/")
+    store = Store(folder).hold()
+    progress = Progress(sweep.stage_runs()[1], interval=a.interval)
+    try:
+        res = run_batch(sweep.stage_two(X, chosen), folder, executor, git=git_commit(),
+                        progress=progress, store=store)
+    finally:
+        progress.close()
+        store.close()
+    say_set_aside(res)
+    second = res.runs if res.runs is not None else read_runs(folder)
+    return both_stages(runs, second, chosen)
 
 
 def _run(a: argparse.Namespace, sweep: Sweep, X: np.ndarray, out: Path, store: Store | None
@@ -182,18 +237,20 @@ def _run(a: argparse.Namespace, sweep: Sweep, X: np.ndarray, out: Path, store: S
                   "slows it).")
             return None
         exp = sweep.experiment(X)
-        progress = Progress(sweep.runs(), interval=a.interval)
+        progress = Progress(sweep.stage_runs()[0], interval=a.interval)
         try:
             res = run_batch(exp, out, executor, git=git_commit(), progress=progress, store=store)
         finally:
             progress.close()
         say_set_aside(res)
+        if res.skipped:
+            say(f"{res.skipped} of {res.planned} runs were already stored in {out}/ (an earlier "
+                f"session); ran {res.ok + res.failed} now")
+        runs = res.runs if res.runs is not None else read_runs(out)
+        if sweep.replicated():
+            runs = _second_stage(a, sweep, X, out, runs, executor)
     finally:
         executor.close()
-    if res.skipped:
-        say(f"{res.skipped} of {res.planned} runs were already stored in {out}/ (an earlier "
-            f"session); ran {res.ok + res.failed} now")
-    runs = res.runs if res.runs is not None else read_runs(out)
     return runs, executor.label, executor.workers
 
 
@@ -231,7 +288,9 @@ def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, 
     fit_s = time.perf_counter() - t_fit
     wall = time.perf_counter() - wall0
     manifest = json.loads((out / "manifest.json").read_text())
-    runs_s = runs_seconds(manifest)
+    second = (json.loads((out / REPLICATE / "manifest.json").read_text())
+              if sweep.replicated() else {})
+    runs_s = runs_seconds(manifest) + runs_seconds(second)
     timing = {"wall_s": round(wall, 1), "runs_s": round(runs_s, 1),
               "analysis_s": round(fit_s, 1), "indices_s": round(indices_s, 1),
               "load_indices": load_fit, "load_start": load0, "load_end": load_average(),
@@ -275,13 +334,18 @@ def _sweep(a: argparse.Namespace, sweep: Sweep, out: Path, store: Store | None, 
            "- scenarios: " + ", ".join(scenario_provenance(k, v) for k, v in scen.items())
            + "; copies in `../scenarios/`",
            f"- method: {sweep.method.name}, n = {sweep.n}, {sweep.replications} replications, "
-           f"seed {sweep.seed}, {sweep.runs()} runs",
+           f"seed {sweep.seed}, {sweep.runs()} runs"
+           + (f"; second stage: the {sweep.replicated()} points where a run was noisiest after "
+              f"the first (`{CHOSEN}`), run to {sweep.replicate_to} replications "
+              f"each ({sweep.stage_runs()[1]} runs in `{REPLICATE}/`, git {second.get('git')})"
+              if sweep.replicated() else ""),
            f"- git: {manifest.get('git')}; software: " + ", ".join(
                f"{k} {v}" for k, v in manifest.get("software", {}).items()),
            *([f"- analysed again with `--reanalyse` (no runs) at git {git_commit()}"]
              if a.reanalyse else []),
            f"- wall time: {hms(wall)} this session ({hms(runs_s)} of runs over "
-          f"{len([s for s in manifest.get('sessions', []) if s.get('runs')])} session(s), "
+          f"{len([s for m in (manifest, second) for s in m.get('sessions', []) if s.get('runs')])}"
+          " session(s), "
           f"{hms(fit_s)} analysis, {hms(indices_s)} of it the indices and their checks, load "
           f"{load_fit}) on "
            f"{label} with {workers} workers, {manifest['machine'].get('cpus')} "

@@ -9,10 +9,13 @@ Run-to-run noise is not the same everywhere: near a tipping point a run can end 
 while far from it runs agree. The noise is emulated beside the mean, as in joint mean and
 dispersion modelling (Marrel et al. 2012, Statistics and Computing 22:833) and stochastic
 kriging (Ankenman, Nelson & Staum 2010, Operations Research 58:371): a first, homoscedastic fit
-gives each point's expected squared residual; a second Gaussian process smooths their logs
-into a noise pattern over the design ("most likely heteroscedastic GP", Kersting et al. 2007,
-ICML); the mean's process is refitted with that pattern on its diagonal, so it follows the
-quiet regions closely and averages over the noisy ones.
+gives each point's expected squared residual of a single run (its runs' spread about the
+emulated mean); a second Gaussian process smooths their logs into a noise pattern over the
+design ("most likely heteroscedastic GP", Kersting et al. 2007, ICML); the mean's process is
+refitted with that pattern, divided by each point's count of runs, on its diagonal, so it
+follows the quiet regions closely and averages over the noisy ones. Points may have different
+counts of runs: `noisiest` picks where a second stage of replications pays most (stochastic
+kriging's two stages).
 
 Hyperparameters are fitted on a random subsample of the design (at most `SUBSAMPLE` points,
 several optimiser starts), then the emulator is conditioned on every point. The uncertainty
@@ -27,6 +30,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,9 +57,24 @@ optimisers needed 1.2-1.7x the stand-in's likelihood evaluations on sweep-advant
 (533, 459, 636 against 377), and the timings follow the evaluations."""
 
 
+_speaker = ""
+
+
 def say(message: str) -> None:
     """One progress line on stderr: an emulator's analysis of one output takes a while."""
-    print(f"  emulator: {message}", file=sys.stderr, flush=True)
+    who = f" ({_speaker})" if _speaker else ""
+    print(f"  emulator{who}: {message}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def speaking_for(output: str) -> Iterator[None]:
+    """Name the output in progress lines meanwhile: outputs analysed side by side interleave."""
+    global _speaker
+    old, _speaker = _speaker, output
+    try:
+        yield
+    finally:
+        _speaker = old
 
 
 def _unit(problem: dict, X: np.ndarray) -> np.ndarray:
@@ -70,22 +90,49 @@ class Fit:
     mean: gp.Hyper
     first: gp.Hyper  # the homoscedastic fit the residuals come from
     noise: gp.Hyper
-    r: np.ndarray
+    r: np.ndarray  # a single run's relative noise at each design point (mean 1)
     model: gp.Conditioned
     y: np.ndarray  # the means it was conditioned on
+    runs: Runs
+
+    @property
+    def rel(self) -> np.ndarray:
+        """The relative noise of each design point's mean: a run's, over its count of runs."""
+        return self.r / self.runs.n
 
     def noise_share(self) -> float:
         """Share of the design-point means' variance the emulator puts down to noise (its
         noise variance averaged over the design, over the means' variance)."""
-        n = self.mean.noise() * float(np.mean(self.r)) * self.mean.y_scale ** 2
+        n = self.mean.noise() * float(np.mean(self.rel)) * self.mean.y_scale ** 2
         return min(n / float(np.var(self.y)), 1.0)
 
 
-def _log_residuals(first: gp.Hyper, U: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Log of each point's expected squared residual under the homoscedastic fit (squared
-    error plus the mean's posterior variance)."""
-    m, v = gp.condition(first, U, Y).predict(U)
-    return np.log((Y - m) ** 2 + v + 1e-12 * first.y_scale ** 2)
+@dataclass(frozen=True)
+class Runs:
+    """How many runs each design-point mean averages, and their sum of squares about it."""
+
+    n: np.ndarray
+    ss: np.ndarray
+
+    @classmethod
+    def of(cls, size: int, counts: np.ndarray | None = None,
+           within: np.ndarray | None = None) -> Runs:
+        return cls(np.ones(size) if counts is None else np.asarray(counts, dtype=float),
+                   np.zeros(size) if within is None else np.asarray(within, dtype=float))
+
+    def take(self, rows: np.ndarray) -> Runs:
+        return Runs(self.n[rows], self.ss[rows])
+
+
+def _log_residuals(first: gp.Hyper, U: np.ndarray, Y: np.ndarray, runs: Runs | None = None
+                   ) -> np.ndarray:
+    """Log of each point's expected squared residual of a single run under the homoscedastic
+    fit: its runs' mean squared distance from the emulated mean, plus the mean's posterior
+    variance (one run: the squared error plus that variance)."""
+    runs = runs or Runs.of(len(Y))
+    m, v = gp.condition(first, U, Y, 1.0 / runs.n).predict(U)
+    per_run = runs.ss / runs.n + (Y - m) ** 2
+    return np.log(per_run + v + 1e-12 * first.y_scale ** 2)
 
 
 def _pattern(noise: gp.Hyper, U: np.ndarray, z: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -99,9 +146,12 @@ def _subsample(n: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).permutation(n)[:SUBSAMPLE])
 
 
-def fit(problem: dict, X: np.ndarray, Y: np.ndarray, seed: int, quiet: bool = False) -> Fit:
-    """The heteroscedastic emulator of the means Y at X (inputs scaled to [0, 1])."""
+def fit(problem: dict, X: np.ndarray, Y: np.ndarray, seed: int, quiet: bool = False,
+        runs: Runs | None = None) -> Fit:
+    """The heteroscedastic emulator of the means Y at X (inputs scaled to [0, 1]), each the
+    mean of `runs.n` runs (one each when None)."""
     tell = (lambda _m: None) if quiet else say
+    runs = runs or Runs.of(len(Y))
     U = _unit(problem, X)
     sub = _subsample(len(Y), seed)
     with threadpool_limits(1):  # one BLAS thread: on a busy machine (the sweep's workers,
@@ -109,16 +159,43 @@ def fit(problem: dict, X: np.ndarray, Y: np.ndarray, seed: int, quiet: bool = Fa
         t0 = time.perf_counter()
         tell(f"fitting the mean's hyperparameters on {len(sub)} of {len(Y)} points "
              f"({STARTS} starts)")
-        first = gp.optimise(U[sub], Y[sub], seed, starts=STARTS)
+        first = gp.optimise(U[sub], Y[sub], seed, r=1.0 / runs.n[sub], starts=STARTS)
         tell("fitting the noise pattern (log squared residuals)")
-        z = _log_residuals(first, U, Y)
-        noise = gp.optimise(U[sub], z[sub], seed + 1, starts=1)
-        r = _pattern(noise, U, z, U)
+        noise, r = _noise(first, U, Y, runs, sub, seed)
         tell("refitting the mean with the noise pattern")
-        mean = gp.optimise(U[sub], Y[sub], seed, r=r[sub], start=first)
-        model = gp.condition(mean, U, Y, r)
+        mean = gp.optimise(U[sub], Y[sub], seed, r=(r / runs.n)[sub], start=first)
+        model = gp.condition(mean, U, Y, r / runs.n)
         tell(f"fitted in {time.perf_counter() - t0:.0f} s")
-    return Fit(mean, first, noise, r, model, Y)
+    return Fit(mean, first, noise, r, model, Y, runs)
+
+
+def _noise(first: gp.Hyper, U: np.ndarray, Y: np.ndarray, runs: Runs, sub: np.ndarray,
+           seed: int) -> tuple[gp.Hyper, np.ndarray]:
+    """The noise's process, fitted to the log residuals on the subsample, and a single run's
+    relative noise at every design point."""
+    z = _log_residuals(first, U, Y, runs)
+    noise = gp.optimise(U[sub], z[sub], seed + 1, starts=1)
+    return noise, _pattern(noise, U, z, U)
+
+
+def noisiest(problem: dict, X: np.ndarray, Ys: list[np.ndarray], share: float, seed: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The design points where a run is noisiest, for a second stage of replications: the
+    `share` of points with the largest relative noise of a single run, in any output (each
+    output's homoscedastic fit and noise pattern, as `fit` makes them). Returns the points'
+    indices (ascending) and the relative noise (points x outputs)."""
+    U = _unit(problem, X)
+    sub = _subsample(len(X), seed)
+    cols = []
+    with threadpool_limits(1):
+        for i, Y in enumerate(Ys, 1):
+            say(f"noise pattern of output {i} of {len(Ys)} (choosing the points to replicate)")
+            first = gp.optimise(U[sub], Y[sub], seed, starts=STARTS)
+            cols.append(_noise(first, U, Y, Runs.of(len(Y)), sub, seed)[1])
+    R = np.column_stack(cols)
+    k = int(round(share * len(X)))
+    top = np.argsort(-R.max(axis=1), kind="stable")[:k]
+    return np.sort(top), R
 
 
 def validate(problem: dict, X: np.ndarray, Y: np.ndarray, f: Fit, seed: int
@@ -133,7 +210,8 @@ def validate(problem: dict, X: np.ndarray, Y: np.ndarray, f: Fit, seed: int
     with threadpool_limits(1):
         for k in range(FOLDS):
             test = fold == k
-            r = _pattern(f.noise, U[~test], _log_residuals(f.first, U[~test], Y[~test]), U)
+            z = _log_residuals(f.first, U[~test], Y[~test], f.runs.take(~test))
+            r = _pattern(f.noise, U[~test], z, U) / f.runs.n
             c = gp.condition(f.mean, U[~test], Y[~test], r[~test])
             pred[test], var[test] = c.predict(U[test])
             var[test] += f.mean.noise() * r[test] * f.mean.y_scale ** 2
@@ -168,7 +246,7 @@ def indices(problem: dict, f: Fit, seed: int, boots: int = 0) -> pd.DataFrame:
             # hyperparameters kept: re-optimised on a resample with ~37% duplicated points
             # the likelihood can collapse onto a flat, all-noise emulator whose indices are 0/0
             rows = rng.integers(0, len(Y), len(Y))
-            c = gp.condition(f.mean, U[rows], Y[rows], f.r[rows])
+            c = gp.condition(f.mean, U[rows], Y[rows], f.rel[rows])
             alphas.append(np.bincount(rows, weights=c.alpha, minlength=len(Y)))
             centres.append(c.centre)
         yz = gp.predict_many(f.mean, U, np.column_stack(alphas), Z, np.asarray(centres))
@@ -195,8 +273,9 @@ class Emulator:
         b = np.asarray(problem["bounds"], dtype=float)
         return b[:, 0] + u * (b[:, 1] - b[:, 0])
 
-    def analyze(self, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int) -> pd.DataFrame:
-        f = fit(problem, X, Y, seed)
+    def analyze(self, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int,
+                runs: Runs | None = None) -> pd.DataFrame:
+        f = fit(problem, X, Y, seed, runs=runs)
         say(f"Sobol' indices on {EMULATOR_N * (problem['num_vars'] + 2):,} emulator points, "
             f"with {BOOTSTRAPS} bootstrap refits")
         df = indices(problem, f, seed, BOOTSTRAPS)
@@ -206,13 +285,14 @@ class Emulator:
         say(f"held-out Q² {df.attrs['emulator']['q2']:.2f}")
         return df
 
-    def point(self, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int) -> pd.DataFrame:
+    def point(self, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int,
+              runs: Runs | None = None) -> pd.DataFrame:
         """The indices of one emulator fitted to these points (no bootstrap, no validation):
         the convergence check refits on the first half of the design with this, and compares
         with the full design's fit (`analyze`'s S1 and ST) on the same Saltelli sample of the
         emulator (same seed)."""
         say(f"refitting from scratch on the first {len(Y)} points (convergence check)")
-        return indices(problem, fit(problem, X, Y, seed), seed)
+        return indices(problem, fit(problem, X, Y, seed, runs=runs), seed)
 
     def half(self, problem: dict, X: np.ndarray, n: int) -> np.ndarray:
         return np.arange(n // 2)  # the first half of a scrambled Sobol' sequence is balanced

@@ -35,7 +35,7 @@ from cogov_sim.sensitivity.methods import METHODS, Method, make
 
 KEYS = ("name", "description", "model", "scenario", "contrast", "days", "replications",
         "seed", "outputs", "set", "sweep", "parameters")
-SWEEP_KEYS = ("method", "n", "second_order")
+SWEEP_KEYS = ("method", "n", "second_order", "replicate_share", "replicate_to")
 # The smallest base size each method's analysis (and its half-design convergence check) works
 # with: found by running each on the Ishigami function.
 MIN_N = {"sobol": 4, "morris": 4, "fast": 65, "delta": 64, "emulator": 16}
@@ -66,6 +66,10 @@ class Sweep:
     fixed: dict[str, Any]
     source: str
     text: str
+    replicate_share: float = 0.0
+    """A second stage (emulator only): this share of the design points, the noisiest after
+    the first stage, run again up to `replicate_to` replications each."""
+    replicate_to: int = 0
 
     @property
     def problem(self) -> dict[str, Any]:
@@ -89,10 +93,29 @@ class Sweep:
                           self.replications, self.seed, self.fixed, keep,
                           points=tuple(self.points(X)), source=self.source, text=self.text)
 
+    def replicated(self) -> int:
+        """How many design points the second stage runs again (0 without one)."""
+        return int(round(self.replicate_share * self.n))
+
+    def stage_two(self, X: np.ndarray, chosen: np.ndarray) -> Experiment:
+        """The second stage: the chosen points' replications `replications` to
+        `replicate_to - 1`, seeded as in a design of `replicate_to` replications throughout."""
+        keep = ("summary",)
+        return Experiment(f"{self.name}-replicate", f"{self.description} (second stage: the "
+                          f"noisiest {len(chosen)} points to {self.replicate_to} replications)",
+                          self.model, self.scenarios, self.replicate_to, self.seed, self.fixed,
+                          keep, points=tuple(self.points(X[chosen])), source=self.source,
+                          text=self.text, first=self.replications)
+
+    def stage_runs(self) -> tuple[int, int]:
+        """How many model runs each stage needs (the second 0 without one)."""
+        S = len(self.scenarios)
+        return (self.method.runs(len(self.bounds), self.n) * self.replications * S,
+                self.replicated() * max(self.replicate_to - self.replications, 0) * S)
+
     def runs(self) -> int:
-        """How many model runs the sweep needs."""
-        return (self.method.runs(len(self.bounds), self.n) * self.replications
-                * len(self.scenarios))
+        """How many model runs the sweep needs (both stages)."""
+        return sum(self.stage_runs())
 
 
 def load_sweep(path: str | Path) -> Sweep:
@@ -145,6 +168,10 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
                          f"'{method_name}'); remove it, or use method = \"sobol\"",
                          key="sweep.second_order")
     model = doc.get("model", "cogov")
+    share, upto = _stage_two(sw, src, method_name)
+    if share and round(share * n) < 1:
+        raise InputError(src, f"value {share} of n = {n} is no design point; allowed: at least "
+                         f"{1 / n:.3g}", key="sweep.replicate_share")
     if not isinstance(model, str):
         raise InputError(src, f"value {show(model)} is not a model name", key="model")
     try:
@@ -209,7 +236,12 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
     else:
         scenarios = {name: None}
     method = make(method_name, second)
-    total = method.runs(len(bounds), n) * replications * len(scenarios)
+    if upto and upto <= replications:
+        raise InputError(src, f"value {upto} is not above the sweep's {replications} "
+                         f"replications; allowed: an integer from {replications + 1} to 100",
+                         key="sweep.replicate_to")
+    total = (method.runs(len(bounds), n) * replications
+             + int(round(share * n)) * max(upto - replications, 0)) * len(scenarios)
     if total > MOST_RUNS:
         raise InputError(src, f"asks for {total:,} runs ({method_name}, n = {n}, "
                          f"{len(bounds)} parameters, {replications} replications, "
@@ -232,7 +264,34 @@ def parse(doc: dict[str, Any], src: str, text: str = "", base: Path | None = Non
         raise InputError(src, f"value {show(outputs)} names an output twice", key="outputs")
     return Sweep(name, description, model, scenarios, contrast, bounds,
                  frozenset(ints), method, n, replications, seed,
-                 tuple(outputs), fixed if not cogov else {}, src, text)
+                 tuple(outputs), fixed if not cogov else {}, src, text, share, upto)
+
+
+def _stage_two(sw: dict[str, Any], src: str, method: str) -> tuple[float, int]:
+    """`replicate_share` and `replicate_to`, together and for the emulator only."""
+    has = [k for k in ("replicate_share", "replicate_to") if k in sw]
+    if not has:
+        return 0.0, 0
+    if method != "emulator":
+        raise InputError(src, f"applies to method 'emulator' only (this sweep's method is "
+                         f"'{method}'); remove it, or use method = \"emulator\"",
+                         key=f"sweep.{has[0]}")
+    if len(has) == 1:
+        other = "replicate_to" if has[0] == "replicate_share" else "replicate_share"
+        raise InputError(src, f"missing; a second stage needs both replicate_share and "
+                         f"replicate_to (only {has[0]} is set)", key=f"sweep.{other}")
+    share = sw["replicate_share"]
+    if (isinstance(share, bool) or not isinstance(share, (int, float))
+            or not 0 < share <= 1):
+        raise InputError(src, f"value {show(share)} is not allowed; allowed: a number above 0 "
+                         "and at most 1 (the share of design points run again)",
+                         key="sweep.replicate_share")
+    upto = sw["replicate_to"]
+    if isinstance(upto, bool) or not isinstance(upto, int) or not 2 <= upto <= 100:
+        raise InputError(src, f"value {show(upto)} is not allowed; allowed: an integer from 2 "
+                         "to 100 (replications at each of those points)",
+                         key="sweep.replicate_to")
+    return float(share), upto
 
 
 def metric(output: str) -> tuple[str, bool]:
