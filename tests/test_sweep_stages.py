@@ -149,3 +149,19 @@ def test_a_second_stage_needs_the_emulator_and_more_replications(tmp_path: Path,
     g.write_text(g.read_text().replace("seed = 7", "seed = 7\nreplications = 2"))
     assert main(["sweep", str(g), "--out", str(tmp_path / "o")]) == 2
     assert "is not above the sweep's 2 replications" in capsys.readouterr().err
+
+
+def test_estimate_counts_the_second_stage_and_choosing_its_points(tmp_path: Path,
+                                                                  capsys) -> None:
+    """`--estimate` counts both stages' runs and adds the time to choose the points."""
+    from cogov_sim.sensitivity import emulator
+
+    f = _file(tmp_path, n=64)
+    sweep = load_sweep(f)
+    X = sweep.design()
+    with_stage = emulator.Emulator().fit_seconds(sweep.problem, X, 1, 7, 0.25)
+    without = emulator.Emulator().fit_seconds(sweep.problem, X, 1, 7)
+    assert with_stage > without > 0
+    assert main(["sweep", str(f), "--estimate", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "a second stage of 16 points to 6 replications" in out and "-> 144 runs" in out, out

@@ -59,7 +59,8 @@ def estimate(sweep: Sweep, X: np.ndarray, executor: executors.Executor,
     rate = sum(n for n, _ in halves) / sum(t for _, t in halves)
     paces = [n / t for n, t in halves if n and t > 0] or [rate]
     runs = sweep.runs()
-    fitting = (sweep.method.fit_seconds(sweep.problem, X, len(sweep.outputs), sweep.seed)
+    fitting = (sweep.method.fit_seconds(sweep.problem, X, len(sweep.outputs), sweep.seed,
+                                        sweep.replicate_share)
                if hasattr(sweep.method, "fit_seconds") else 0.0)
     return {"runs": runs, "runs_per_s": rate, "startup_s": warm, "fit_s": fitting,
             "seconds": runs / rate + warm + fitting,
@@ -224,9 +225,12 @@ def _run(a: argparse.Namespace, sweep: Sweep, X: np.ndarray, out: Path, store: S
     try:
         if a.estimate:
             e = estimate(sweep, X, executor)
+            second = (f" + a second stage of {sweep.replicated()} points to "
+                      f"{sweep.replicate_to} replications" if sweep.replicated() else "")
             print(f"{sweep.name}: {sweep.method.name} with n = {sweep.n}, {len(sweep.bounds)} "
-                  f"parameters, {sweep.replications} replications, {len(sweep.scenarios)} "
-                  f"scenario(s) -> {e['runs']} runs. Pilot on {executor.label} "
+                  f"parameters, {sweep.replications} replications{second}, "
+                  f"{len(sweep.scenarios)} scenario(s) -> {e['runs']} runs. Pilot on "
+                  f"{executor.label} "
                   f"({executor.workers} workers): {e['runs_per_s'] * 60:.0f} runs/min. "
                   + (f"Emulator fitting (bootstrap refits, cross-validation, half-design "
                      f"refit; {len(sweep.outputs)} outputs): {hms(e['fit_s'])}. "

@@ -28,6 +28,8 @@ held-out means inside the 95% predictive interval. Progress is printed on stderr
 
 from __future__ import annotations
 
+import math
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -300,11 +302,14 @@ class Emulator:
     def runs(self, d: int, n: int) -> int:
         return n
 
-    def fit_seconds(self, problem: dict, X: np.ndarray, outputs: int, seed: int) -> float:
+    def fit_seconds(self, problem: dict, X: np.ndarray, outputs: int, seed: int,
+                    share: float = 0.0) -> float:
         """Time the analysis will take after the runs, measured on this machine: `analyze`
         and the half-design refit (`point`) done once on a stand-in output (a smooth function
-        of the design plus noise whose level varies over the design), times the outputs, times
-        HARDER (real outputs take the optimiser more steps than a smooth stand-in)."""
+        of the design plus noise whose level varies over the design), times the rounds of
+        outputs the cores analyse side by side, times HARDER (real outputs take the optimiser
+        more steps than a smooth stand-in); with a second stage (`share`), plus choosing its
+        points (`noisiest`, one output after another)."""
         u = _unit(problem, X)
         rng = np.random.default_rng(seed)
         w = rng.normal(size=u.shape[1])
@@ -314,7 +319,13 @@ class Emulator:
         self.analyze(problem, X, y, seed)
         half = self.half(problem, X, len(X))
         self.point(problem, X[half], y[half], seed)
-        return HARDER * outputs * (time.perf_counter() - t0)
+        rounds = math.ceil(outputs / min(outputs, os.cpu_count() or 1))
+        total = HARDER * rounds * (time.perf_counter() - t0)
+        if share:
+            t0 = time.perf_counter()
+            noisiest(problem, X, [y], share, seed)
+            total += HARDER * outputs * (time.perf_counter() - t0)
+        return total
 
 
 def describe(problem: dict, f: Fit) -> str:
