@@ -18,7 +18,8 @@ run: setup
 	.venv/bin/cogov infer --show results/posterior
 
 test: setup browser
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -n auto --dist loadfile -m "not alone"
+	.venv/bin/python -m pytest -m alone
 
 lint: setup
 	.venv/bin/ruff check cogov_sim tests

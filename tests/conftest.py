@@ -1,12 +1,23 @@
 from __future__ import annotations
 
-import functools
-import socket
-from collections.abc import Iterator
+import os
 
-import pytest
+# One BLAS thread in each test process and what it starts: `make test` runs a process per core
+# (pytest-xdist), and threaded BLAS on top oversubscribes them; OpenBLAS's spinning threads then
+# made one delta-method test take 460 s instead of 20.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from cogov_sim import api
+import functools  # noqa: E402
+import socket  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from cogov_sim import api  # noqa: E402
+
+threadpool_limits(1)  # in case a plugin loaded numpy before the variables above were set
 
 
 @functools.cache
@@ -18,6 +29,12 @@ def cached_run(scenario: str, seed: int = 1, days: int | None = None) -> api.Run
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "browser: drives headless Debian Chromium against a live `cogov viz` server")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Browser tests first (the longest file; each file keeps its order): with one process per
+    core, a long file started last leaves the other cores idle at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -16,7 +16,7 @@ import pytest
 
 from cogov_sim.viz.browser import ARGS, CHROMIUM, SHOWN_DAYS, same_day, server
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.alone]
 SOAK_S = 300
 SPIN = "import time\nend = time.monotonic() + 600\nwhile time.monotonic() < end: pass\n"
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from cogov_sim.errors import InputError
 from cogov_sim.sensitivity.sweep import Sweep, label_of, metric
@@ -115,7 +116,9 @@ def _one(sweep: Sweep, X: np.ndarray, reps: pd.DataFrame, i: int,
     within = reps.sub(Y, axis=0).pow(2).sum(axis=1).to_numpy()
     uneven = bool((counts != counts[0]).any())
     extra = {"runs": Runs.of(len(Y), counts, within)} if uneven else {}
-    with speaking_for(label):
+    # one BLAS thread: SALib's delta method took 13x longer with two while other work kept the
+    # two cores busy (OpenBLAS's threads spin for each other)
+    with speaking_for(label), threadpool_limits(1):
         idx = sweep.method.analyze(problem, X, Y, sweep.seed, **extra)
         half = _half_change(sweep, X, Y, idx, extra.get("runs"))
     if uneven:  # run-to-run noise where it was measured: at the replicated points only
