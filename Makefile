@@ -18,7 +18,7 @@ run: setup
 	.venv/bin/cogov infer --show results/posterior
 
 test: setup browser
-	.venv/bin/python -m pytest -n auto --dist loadfile -m "not alone"
+	.venv/bin/python -m pytest -n auto --dist worksteal -m "not alone"
 	.venv/bin/python -m pytest -m alone
 
 lint: setup

@@ -32,8 +32,8 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """Browser tests first (the longest file; each file keeps its order): with one process per
-    core, a long file started last leaves the other cores idle at the end."""
+    """Browser tests first (the longest file; each file keeps its order): a long file started
+    last leaves the other cores idle at the end."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is None)
 
 
