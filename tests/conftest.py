@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import os
 
-# One BLAS thread in each test process and what it starts: `make test` runs a process per core
-# (pytest-xdist), and threaded BLAS on top oversubscribes them; OpenBLAS's spinning threads then
-# made one delta-method test take 460 s instead of 20.
+# One BLAS thread in each test process and what it starts, set before anything loads numpy
+# (which reads these once): `make test` runs a process per core (pytest-xdist), and threaded BLAS
+# on top oversubscribes them; OpenBLAS's spinning threads then made one delta-method test take
+# 460 s instead of 20.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
@@ -13,11 +14,8 @@ import socket  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
 
 from cogov_sim import api  # noqa: E402
-
-threadpool_limits(1)  # in case a plugin loaded numpy before the variables above were set
 
 
 @functools.cache
