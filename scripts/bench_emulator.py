@@ -2,7 +2,8 @@
 
     PYTHONPATH=. python scripts/bench_emulator.py results/sweep-advantage [--output NAME]
 
-Loads the design and the design-point means from the folder (nothing is run or written), then
+Loads the design, the design-point means and their counts of runs (both stages of a sweep with
+a second stage) from the folder (nothing is run or written), then
 for each output fits the emulator (`analyze`: fit, indices with bootstrap refits,
 cross-validation) and the half-design refit, and prints held-out Q², coverage, the noise share
 and the seconds taken (wall and CPU), with the load average before and after; with --estimate,
@@ -17,8 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from cogov_sim.batch import read_runs
-from cogov_sim.sensitivity.analyse import replicate_values
+from cogov_sim.sensitivity.analyse import point_runs, replicate_values
+from cogov_sim.sensitivity.cli import stored_runs
 from cogov_sim.sensitivity.emulator import Emulator
 from cogov_sim.sensitivity.sweep import load_sweep
 
@@ -31,16 +32,16 @@ def main() -> int:
     ap.add_argument("--estimate", action="store_true", help="also time fit_seconds")
     a = ap.parse_args()
     sweep = load_sweep(a.folder / "experiment.toml")
-    X, runs, em = sweep.design(), read_runs(a.folder), Emulator()
+    X, runs, em = sweep.design(), stored_runs(sweep, a.folder), Emulator()
     print(f"load average before: {os.getloadavg()}", flush=True)
     total, cpu0 = 0.0, time.process_time()
     for output in a.output or sweep.outputs:
-        Y = replicate_values(sweep, runs, output).mean(axis=1).to_numpy()
+        Y, counts = point_runs(replicate_values(sweep, runs, output))
         t0 = time.perf_counter()
-        df = em.analyze(sweep.problem, X, Y, sweep.seed)
+        df = em.analyze(sweep.problem, X, Y, sweep.seed, runs=counts)
         t1 = time.perf_counter()
         half = em.half(sweep.problem, X, sweep.n)
-        em.point(sweep.problem, X[half], Y[half], sweep.seed)
+        em.point(sweep.problem, X[half], Y[half], sweep.seed, runs=counts.take(half))
         t2 = time.perf_counter()
         total += t2 - t0
         e = df.attrs["emulator"]

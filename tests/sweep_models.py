@@ -29,9 +29,13 @@ noisy_linear.params = {"a": (0.0, 1.0), "b": (0.0, 1.0)}  # type: ignore[attr-de
 
 def noisy_ishigami(overrides: dict, seed: int, **_: object) -> dict[str, float]:
     """Ishigami plus Gaussian run-to-run noise (sd 1; the function's variance is about 13.8):
-    a stochastic model whose mean has known Sobol' indices."""
+    a stochastic model whose mean has known Sobol' indices. The noise is drawn from the seed
+    and the point together, as a simulation's differs from point to point under one seed: from
+    the seed alone it would shift every point of a replication alike, and the means would carry
+    no noise at all."""
     y = ishigami(overrides, seed)["y"]
-    return {"y": y + np.random.default_rng(seed).normal(0.0, 1.0)}
+    point = np.array([overrides[k] for k in sorted(overrides)], dtype=float).view(np.uint64)
+    return {"y": y + np.random.default_rng([seed, *point.tolist()]).normal(0.0, 1.0)}
 
 
 noisy_ishigami.params = ishigami.params  # type: ignore[attr-defined]

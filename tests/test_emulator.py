@@ -52,8 +52,8 @@ def test_the_heteroscedastic_mean_beats_the_homoscedastic_one(fitted) -> None:
     assert err_het.mean() < 0.8 * err_homo.mean(), (err_het.mean(), err_homo.mean())
     quiet = Z[:, 0] < 0.3
     assert err_het[quiet].mean() < 0.5 * err_homo[quiet].mean()
-    r = emulator._pattern(f.noise, U, emulator._log_residuals(f.first, U, Y), Z)
-    sd = np.sqrt(var + f.mean.noise() * r * f.mean.y_scale ** 2)
+    z, w = emulator._log_variances(f.first, U, Y, f.runs)
+    sd = np.sqrt(var + emulator._variance(f.noise, U, z, w, Z))
     runs = truth(Z) + np.random.default_rng(10).normal(size=len(Z)) * noise_sd(Z)
     assert 0.9 <= np.mean(np.abs(runs - het) <= 1.96 * sd) <= 0.99
 
@@ -87,3 +87,27 @@ def test_likelihood_gradient_matches_finite_differences() -> None:
     num = [(gp.nll(t + e, h, X, y, r)[0] - gp.nll(t - e, h, X, y, r)[0]) / 2e-6
            for e in np.eye(len(t)) * 1e-6]
     assert np.allclose(g, num, atol=1e-5)
+
+
+def test_the_runs_set_the_noise_level_where_points_are_replicated() -> None:
+    """A second stage's design: one run at most points, five at the noisiest quarter. The
+    noise the emulator puts on a single run there is the runs' own (within a factor of 1.5 of
+    the true variance, averaged over those points), not a likelihood's lower bound, and its
+    95% intervals hold about 95% of fresh runs' means of five."""
+    rng = np.random.default_rng(7)
+    X = emulator.Emulator().sample(PROBLEM, 256, 7)
+    n = np.where(X[:, 0] > 0.75, 5, 1)
+    runs = [truth(X[i: i + 1]) + rng.normal(size=k) * noise_sd(X[i: i + 1]) for i, k in
+            enumerate(n)]
+    Y = np.array([r.mean() for r in runs])
+    ss = np.array([((r - r.mean()) ** 2).sum() for r in runs])
+    f = emulator.fit(PROBLEM, X, Y, 7, quiet=True, runs=emulator.Runs.of(len(Y), n, ss))
+    rep = n > 1
+    level = f.mean.noise() * f.mean.y_scale ** 2
+    ratio = np.mean(level * f.r[rep]) / np.mean(noise_sd(X[rep]) ** 2)
+    assert 1 / 1.5 < ratio < 1.5, ratio
+    fresh = truth(X[rep]) + np.random.default_rng(8).normal(size=(5, rep.sum())).mean(0) * \
+        noise_sd(X[rep])
+    m, v = f.model.predict(emulator._unit(PROBLEM, X[rep]))
+    inside = np.abs(fresh - m) <= 1.96 * np.sqrt(v + level * f.rel[rep])
+    assert 0.85 <= inside.mean() <= 1.0, inside.mean()

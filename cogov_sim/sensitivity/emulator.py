@@ -8,14 +8,15 @@ sample (Oakley & O'Hagan 2004, JRSS B 66:751; Marrel et al. 2009, RESS 94:742).
 Run-to-run noise is not the same everywhere: near a tipping point a run can end either way,
 while far from it runs agree. The noise is emulated beside the mean, as in joint mean and
 dispersion modelling (Marrel et al. 2012, Statistics and Computing 22:833) and stochastic
-kriging (Ankenman, Nelson & Staum 2010, Operations Research 58:371): a first, homoscedastic fit
-gives each point's expected squared residual of a single run (its runs' spread about the
-emulated mean); a second Gaussian process smooths their logs into a noise pattern over the
-design ("most likely heteroscedastic GP", Kersting et al. 2007, ICML); the mean's process is
-refitted with that pattern, divided by each point's count of runs, on its diagonal, so it
-follows the quiet regions closely and averages over the noisy ones. Points may have different
-counts of runs: `noisiest` picks where a second stage of replications pays most (stochastic
-kriging's two stages).
+kriging (Ankenman, Nelson & Staum 2010, Operations Research 58:371): each point's log variance
+of a single run is estimated from its own runs' spread where it has two or more, else from its
+leave-one-out residual under a first, homoscedastic fit; a second Gaussian process smooths them
+into a noise variance over the design ("most likely heteroscedastic GP", Kersting et al. 2007,
+ICML); the mean's process is refitted with that variance, divided by each point's count of runs,
+held on its diagonal. The runs set the noise's level, not the likelihood: with the level free,
+a fit to means of uneven counts of runs put it at its lower bound and interpolated the noise.
+Points may have different counts of runs: `noisiest` picks where a second stage of replications
+pays most (stochastic kriging's two stages).
 
 Hyperparameters are fitted on a random subsample of the design (at most `SUBSAMPLE` points,
 several optimiser starts), then the emulator is conditioned on every point. The uncertainty
@@ -40,6 +41,7 @@ import numpy as np
 import pandas as pd
 from SALib.analyze import sobol as sobol_an
 from SALib.sample import sobol as sobol_sa
+from scipy.special import digamma, polygamma
 from scipy.stats import qmc
 from threadpoolctl import threadpool_limits
 
@@ -90,7 +92,7 @@ class Fit:
     pattern at the design points, and the mean conditioned on every point."""
 
     mean: gp.Hyper
-    first: gp.Hyper  # the homoscedastic fit the residuals come from
+    first: gp.Hyper  # the homoscedastic fit the leave-one-out residuals come from
     noise: gp.Hyper
     r: np.ndarray  # a single run's relative noise at each design point (mean 1)
     model: gp.Conditioned
@@ -126,22 +128,28 @@ class Runs:
         return Runs(self.n[rows], self.ss[rows])
 
 
-def _log_residuals(first: gp.Hyper, U: np.ndarray, Y: np.ndarray, runs: Runs | None = None
-                   ) -> np.ndarray:
-    """Log of each point's expected squared residual of a single run under the homoscedastic
-    fit: its runs' mean squared distance from the emulated mean, plus the mean's posterior
-    variance (one run: the squared error plus that variance)."""
-    runs = runs or Runs.of(len(Y))
-    m, v = gp.condition(first, U, Y, 1.0 / runs.n).predict(U)
-    per_run = runs.ss / runs.n + (Y - m) ** 2
-    return np.log(per_run + v + 1e-12 * first.y_scale ** 2)
+def _log_variances(first: gp.Hyper, U: np.ndarray, Y: np.ndarray, runs: Runs
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's log variance of a single run, estimated without bias, and the variance of
+    that estimate. Where a point has two runs or more, from their own spread (stochastic
+    kriging's intrinsic variance: it holds the noise's level, whatever the emulator does);
+    where it has one, from its leave-one-out residual under the homoscedastic fit (noise plus
+    the emulator's error there, so an upper estimate; the in-sample residual is about 0 where
+    the fit interpolates). The log of a sample variance on k degrees of freedom is biased by
+    digamma(k/2) - log(k/2) and varies by trigamma(k/2)."""
+    dof = runs.n - 1
+    k = np.where(dof > 0, dof, 1.0)
+    e = gp.loo(gp.condition(first, U, Y, 1.0 / runs.n))
+    s2 = np.where(dof > 0, runs.ss / k, e ** 2)
+    z = np.log(s2 + 1e-12 * first.y_scale ** 2) - (digamma(k / 2) - np.log(k / 2))
+    return z, polygamma(1, k / 2)
 
 
-def _pattern(noise: gp.Hyper, U: np.ndarray, z: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """The relative noise at the rows of `at` (mean 1 over U): the log residuals z at U
-    smoothed by the noise's process."""
-    g = gp.condition(noise, U, z).mean(np.vstack([U, at]))
-    return np.exp(g[len(U):] - np.log(np.mean(np.exp(g[: len(U)]))))
+def _variance(noise: gp.Hyper, U: np.ndarray, z: np.ndarray, w: np.ndarray, at: np.ndarray
+              ) -> np.ndarray:
+    """A single run's noise variance at the rows of `at`: the log variances z at U (their
+    estimates' variances w) smoothed by the noise's process."""
+    return np.exp(gp.condition(noise, U, z, w).mean(at))
 
 
 def _subsample(n: int, seed: int) -> np.ndarray:
@@ -162,10 +170,13 @@ def fit(problem: dict, X: np.ndarray, Y: np.ndarray, seed: int, quiet: bool = Fa
         tell(f"fitting the mean's hyperparameters on {len(sub)} of {len(Y)} points "
              f"({STARTS} starts)")
         first = gp.optimise(U[sub], Y[sub], seed, r=1.0 / runs.n[sub], starts=STARTS)
-        tell("fitting the noise pattern (log squared residuals)")
-        noise, r = _noise(first, U, Y, runs, sub, seed)
-        tell("refitting the mean with the noise pattern")
-        mean = gp.optimise(U[sub], Y[sub], seed, r=(r / runs.n)[sub], start=first)
+        tell("fitting the noise pattern (log variances of a single run)")
+        noise, v = _noise(first, U, Y, runs, sub, seed)
+        level = float(np.mean(v))
+        r = v / level
+        tell(f"refitting the mean with the noise pattern (noise held at {level:.3g})")
+        mean = gp.optimise(U[sub], Y[sub], seed, r=(r / runs.n)[sub], starts=1, start=first,
+                           level=level)
         model = gp.condition(mean, U, Y, r / runs.n)
         tell(f"fitted in {time.perf_counter() - t0:.0f} s")
     return Fit(mean, first, noise, r, model, Y, runs)
@@ -173,18 +184,18 @@ def fit(problem: dict, X: np.ndarray, Y: np.ndarray, seed: int, quiet: bool = Fa
 
 def _noise(first: gp.Hyper, U: np.ndarray, Y: np.ndarray, runs: Runs, sub: np.ndarray,
            seed: int) -> tuple[gp.Hyper, np.ndarray]:
-    """The noise's process, fitted to the log residuals on the subsample, and a single run's
-    relative noise at every design point."""
-    z = _log_residuals(first, U, Y, runs)
-    noise = gp.optimise(U[sub], z[sub], seed + 1, starts=1)
-    return noise, _pattern(noise, U, z, U)
+    """The noise's process, fitted to the log variances on the subsample, and a single run's
+    noise variance at every design point."""
+    z, w = _log_variances(first, U, Y, runs)
+    noise = gp.optimise(U[sub], z[sub], seed + 1, r=w[sub], starts=1)
+    return noise, _variance(noise, U, z, w, U)
 
 
 def noisiest(problem: dict, X: np.ndarray, Ys: list[np.ndarray], share: float, seed: int
              ) -> tuple[np.ndarray, np.ndarray]:
     """The design points where a run is noisiest, for a second stage of replications: the
     `share` of points with the largest relative noise of a single run, in any output (each
-    output's homoscedastic fit and noise pattern, as `fit` makes them). Returns the points'
+    output's noise pattern, as `fit` makes it from one run per point). Returns the points'
     indices (ascending) and the relative noise (points x outputs)."""
     U = _unit(problem, X)
     sub = _subsample(len(X), seed)
@@ -193,7 +204,8 @@ def noisiest(problem: dict, X: np.ndarray, Ys: list[np.ndarray], share: float, s
         for i, Y in enumerate(Ys, 1):
             say(f"noise pattern of output {i} of {len(Ys)} (choosing the points to replicate)")
             first = gp.optimise(U[sub], Y[sub], seed, starts=STARTS)
-            cols.append(_noise(first, U, Y, Runs.of(len(Y)), sub, seed)[1])
+            v = _noise(first, U, Y, Runs.of(len(Y)), sub, seed)[1]
+            cols.append(v / np.mean(v))
     R = np.column_stack(cols)
     k = int(round(share * len(X)))
     top = np.argsort(-R.max(axis=1), kind="stable")[:k]
@@ -209,14 +221,15 @@ def validate(problem: dict, X: np.ndarray, Y: np.ndarray, f: Fit, seed: int
     U = _unit(problem, X)
     fold = np.random.default_rng(seed).permutation(len(Y)) % FOLDS
     pred, var = np.empty(len(Y)), np.empty(len(Y))
+    level = f.mean.noise() * f.mean.y_scale ** 2
     with threadpool_limits(1):
         for k in range(FOLDS):
             test = fold == k
-            z = _log_residuals(f.first, U[~test], Y[~test], f.runs.take(~test))
-            r = _pattern(f.noise, U[~test], z, U) / f.runs.n
-            c = gp.condition(f.mean, U[~test], Y[~test], r[~test])
+            z, w = _log_variances(f.first, U[~test], Y[~test], f.runs.take(~test))
+            rel = _variance(f.noise, U[~test], z, w, U) / level / f.runs.n
+            c = gp.condition(f.mean, U[~test], Y[~test], rel[~test])
             pred[test], var[test] = c.predict(U[test])
-            var[test] += f.mean.noise() * r[test] * f.mean.y_scale ** 2
+            var[test] += level * rel[test]
     q2 = 1.0 - float(np.mean((Y - pred) ** 2) / np.var(Y))
     inside = float(np.mean(np.abs(Y - pred) <= 1.96 * np.sqrt(var)))
     return {"q2": q2, "coverage": inside}
