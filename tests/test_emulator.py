@@ -103,7 +103,7 @@ def test_the_runs_set_the_noise_level_where_points_are_replicated() -> None:
     ss = np.array([((r - r.mean()) ** 2).sum() for r in runs])
     f = emulator.fit(PROBLEM, X, Y, 7, quiet=True, runs=emulator.Runs.of(len(Y), n, ss))
     rep = n > 1
-    level = f.mean.noise() * f.mean.y_scale ** 2
+    level = f.level
     ratio = np.mean(level * f.r[rep]) / np.mean(noise_sd(X[rep]) ** 2)
     assert 1 / 1.5 < ratio < 1.5, ratio
     fresh = truth(X[rep]) + np.random.default_rng(8).normal(size=(5, rep.sum())).mean(0) * \

@@ -129,8 +129,7 @@ def _one(sweep: Sweep, X: np.ndarray, reps: pd.DataFrame, i: int,
     counts, within = runs.n, runs.ss
     uneven = bool((counts != counts[0]).any())
     # an emulator reads the noise's level off the points' own runs wherever there are two
-    replicated = sweep.method.name == "emulator" and bool((counts > 1).any())
-    extra = {"runs": runs} if uneven or replicated else {}
+    extra = {"runs": runs} if uneven or sweep.method.name == "emulator" else {}
     # one BLAS thread: SALib's delta method took 13x longer with two while other work kept the
     # two cores busy (OpenBLAS's threads spin for each other)
     with speaking_for(label), threadpool_limits(1):

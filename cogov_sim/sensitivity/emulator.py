@@ -100,6 +100,11 @@ class Fit:
     runs: Runs
 
     @property
+    def level(self) -> float:
+        """A single run's noise variance where the pattern r is 1 (the output's units)."""
+        return self.mean.noise() * self.mean.y_scale ** 2
+
+    @property
     def rel(self) -> np.ndarray:
         """The relative noise of each design point's mean: a run's, over its count of runs."""
         return self.r / self.runs.n
@@ -221,7 +226,7 @@ def validate(problem: dict, X: np.ndarray, Y: np.ndarray, f: Fit, seed: int
     U = _unit(problem, X)
     fold = np.random.default_rng(seed).permutation(len(Y)) % FOLDS
     pred, var = np.empty(len(Y)), np.empty(len(Y))
-    level = f.mean.noise() * f.mean.y_scale ** 2
+    level = f.level
     with threadpool_limits(1):
         for k in range(FOLDS):
             test = fold == k
